@@ -1,0 +1,225 @@
+package dev.parley.cache;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import dev.parley.chat.ChatModel;
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.FinishReason;
+import dev.parley.chat.GenerationCancelledException;
+import dev.parley.chat.ParleyException;
+import dev.parley.core.internal.Checks;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * Replies to repeated requests, kept in memory on Caffeine.
+ *
+ * <ul>
+ *   <li>Keyed by {@link CacheKey}: model id, normalized messages and generation options, hashed.
+ *   <li>Bounded by the approximate bytes of the cached replies, and by age since written.
+ *   <li>By default only deterministic requests (temperature 0 or a fixed seed) are cached: a
+ *       sampled reply is meant to differ each time.
+ *   <li>Concurrent identical requests generate once: the first caller generates, the others wait for
+ *       its reply (single flight). If that generation fails, every waiter sees the failure and
+ *       nothing is cached; if it is cancelled, a waiter generates in its place.
+ *   <li>Cancelled (partial) replies are never cached.
+ * </ul>
+ *
+ * <p>Thread-safe; share one per application. Use {@link #decorate(ChatModel)} to put it in front of
+ * a model.
+ */
+public final class ResponseCache {
+  /** Bytes counted for an entry beyond its text: key, response object, cache node. */
+  static final int ENTRY_OVERHEAD_BYTES = 160;
+
+  private final AsyncCache<CacheKey, ChatResponse> cache;
+  private final boolean cacheNonDeterministic;
+  private final LongAdder bypasses = new LongAdder();
+
+  private ResponseCache(Builder b) {
+    LongSupplier ticker = b.ticker;
+    this.cacheNonDeterministic = b.cacheNonDeterministic;
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumWeight(b.maximumWeightBytes)
+            .weigher((CacheKey k, ChatResponse v) -> weigh(v))
+            .expireAfterWrite(b.expireAfterWrite)
+            .ticker(ticker::getAsLong)
+            .executor(Runnable::run)
+            .recordStats()
+            .buildAsync();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  static int weigh(ChatResponse response) {
+    long bytes = ENTRY_OVERHEAD_BYTES + 2L * response.text().length();
+    return (int) Math.min(Integer.MAX_VALUE, bytes);
+  }
+
+  /** Whether this cache would keep the reply to {@code request}. */
+  public boolean isCacheable(ChatRequest request) {
+    return cacheNonDeterministic || request.options().isDeterministic();
+  }
+
+  /**
+   * The cached reply to {@code request}, or the one {@code generator} makes now (and caches).
+   * Requests that are not cacheable go straight to {@code generator}.
+   *
+   * @throws ParleyException what {@code generator} threw, mapped by {@link ParleyException#from}
+   */
+  public ChatResponse get(String modelId, ChatRequest request, Function<ChatRequest, ChatResponse> generator) {
+    Checks.notNull(modelId, "modelId");
+    Checks.notNull(request, "request");
+    Checks.notNull(generator, "generator");
+    if (!isCacheable(request)) {
+      bypasses.increment();
+      return generator.apply(request);
+    }
+    CacheKey key = CacheKey.of(modelId, request);
+    while (true) {
+      CompletableFuture<ChatResponse> promise = new CompletableFuture<>();
+      CompletableFuture<ChatResponse> shared = cache.get(key, (k, executor) -> promise);
+      if (shared == promise) {
+        return generateInto(promise, request, generator);
+      }
+      ChatResponse waited = await(shared, key);
+      if (waited != null) {
+        return waited;
+      }
+      // The generation we waited for was cancelled by its caller; generate in its place.
+    }
+  }
+
+  private static ChatResponse generateInto(
+      CompletableFuture<ChatResponse> promise, ChatRequest request, Function<ChatRequest, ChatResponse> generator) {
+    ChatResponse response;
+    try {
+      response = generator.apply(request);
+    } catch (RuntimeException | Error e) {
+      promise.completeExceptionally(e);
+      throw e;
+    }
+    if (response == null) {
+      var failure = new IllegalStateException("generator returned null");
+      promise.completeExceptionally(failure);
+      throw failure;
+    }
+    if (response.finishReason() == FinishReason.CANCELLED) {
+      // Never cache a partial reply; waiters retry.
+      promise.completeExceptionally(new Abandoned());
+    } else {
+      promise.complete(response);
+    }
+    return response;
+  }
+
+  /** The reply, or null when the generation it waited for was abandoned. */
+  private static ChatResponse await(CompletableFuture<ChatResponse> shared, CacheKey key) {
+    try {
+      return shared.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GenerationCancelledException("interrupted while waiting for cached reply " + key, e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Abandoned) {
+        return null;
+      }
+      throw ParleyException.from(e.getCause());
+    }
+  }
+
+  /** The cached reply, if present and complete; never generates. */
+  public Optional<ChatResponse> getIfPresent(String modelId, ChatRequest request) {
+    CompletableFuture<ChatResponse> f = cache.getIfPresent(CacheKey.of(modelId, request));
+    if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    return Optional.of(f.join());
+  }
+
+  /** Caches {@code response} for {@code request} if the request is cacheable and the reply complete. */
+  public void put(String modelId, ChatRequest request, ChatResponse response) {
+    Checks.notNull(response, "response");
+    if (isCacheable(request) && response.finishReason() != FinishReason.CANCELLED) {
+      cache.put(CacheKey.of(modelId, request), CompletableFuture.completedFuture(response));
+    }
+  }
+
+  /** Removes every entry. */
+  public void invalidateAll() {
+    cache.synchronous().invalidateAll();
+  }
+
+  /** Entries held now (an estimate while evictions are pending). */
+  public long size() {
+    cache.synchronous().cleanUp();
+    return cache.synchronous().estimatedSize();
+  }
+
+  public CacheStatistics statistics() {
+    CacheStats s = cache.synchronous().stats();
+    return new CacheStatistics(s.hitCount(), s.missCount(), bypasses.sum(), s.evictionCount());
+  }
+
+  /** {@code model} behind this cache: blocking calls single-flight, streamed replies are replayed. */
+  public ChatModel decorate(ChatModel model) {
+    return new CachingChatModel(Checks.notNull(model, "model"), this);
+  }
+
+  /** Marks a shared generation that its caller cancelled. */
+  private static final class Abandoned extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Abandoned() {
+      super("generation was cancelled by its caller", null, false, false);
+    }
+  }
+
+  /** Builds a {@link ResponseCache}. */
+  public static final class Builder {
+    private long maximumWeightBytes = 64L * 1024 * 1024;
+    private Duration expireAfterWrite = Duration.ofHours(1);
+    private boolean cacheNonDeterministic;
+    private LongSupplier ticker = System::nanoTime;
+
+    private Builder() {}
+
+    /** Approximate bytes of cached replies to keep; 64 MiB by default. */
+    public Builder maximumWeightBytes(long bytes) {
+      this.maximumWeightBytes = Checks.positive(bytes, "maximumWeightBytes");
+      return this;
+    }
+
+    /** How long a reply stays cached after it was written; one hour by default. */
+    public Builder expireAfterWrite(Duration ttl) {
+      this.expireAfterWrite = Checks.positive(ttl, "expireAfterWrite");
+      return this;
+    }
+
+    /** Cache sampled (non-deterministic) requests too; off by default. */
+    public Builder cacheNonDeterministic(boolean cache) {
+      this.cacheNonDeterministic = cache;
+      return this;
+    }
+
+    /** The clock for expiry, in nanoseconds; {@link System#nanoTime()} by default. */
+    public Builder ticker(LongSupplier nanoTicker) {
+      this.ticker = Checks.notNull(nanoTicker, "nanoTicker");
+      return this;
+    }
+
+    public ResponseCache build() {
+      return new ResponseCache(this);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package dev.parley.chat;
+
+import dev.parley.core.internal.Checks;
+import java.util.List;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a reply is generated. Immutable; build with {@link #builder()} or start from {@link
+ * #defaults()} and change one field with {@link #toBuilder()}.
+ *
+ * <p>A request is <em>deterministic</em> when its temperature is 0 or it carries a seed: the same
+ * request to the same model then gives the same reply, which is what {@code ResponseCache} caches
+ * by default.
+ */
+public final class GenerationOptions {
+  private static final GenerationOptions DEFAULTS = builder().build();
+
+  private final int maxTokens;
+  private final double temperature;
+  private final double topP;
+  private final @Nullable Long seed;
+  private final List<String> stopSequences;
+
+  private GenerationOptions(Builder b) {
+    this.maxTokens = b.maxTokens;
+    this.temperature = b.temperature;
+    this.topP = b.topP;
+    this.seed = b.seed;
+    this.stopSequences = List.copyOf(b.stopSequences);
+  }
+
+  /** 256 tokens, temperature 0.7, top-p 0.95, no seed, no stop sequences. */
+  public static GenerationOptions defaults() {
+    return DEFAULTS;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.maxTokens = maxTokens;
+    b.temperature = temperature;
+    b.topP = topP;
+    b.seed = seed;
+    b.stopSequences = stopSequences;
+    return b;
+  }
+
+  /** The most tokens the reply may have. */
+  public int maxTokens() {
+    return maxTokens;
+  }
+
+  /** Sampling temperature; 0 means greedy (always the most likely token). */
+  public double temperature() {
+    return temperature;
+  }
+
+  /** Nucleus sampling: only tokens within this cumulative probability are considered. */
+  public double topP() {
+    return topP;
+  }
+
+  /** The sampling seed, when fixed. */
+  public OptionalLong seed() {
+    return seed == null ? OptionalLong.empty() : OptionalLong.of(seed);
+  }
+
+  /** Generation stops before any of these strings; they are not part of the reply. */
+  public List<String> stopSequences() {
+    return stopSequences;
+  }
+
+  /** True when the same request gives the same reply: temperature 0 or a fixed seed. */
+  public boolean isDeterministic() {
+    return temperature == 0.0 || seed != null;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GenerationOptions other
+        && maxTokens == other.maxTokens
+        && Double.compare(temperature, other.temperature) == 0
+        && Double.compare(topP, other.topP) == 0
+        && java.util.Objects.equals(seed, other.seed)
+        && stopSequences.equals(other.stopSequences);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(maxTokens, temperature, topP, seed, stopSequences);
+  }
+
+  @Override
+  public String toString() {
+    return "GenerationOptions[maxTokens=" + maxTokens + ", temperature=" + temperature
+        + ", topP=" + topP + ", seed=" + seed + ", stopSequences=" + stopSequences + "]";
+  }
+
+  /** Builds {@link GenerationOptions}; each setter checks its argument at once. */
+  public static final class Builder {
+    private int maxTokens = 256;
+    private double temperature = 0.7;
+    private double topP = 0.95;
+    private @Nullable Long seed;
+    private List<String> stopSequences = List.of();
+
+    private Builder() {}
+
+    public Builder maxTokens(int maxTokens) {
+      this.maxTokens = Checks.positive(maxTokens, "maxTokens");
+      return this;
+    }
+
+    public Builder temperature(double temperature) {
+      this.temperature = Checks.inRange(temperature, 0.0, 2.0, "temperature");
+      return this;
+    }
+
+    public Builder topP(double topP) {
+      Checks.inRange(topP, 0.0, 1.0, "topP");
+      if (topP == 0.0) {
+        throw new IllegalArgumentException("topP must be > 0, was 0.0");
+      }
+      this.topP = topP;
+      return this;
+    }
+
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Builder noSeed() {
+      this.seed = null;
+      return this;
+    }
+
+    public Builder stopSequences(List<String> stopSequences) {
+      Checks.notNull(stopSequences, "stopSequences");
+      for (int i = 0; i < stopSequences.size(); i++) {
+        String s = stopSequences.get(i);
+        if (s == null || s.isEmpty()) {
+          throw new IllegalArgumentException(
+              "stopSequences[" + i + "] must be a non-empty string, was " + (s == null ? "null" : "\"\""));
+        }
+      }
+      this.stopSequences = List.copyOf(stopSequences);
+      return this;
+    }
+
+    public Builder stopSequences(String... stopSequences) {
+      return stopSequences(List.of(Checks.notNull(stopSequences, "stopSequences")));
+    }
+
+    public GenerationOptions build() {
+      return new GenerationOptions(this);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.parley.core.internal;
+
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.GenerationHandle;
+import dev.parley.chat.ParleyException;
+import dev.parley.chat.StreamHandler;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** A generation that is already over: replayed from a cache, or refused at once. Not API. */
+public final class CompletedGeneration implements GenerationHandle {
+  private final CompletableFuture<ChatResponse> completion;
+
+  private CompletedGeneration(CompletableFuture<ChatResponse> completion) {
+    this.completion = completion;
+  }
+
+  /** Delivers {@code response} to {@code handler} (its text as one token) on the calling thread. */
+  public static GenerationHandle replay(ChatResponse response, StreamHandler handler) {
+    CompletableFuture<ChatResponse> f = new CompletableFuture<>();
+    try {
+      if (!response.text().isEmpty()) {
+        handler.onToken(response.text());
+      }
+    } catch (RuntimeException e) {
+      ParleyException failure = ParleyException.from(e);
+      f.completeExceptionally(failure);
+      handler.onError(failure);
+      return new CompletedGeneration(f);
+    }
+    f.complete(response);
+    handler.onComplete(response);
+    return new CompletedGeneration(f);
+  }
+
+  @Override
+  public void cancel() {}
+
+  @Override
+  public CompletionStage<ChatResponse> completion() {
+    return completion.minimalCompletionStage();
+  }
+}
