@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Replies to repeated requests, kept in memory on Caffeine.
@@ -39,7 +40,7 @@ public final class ResponseCache {
   /** Bytes counted for an entry beyond its text: key, response object, cache node. */
   static final int ENTRY_OVERHEAD_BYTES = 160;
 
-  private final AsyncCache<CacheKey, ChatResponse> cache;
+  private final AsyncCache<CacheKey, Entry> cache;
   private final boolean cacheNonDeterministic;
   private final LongAdder bypasses = new LongAdder();
 
@@ -49,7 +50,7 @@ public final class ResponseCache {
     this.cache =
         Caffeine.newBuilder()
             .maximumWeight(b.maximumWeightBytes)
-            .weigher((CacheKey k, ChatResponse v) -> weigh(v))
+            .weigher((CacheKey k, Entry v) -> v.response == null ? 0 : weigh(v.response))
             .expireAfterWrite(b.expireAfterWrite)
             .ticker(ticker::getAsLong)
             .executor(Runnable::run)
@@ -87,71 +88,73 @@ public final class ResponseCache {
     }
     CacheKey key = CacheKey.of(modelId, request);
     while (true) {
-      CompletableFuture<ChatResponse> promise = new CompletableFuture<>();
-      CompletableFuture<ChatResponse> shared = cache.get(key, (k, executor) -> promise);
+      CompletableFuture<Entry> promise = new CompletableFuture<>();
+      CompletableFuture<Entry> shared = cache.get(key, (k, executor) -> promise);
       if (shared == promise) {
-        return generateInto(promise, request, generator);
+        return generateInto(key, promise, request, generator);
       }
-      ChatResponse waited = await(shared, key);
-      if (waited != null) {
-        return waited;
+      Entry entry = await(shared, key);
+      if (entry.response != null) {
+        return entry.response;
+      }
+      if (entry.failure != null) {
+        throw ParleyException.from(entry.failure);
       }
       // The generation we waited for was cancelled by its caller; generate in its place.
     }
   }
 
-  private static ChatResponse generateInto(
-      CompletableFuture<ChatResponse> promise, ChatRequest request, Function<ChatRequest, ChatResponse> generator) {
+  /**
+   * Generates as the single flight's leader. A failed or cancelled generation is removed from the
+   * cache before its waiters are told, so a later request starts afresh.
+   */
+  private ChatResponse generateInto(
+      CacheKey key, CompletableFuture<Entry> promise, ChatRequest request, Function<ChatRequest, ChatResponse> generator) {
     ChatResponse response;
     try {
       response = generator.apply(request);
+      if (response == null) {
+        throw new IllegalStateException("generator returned null for " + key);
+      }
     } catch (RuntimeException | Error e) {
-      promise.completeExceptionally(e);
+      cache.asMap().remove(key, promise);
+      promise.complete(new Entry(null, e));
       throw e;
     }
-    if (response == null) {
-      var failure = new IllegalStateException("generator returned null");
-      promise.completeExceptionally(failure);
-      throw failure;
-    }
     if (response.finishReason() == FinishReason.CANCELLED) {
-      // Never cache a partial reply; waiters retry.
-      promise.completeExceptionally(new Abandoned());
+      cache.asMap().remove(key, promise);
+      promise.complete(Entry.ABANDONED);
     } else {
-      promise.complete(response);
+      promise.complete(new Entry(response, null));
     }
     return response;
   }
 
-  /** The reply, or null when the generation it waited for was abandoned. */
-  private static ChatResponse await(CompletableFuture<ChatResponse> shared, CacheKey key) {
+  private static Entry await(CompletableFuture<Entry> shared, CacheKey key) {
     try {
       return shared.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new GenerationCancelledException("interrupted while waiting for cached reply " + key, e);
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof Abandoned) {
-        return null;
-      }
       throw ParleyException.from(e.getCause());
     }
   }
 
   /** The cached reply, if present and complete; never generates. */
   public Optional<ChatResponse> getIfPresent(String modelId, ChatRequest request) {
-    CompletableFuture<ChatResponse> f = cache.getIfPresent(CacheKey.of(modelId, request));
+    CompletableFuture<Entry> f = cache.getIfPresent(CacheKey.of(modelId, request));
     if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
       return Optional.empty();
     }
-    return Optional.of(f.join());
+    return Optional.ofNullable(f.join().response);
   }
 
   /** Caches {@code response} for {@code request} if the request is cacheable and the reply complete. */
   public void put(String modelId, ChatRequest request, ChatResponse response) {
     Checks.notNull(response, "response");
     if (isCacheable(request) && response.finishReason() != FinishReason.CANCELLED) {
-      cache.put(CacheKey.of(modelId, request), CompletableFuture.completedFuture(response));
+      cache.put(CacheKey.of(modelId, request), CompletableFuture.completedFuture(new Entry(response, null)));
     }
   }
 
@@ -176,12 +179,19 @@ public final class ResponseCache {
     return new CachingChatModel(Checks.notNull(model, "model"), this);
   }
 
-  /** Marks a shared generation that its caller cancelled. */
-  private static final class Abandoned extends RuntimeException {
-    private static final long serialVersionUID = 1L;
+  /**
+   * What a single flight ended with: a reply (cached), or a failure or cancellation (handed to the
+   * waiters, never cached: the leader removes it first).
+   */
+  private static final class Entry {
+    static final Entry ABANDONED = new Entry(null, null);
 
-    Abandoned() {
-      super("generation was cancelled by its caller", null, false, false);
+    final @Nullable ChatResponse response;
+    final @Nullable Throwable failure;
+
+    Entry(@Nullable ChatResponse response, @Nullable Throwable failure) {
+      this.response = response;
+      this.failure = failure;
     }
   }
 

@@ -22,7 +22,8 @@ import java.util.concurrent.ExecutionException;
  *   <li>Tokens reach {@link StreamHandler#onToken} in order, one call at a time, never after the
  *       terminal call. Their concatenation is the final {@link ChatResponse#text()}.
  *   <li>Exactly one terminal call follows: {@link StreamHandler#onComplete} or {@link
- *       StreamHandler#onError}. {@link GenerationHandle#completion()} completes the same way.
+ *       StreamHandler#onError}. {@link GenerationHandle#completion()} completes the same way, once that
+ *       call has returned.
  *   <li>{@link GenerationHandle#cancel()} reaches the model and frees what the generation holds
  *       (a slot, a thread); the generation then completes with {@link FinishReason#CANCELLED}
  *       and the text produced so far.

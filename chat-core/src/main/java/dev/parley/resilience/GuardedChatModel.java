@@ -103,8 +103,11 @@ final class GuardedChatModel implements ChatModel {
         stopTimer();
       }
       breaker.record(null);
-      completion.complete(response);
-      handler.onComplete(response);
+      try {
+        handler.onComplete(response);
+      } finally {
+        completion.complete(response);
+      }
     }
 
     @Override
@@ -117,8 +120,11 @@ final class GuardedChatModel implements ChatModel {
         stopTimer();
       }
       breaker.record(error);
-      completion.completeExceptionally(error);
-      handler.onError(error);
+      try {
+        handler.onError(error);
+      } finally {
+        completion.completeExceptionally(error);
+      }
     }
 
     private void timedOut() {
@@ -135,12 +141,12 @@ final class GuardedChatModel implements ChatModel {
       }
       GenerationTimeoutException error = new GenerationTimeoutException(timeout);
       breaker.record(error);
-      completion.completeExceptionally(error);
       try {
         handler.onError(error);
       } catch (RuntimeException e) {
         LOG.warn("stream handler failed on timeout of {}", delegate.id(), e);
       }
+      completion.completeExceptionally(error);
     }
 
     private void stopTimer() {

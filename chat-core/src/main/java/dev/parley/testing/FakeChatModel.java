@@ -300,12 +300,12 @@ public final class FakeChatModel implements ChatModel {
         cancellations.incrementAndGet();
       }
       ChatResponse response = new ChatResponse(text.toString(), finish, new TokenUsage(promptTokens, next));
-      completion.complete(response);
       try {
         handler.onComplete(response);
       } catch (RuntimeException ignored) {
         // The generation is over; a handler failing on completion has nothing left to cancel.
       }
+      completion.complete(response);
     }
 
     private void fail(ParleyException error) {
@@ -314,12 +314,12 @@ public final class FakeChatModel implements ChatModel {
       }
       done = true;
       active.decrementAndGet();
-      completion.completeExceptionally(error);
       try {
         handler.onError(error);
       } catch (RuntimeException ignored) {
         // As above: nothing left to stop.
       }
+      completion.completeExceptionally(error);
     }
 
     @Override

@@ -24,12 +24,12 @@ public final class CompletedGeneration implements GenerationHandle {
       }
     } catch (RuntimeException e) {
       ParleyException failure = ParleyException.from(e);
-      f.completeExceptionally(failure);
       handler.onError(failure);
+      f.completeExceptionally(failure);
       return new CompletedGeneration(f);
     }
-    f.complete(response);
     handler.onComplete(response);
+    f.complete(response);
     return new CompletedGeneration(f);
   }
 

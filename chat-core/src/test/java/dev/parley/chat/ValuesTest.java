@@ -1,0 +1,86 @@
+package dev.parley.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+class ValuesTest {
+  @Test
+  void messageIsImmutable() {
+    Map<String, String> meta = new HashMap<>(Map.of("k", "v"));
+    Message m = new Message(Role.USER, "hi", Instant.EPOCH, meta);
+    meta.put("k", "changed");
+    assertEquals("v", m.metadata().get("k"));
+    assertThrows(UnsupportedOperationException.class, () -> m.metadata().put("x", "y"));
+    Message tagged = m.withMetadata("x", "y");
+    assertEquals("y", tagged.metadata().get("x"));
+    assertFalse(m.metadata().containsKey("x"));
+  }
+
+  @Test
+  void messageRejectsNullsNamingTheField() {
+    var e = assertThrows(IllegalArgumentException.class, () -> new Message(null, "x"));
+    assertEquals("role must not be null", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new Message(Role.USER, null));
+  }
+
+  @Test
+  void generationOptionsCheckEachValue() {
+    assertEquals("maxTokens must be > 0, was -3",
+        assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().maxTokens(-3)).getMessage());
+    assertEquals("temperature must be between 0.0 and 2.0, was 2.5",
+        assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().temperature(2.5)).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().temperature(Double.NaN));
+    assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().topP(0));
+    assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().stopSequences("ok", ""));
+  }
+
+  @Test
+  void deterministicMeansGreedyOrSeeded() {
+    assertFalse(GenerationOptions.defaults().isDeterministic());
+    assertTrue(GenerationOptions.builder().temperature(0).build().isDeterministic());
+    assertTrue(GenerationOptions.builder().seed(1).build().isDeterministic());
+    GenerationOptions o = GenerationOptions.builder().maxTokens(9).seed(4).stopSequences("x").build();
+    assertEquals(o, o.toBuilder().build());
+    assertEquals(o.hashCode(), o.toBuilder().build().hashCode());
+  }
+
+  @Test
+  void chatRequestNeedsMessages() {
+    assertEquals("messages must not be empty",
+        assertThrows(IllegalArgumentException.class, () -> ChatRequest.of(List.of())).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new ChatRequest(List.of(Message.user("x")), null));
+    java.util.List<Message> withNull = new java.util.ArrayList<>();
+    withNull.add(null);
+    assertEquals("messages[0] must not be null",
+        assertThrows(IllegalArgumentException.class, () -> ChatRequest.of(withNull)).getMessage());
+  }
+
+  @Test
+  void tokenUsageRejectsNegativeCounts() {
+    assertThrows(IllegalArgumentException.class, () -> new TokenUsage(-1, 0));
+    assertEquals(7, new TokenUsage(3, 4).totalTokens());
+  }
+
+  @Test
+  void exceptionsAreSplitIntoRetriableAndNot() {
+    assertTrue(new ModelUnavailableException("busy").isRetriable());
+    assertFalse(new InvalidRequestException("bad").isRetriable());
+    ParleyException same = new ModelUnavailableException("busy");
+    assertSame(same, ParleyException.from(new CompletionException(same)));
+    ParleyException mapped = ParleyException.from(new IllegalStateException("native crash"));
+    assertInstanceOf(GenerationFailedException.class, mapped);
+    assertTrue(mapped.getMessage().contains("native crash"));
+    assertInstanceOf(IllegalStateException.class, mapped.getCause());
+  }
+}
