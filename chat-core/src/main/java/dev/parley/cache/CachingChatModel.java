@@ -7,7 +7,6 @@ import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
 import dev.parley.core.internal.Checks;
-import dev.parley.core.internal.CompletedGeneration;
 import java.util.Optional;
 
 /** A model behind a {@link ResponseCache}; made by {@link ResponseCache#decorate}. */

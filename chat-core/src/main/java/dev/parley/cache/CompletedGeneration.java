@@ -1,4 +1,4 @@
-package dev.parley.core.internal;
+package dev.parley.cache;
 
 import dev.parley.chat.ChatResponse;
 import dev.parley.chat.GenerationHandle;
@@ -7,8 +7,8 @@ import dev.parley.chat.StreamHandler;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** A generation that is already over: replayed from a cache, or refused at once. Not API. */
-public final class CompletedGeneration implements GenerationHandle {
+/** A generation that is already over: a reply replayed from the cache. */
+final class CompletedGeneration implements GenerationHandle {
   private final CompletableFuture<ChatResponse> completion;
 
   private CompletedGeneration(CompletableFuture<ChatResponse> completion) {
@@ -16,7 +16,7 @@ public final class CompletedGeneration implements GenerationHandle {
   }
 
   /** Delivers {@code response} to {@code handler} (its text as one token) on the calling thread. */
-  public static GenerationHandle replay(ChatResponse response, StreamHandler handler) {
+  static GenerationHandle replay(ChatResponse response, StreamHandler handler) {
     CompletableFuture<ChatResponse> f = new CompletableFuture<>();
     try {
       if (!response.text().isEmpty()) {
