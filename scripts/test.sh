@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Parley's test command: installs what the tests need when it is missing, then runs every test
+# (unit, integration and architecture checks) with Maven. Extra arguments go to Maven.
+#
+# Models are read from ../shared/models beside the checkout, or from $PARLEY_MODELS_DIR.
+# Under CI=true a missing model is a failure, not a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/ensure-tools.sh
+ensure_tools
+
+models_dir="${PARLEY_MODELS_DIR:-$(cd .. && pwd)/shared/models}"
+if [ ! -f "$models_dir/llama-2-tiny-random.gguf" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "error: no test model at $models_dir/llama-2-tiny-random.gguf (set PARLEY_MODELS_DIR)" >&2
+    exit 1
+  fi
+  echo "warning: no test model at $models_dir; tests that need one will fail" >&2
+fi
+
+exec mvn -B -ntp verify -Dparley.models.dir="$models_dir" "$@"
