@@ -18,4 +18,5 @@ if [ ! -f "$models_dir/llama-2-tiny-random.gguf" ]; then
   echo "warning: no test model at $models_dir; tests that need one will fail" >&2
 fi
 
-exec mvn -B -ntp verify -Dparley.models.dir="$models_dir" "$@"
+export PARLEY_MODELS_DIR="$models_dir"
+exec mvn -B -ntp verify "$@"
