@@ -96,7 +96,11 @@ public abstract class ChatModelContractTest {
     assertEquals(1, h.terminalCalls());
     assertFalse(h.tokens().isEmpty(), "no tokens were streamed");
     assertEquals(response.text(), h.text(), "the streamed tokens must add up to the reply text");
-    assertEquals(h.tokens().size(), response.usage().completionTokens(), "one onToken per generated token");
+    for (String token : h.tokens()) {
+      assertFalse(token.isEmpty(), "onToken must never be called with empty text");
+    }
+    assertTrue(h.tokens().size() <= response.usage().completionTokens(),
+        "at most one onToken per generated token (a token may carry no complete character)");
   }
 
   @Test

@@ -1,0 +1,25 @@
+package dev.parley.llama;
+
+import dev.parley.chat.ChatModel;
+import dev.parley.testing.contract.ChatModelContractTest;
+import org.junit.jupiter.api.AfterAll;
+
+/** The llama model keeps the ChatModel contract, on the tiny real model. */
+class LlamaChatModelContractTest extends ChatModelContractTest {
+  private static LlamaChatModel model;
+
+  @Override
+  protected synchronized ChatModel model() {
+    if (model == null) {
+      model = TestModels.loadTiny(4);
+    }
+    return model;
+  }
+
+  @AfterAll
+  static void close() {
+    if (model != null) {
+      model.close();
+    }
+  }
+}

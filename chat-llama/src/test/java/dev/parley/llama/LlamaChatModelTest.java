@@ -1,0 +1,112 @@
+package dev.parley.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.FinishReason;
+import dev.parley.chat.GenerationFailedException;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.InvalidRequestException;
+import dev.parley.chat.Message;
+import dev.parley.memory.AppendResult;
+import dev.parley.memory.ConversationManager;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class LlamaChatModelTest {
+  private static LlamaChatModel model;
+
+  @BeforeAll
+  static void load() {
+    model = TestModels.loadTiny(2);
+  }
+
+  @AfterAll
+  static void close() {
+    if (model != null) {
+      model.close();
+    }
+  }
+
+  private static ChatRequest greedy(int maxTokens, String... stops) {
+    return new ChatRequest(List.of(Message.user("Write a poem about the sea.")),
+        GenerationOptions.builder().temperature(0).maxTokens(maxTokens).stopSequences(List.of(stops)).build());
+  }
+
+  @Test
+  void countsTokensWithTheModelsOwnTokenizer() {
+    assertEquals(2, model.countTokens("Hello world"), "Llama-2 encodes 'Hello world' as [15043, 3186]");
+    assertEquals(0, model.countTokens(""));
+  }
+
+  @Test
+  void perMessageCountsNeverUnderestimateTheWholePrompt() {
+    List<Message> messages = List.of(Message.system("Be brief."), Message.user("Hi there"),
+        Message.assistant("Hello! How can I help?"), Message.user("Tell me about GGUF files."));
+    int sum = messages.stream().mapToInt(model::countTokens).sum();
+    int whole = model.countTokens(messages);
+    assertTrue(sum >= whole - 1, "sum of per-message counts " + sum + " vs prompt " + whole + " (BOS aside)");
+    assertTrue(whole > model.countTokens("Tell me about GGUF files."), "the template adds framing");
+  }
+
+  @Test
+  void memoryTrimsByRealTokens() {
+    ConversationManager memory = ConversationManager.builder().tokenizer(model).maxTokens(200).build();
+    AppendResult last = null;
+    for (int i = 0; i < 10; i++) {
+      memory.append("c", Message.user("Question number " + i + " about the weather today"));
+      last = memory.append("c", Message.assistant("Answer number " + i + " is sunny"));
+    }
+    assertTrue(last.conversation().tokens() <= 200);
+    assertTrue(model.countTokens(memory.history("c")) <= 200 + 1, "the real prompt fits the budget (BOS aside)");
+    assertFalse(last.trimmed().isEmpty());
+  }
+
+  @Test
+  void systemMessagesAreJoinedIntoTheTemplatesSystemPrompt() {
+    String prompt = model.render(List.of(Message.system("First rule."), Message.user("Hi"), Message.system("Second rule.")));
+    assertTrue(prompt.startsWith("<|im_start|>system\nFirst rule.\n\nSecond rule.<|im_end|>"), prompt);
+    assertTrue(prompt.endsWith("<|im_start|>assistant\n"), prompt);
+  }
+
+  @Test
+  void stopsAtAStopSequenceWithoutStreamingIt() {
+    ChatResponse full = model.generate(greedy(24));
+    String text = full.text();
+    assertTrue(text.length() > 12, "need a longer reply: " + text);
+    String stop = text.substring(6, 10);
+    int cut = text.indexOf(stop);
+
+    ChatResponse stopped = model.generate(greedy(24, stop));
+    assertEquals(FinishReason.STOP_SEQUENCE, stopped.finishReason());
+    assertEquals(text.substring(0, cut), stopped.text());
+  }
+
+  @Test
+  void greedyGenerationIsRepeatable() {
+    assertEquals(model.generate(greedy(12)).text(), model.generate(greedy(12)).text());
+  }
+
+  @Test
+  void rejectsAPromptLargerThanTheContext() {
+    String huge = "word ".repeat(2_000);
+    InvalidRequestException e = assertThrows(InvalidRequestException.class,
+        () -> model.generate(ChatRequest.of(Message.user(huge))));
+    assertTrue(e.getMessage().contains("context of 512 tokens"), e.getMessage());
+  }
+
+  @Test
+  void aClosedModelFailsClearly() {
+    LlamaChatModel other = TestModels.loadTiny(1);
+    other.close();
+    other.close();
+    GenerationFailedException e = assertThrows(GenerationFailedException.class, () -> other.generate(greedy(4)));
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+  }
+}
