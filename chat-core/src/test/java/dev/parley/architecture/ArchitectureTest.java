@@ -7,9 +7,10 @@ import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import com.tngtech.archunit.junit.AnalyzeClasses;
-import com.tngtech.archunit.junit.ArchTest;
+import org.junit.jupiter.api.Test;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
@@ -17,10 +18,8 @@ import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.lang.syntax.ArchRuleDefinition;
 
 /** chat-core's shape, checked on every build. */
-@AnalyzeClasses(packages = "dev.parley", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
-  @ArchTest
   static final ArchRule coreDependsOnNoOtherParleyModuleAndNothingNative =
       noClasses()
           .should()
@@ -30,7 +29,6 @@ class ArchitectureTest {
               "dev.parley.testing.contract..")
           .because("the core knows no backend (STYLE habit 1)");
 
-  @ArchTest
   static final ArchRule packagesAreFreeOfCycles =
       slices().matching("dev.parley.(*)..").should().beFreeOfCycles();
 
@@ -56,7 +54,6 @@ class ArchitectureTest {
         }
       };
 
-  @ArchTest
   static final ArchRule apiSignaturesHideImplementationTypes =
       ArchRuleDefinition.codeUnits()
           .that()
@@ -70,7 +67,6 @@ class ArchitectureTest {
           .should(EXPOSE_NO_HIDDEN_TYPE)
           .because("implementation types in public signatures are a decision, not an accident (STYLE habit 2)");
 
-  @ArchTest
   static final ArchRule implementationClassesOfApiPackagesStayPackagePrivate =
       ArchRuleDefinition.classes()
           .that()
@@ -82,4 +78,27 @@ class ArchitectureTest {
           .should()
           .notHaveModifier(JavaModifier.PUBLIC)
           .because("decorators are reached through their factory methods, not constructed directly");
+
+  private static final JavaClasses CLASSES =
+      new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.parley");
+
+  @Test
+  void coreDependsOnNoOtherParleyModuleAndNothingNative() {
+    coreDependsOnNoOtherParleyModuleAndNothingNative.check(CLASSES);
+  }
+
+  @Test
+  void packagesAreFreeOfCycles() {
+    packagesAreFreeOfCycles.check(CLASSES);
+  }
+
+  @Test
+  void apiSignaturesHideImplementationTypes() {
+    apiSignaturesHideImplementationTypes.check(CLASSES);
+  }
+
+  @Test
+  void implementationClassesOfApiPackagesStayPackagePrivate() {
+    implementationClassesOfApiPackagesStayPackagePrivate.check(CLASSES);
+  }
 }

@@ -3,23 +3,34 @@ package dev.parley.llama;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import com.tngtech.archunit.junit.AnalyzeClasses;
-import com.tngtech.archunit.junit.ArchTest;
+import org.junit.jupiter.api.Test;
 import com.tngtech.archunit.lang.ArchRule;
 
 /** chat-llama uses chat-core's API only, and exposes only its API types. */
-@AnalyzeClasses(packages = "dev.parley.llama", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
-  @ArchTest
   static final ArchRule usesNoImplementationPackageOfChatCore =
       noClasses().should().dependOnClassesThat().resideInAnyPackage(
           "dev.parley.core.internal..", "dev.parley.ratelimit..", "dev.parley.examples..");
 
-  @ArchTest
   static final ArchRule onlyTheApiIsPublic =
       classes().that().arePublic().and().areTopLevelClasses()
           .should().haveSimpleNameStartingWith("Llama")
           .orShould().haveSimpleName("ModelLoadException")
           .because("GGUF reading, log routing and the exit guard are implementation details");
+
+  private static final JavaClasses CLASSES =
+      new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.parley.llama");
+
+  @Test
+  void usesNoImplementationPackageOfChatCore() {
+    usesNoImplementationPackageOfChatCore.check(CLASSES);
+  }
+
+  @Test
+  void onlyTheApiIsPublic() {
+    onlyTheApiIsPublic.check(CLASSES);
+  }
 }
