@@ -1,0 +1,25 @@
+package dev.parley.llama;
+
+import dev.parley.chat.ChatModel;
+import dev.parley.testing.contract.ChatModelContractTest;
+import org.junit.jupiter.api.AfterAll;
+
+/** ModelPool keeps the ChatModel contract. */
+class ModelPoolContractTest extends ChatModelContractTest {
+  private static ModelPool pool;
+
+  @Override
+  protected synchronized ChatModel model() {
+    if (pool == null) {
+      pool = ModelPool.builder(TestModels.tiny()).slots(2).contextSize(512).threads(1).build();
+    }
+    return pool;
+  }
+
+  @AfterAll
+  static void close() {
+    if (pool != null) {
+      pool.close();
+    }
+  }
+}

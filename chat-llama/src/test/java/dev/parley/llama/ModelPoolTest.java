@@ -1,0 +1,175 @@
+package dev.parley.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.FinishReason;
+import dev.parley.chat.GenerationHandle;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.Message;
+import dev.parley.chat.StreamHandler;
+import dev.parley.testing.contract.RecordingStreamHandler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ModelPoolTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  private static ModelPool pool(int slots, int maxQueue, Duration maxWait) {
+    return ModelPool.builder(TestModels.tiny()).slots(slots).maxQueue(maxQueue).maxWait(maxWait)
+        .contextSize(512).threads(1).build();
+  }
+
+  private static ChatRequest greedy(String prompt, int maxTokens) {
+    return new ChatRequest(List.of(Message.user(prompt)),
+        GenerationOptions.builder().temperature(0).maxTokens(maxTokens).build());
+  }
+
+  /** Sampled with its own seed: each request has a reply of its own to recognise. */
+  private static ChatRequest seeded(String prompt, int seed) {
+    return new ChatRequest(List.of(Message.user(prompt)),
+        GenerationOptions.builder().temperature(1.0).seed(seed).maxTokens(16).build());
+  }
+
+  private static ChatResponse await(GenerationHandle h) throws Exception {
+    return h.completion().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  @Test
+  void sixteenThreadsGenerateAtOnceAndEachGetsItsOwnReply() throws Exception {
+    try (ModelPool pool = pool(4, 64, WAIT)) {
+      List<String> prompts = new ArrayList<>();
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        prompts.add("Conversation " + i + ": tell me about topic number " + (i * 7919 % 1000));
+        expected.add(pool.generate(seeded(prompts.get(i), i)).text());
+      }
+      assertTrue(expected.stream().distinct().count() >= 12, "seeds must give distinct replies: " + expected);
+
+      ExecutorService threads = Executors.newFixedThreadPool(16);
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<String[]>> results = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        int n = i;
+        results.add(threads.submit(() -> {
+          start.await();
+          RecordingStreamHandler h = new RecordingStreamHandler();
+          ChatResponse r = await(pool.stream(seeded(prompts.get(n), n), h));
+          return new String[] {r.text(), h.text()};
+        }));
+      }
+      start.countDown();
+      for (int i = 0; i < 16; i++) {
+        String[] got = results.get(i).get(2, TimeUnit.MINUTES);
+        assertEquals(got[0], got[1], "streamed tokens add up to the reply of request " + i);
+        assertEquals(expected.get(i), got[0], "request " + i + " got another conversation's output");
+      }
+      threads.shutdown();
+      PoolStatistics stats = pool.statistics();
+      assertEquals(0, stats.busySlots());
+      assertEquals(0, stats.queued());
+      assertEquals(32, stats.started());
+    }
+  }
+
+  @Test
+  void failsFastWhenEverySlotIsBusyAndTheQueueIsFull() throws Exception {
+    try (ModelPool pool = pool(1, 1, WAIT)) {
+      GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+      GenerationHandle queued = pool.stream(greedy("waiting", 4), StreamHandler.ignoringTokens());
+      PoolExhaustedException e = assertThrows(PoolExhaustedException.class,
+          () -> pool.stream(greedy("one too many", 4), StreamHandler.ignoringTokens()));
+      assertTrue(e.isRetriable());
+      assertTrue(e.getMessage().contains("1 requests are already waiting"), e.getMessage());
+      assertEquals(1, pool.statistics().rejected());
+
+      running.cancel();
+      assertEquals(FinishReason.CANCELLED, await(running).finishReason());
+      assertEquals(4, await(queued).usage().completionTokens(), "the queued request runs once the slot is free");
+    }
+  }
+
+  @Test
+  void aRequestWaitingLongerThanMaxWaitFails() throws Exception {
+    try (ModelPool pool = pool(1, 8, Duration.ofMillis(200))) {
+      GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+      GenerationHandle queued = pool.stream(greedy("waiting", 4), StreamHandler.ignoringTokens());
+      ExecutionException e = assertThrows(ExecutionException.class, () -> await(queued));
+      assertInstanceOf(PoolExhaustedException.class, e.getCause());
+      running.cancel();
+      await(running);
+    }
+  }
+
+  @Test
+  void queuedRequestsStartInArrivalOrder() throws Exception {
+    try (ModelPool pool = pool(1, 8, WAIT)) {
+      List<Integer> order = java.util.Collections.synchronizedList(new ArrayList<>());
+      GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+      List<GenerationHandle> queued = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        int n = i;
+        queued.add(pool.stream(greedy("queued " + i, 2), new RecordingStreamHandler(t -> {
+          if (!order.contains(n)) {
+            order.add(n);
+          }
+        })));
+      }
+      assertEquals(4, pool.statistics().queued());
+      running.cancel();
+      for (GenerationHandle h : queued) {
+        await(h);
+      }
+      assertEquals(List.of(0, 1, 2, 3), order);
+    }
+  }
+
+  @Test
+  void cancellingAQueuedRequestRemovesItAtOnce() throws Exception {
+    try (ModelPool pool = pool(1, 8, WAIT)) {
+      GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+      GenerationHandle queued = pool.stream(greedy("waiting", 4), StreamHandler.ignoringTokens());
+      queued.cancel();
+      assertEquals(FinishReason.CANCELLED, await(queued).finishReason());
+      assertEquals(0, pool.statistics().queued());
+      running.cancel();
+      await(running);
+      assertEquals(0, pool.statistics().busySlots());
+    }
+  }
+
+  @Test
+  void closeFailsQueuedRequestsAndCancelsRunningOnes() throws Exception {
+    ModelPool pool = pool(1, 8, WAIT);
+    GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+    GenerationHandle queued = pool.stream(greedy("waiting", 4), StreamHandler.ignoringTokens());
+    pool.close();
+    assertEquals(FinishReason.CANCELLED, await(running).finishReason());
+    CompletableFuture<ChatResponse> q = queued.completion().toCompletableFuture();
+    assertThrows(ExecutionException.class, () -> q.get(10, TimeUnit.SECONDS));
+    assertEquals(false, pool.statistics().loaded());
+  }
+
+  @Test
+  void badSettingsNameTheParameter() {
+    assertEquals("slots must be > 0, was 0",
+        assertThrows(IllegalArgumentException.class, () -> ModelPool.builder(TestModels.tiny()).slots(0)).getMessage());
+    assertEquals("maxQueue must be >= 0, was -1",
+        assertThrows(IllegalArgumentException.class, () -> ModelPool.builder(TestModels.tiny()).maxQueue(-1)).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ModelPool.builder(TestModels.tiny()).maxWait(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> ModelPool.builder(TestModels.tiny()).replicas(0));
+  }
+}
