@@ -22,7 +22,11 @@ public class ModelLoadException extends NonRetriableException {
     /** A setting does not fit the model, such as a context larger than it was trained for. */
     INCOMPATIBLE_SETTINGS,
     /** llama.cpp refused the file for a reason it did not say. */
-    LOAD_FAILED
+    LOAD_FAILED,
+    /** Downloading the model failed (HTTP error, connection lost); trying again may help. */
+    DOWNLOAD_FAILED,
+    /** The downloaded file's SHA-256 is not the expected one; the download was discarded. */
+    CHECKSUM_MISMATCH
   }
 
   private final Reason reason;
