@@ -40,15 +40,21 @@ final class GgufFile {
   private final Path path;
   private final int version;
   private final Map<String, Object> metadata;
+  private final Map<String, Integer> types;
   private final List<TensorInfo> tensors;
   private final long dataOffset;
   private final long fileSize;
+  private final Map<String, Array> arrays = new LinkedHashMap<>();
 
-  private GgufFile(Path path, int version, Map<String, Object> metadata, List<TensorInfo> tensors,
-      long dataOffset, long fileSize) {
+  /** An array value with the GGUF type of its elements. */
+  record Array(int elementType, List<Object> values) {}
+
+  private GgufFile(Path path, int version, Map<String, Object> metadata, Map<String, Integer> types,
+      List<TensorInfo> tensors, long dataOffset, long fileSize) {
     this.path = path;
     this.version = version;
     this.metadata = metadata;
+    this.types = types;
     this.tensors = tensors;
     this.dataOffset = dataOffset;
     this.fileSize = fileSize;
@@ -83,10 +89,18 @@ final class GgufFile {
       }
       long tensorCount = in.count("tensor count");
       long kvCount = in.count("metadata count");
+      Map<String, Array> arrays = new LinkedHashMap<>();
       Map<String, Object> metadata = new LinkedHashMap<>();
+      Map<String, Integer> types = new LinkedHashMap<>();
       for (long i = 0; i < kvCount; i++) {
         String key = in.string();
-        metadata.put(key, in.value(in.i32()));
+        int type = in.i32();
+        types.put(key, type);
+        Object value = in.value(type);
+        metadata.put(key, value instanceof Array a ? a.values() : value);
+        if (value instanceof Array a) {
+          arrays.put(key, a);
+        }
       }
       List<TensorInfo> tensors = new ArrayList<>();
       for (long i = 0; i < tensorCount; i++) {
@@ -104,7 +118,8 @@ final class GgufFile {
       long alignment = metadata.get("general.alignment") instanceof Number n ? n.longValue() : 32;
       long dataOffset = (in.position + alignment - 1) / alignment * alignment;
       GgufFile file = new GgufFile(path, version, Collections.unmodifiableMap(metadata),
-          List.copyOf(tensors), dataOffset, size);
+          Collections.unmodifiableMap(types), List.copyOf(tensors), dataOffset, size);
+      file.arrays.putAll(arrays);
       file.checkLength();
       return file;
     } catch (EOFException e) {
@@ -179,6 +194,20 @@ final class GgufFile {
 
   Map<String, Object> metadata() {
     return metadata;
+  }
+
+  /** The GGUF value type of each metadata key. */
+  Map<String, Integer> types() {
+    return types;
+  }
+
+  /** The array value of {@code key} with its element type, for copying it as it is. */
+  Array array(String key) {
+    Array a = arrays.get(key);
+    if (a == null) {
+      throw new IllegalArgumentException("metadata key " + key + " is not an array");
+    }
+    return a;
   }
 
   List<TensorInfo> tensors() {
@@ -273,7 +302,7 @@ final class GgufFile {
           for (long i = 0; i < n; i++) {
             values.add(value(elementType));
           }
-          return Collections.unmodifiableList(values);
+          return new Array(elementType, Collections.unmodifiableList(values));
         }
         case 10, 11: return i64();
         case 12: return Double.longBitsToDouble(i64());

@@ -1,0 +1,358 @@
+package dev.parley.llama;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Writes a llama-architecture GGUF file with random weights at a chosen shape, for benchmarks and
+ * tests that need realistic compute without a download: inference speed depends on tensor shapes,
+ * not on weight values. Matrices are Q8_0, norms F32; the tokenizer metadata ({@code
+ * tokenizer.ggml.*}) is copied from an existing GGUF file, so the vocabulary (and the embedding and
+ * output matrices) match it. The text it writes is gibberish.
+ *
+ * <p>The default shape is that of a 135M-parameter chat model: 30 layers, width 576, FFN 1536, 9
+ * heads, 3 KV heads, context 2048.
+ *
+ * <pre>{@code
+ * Path model = SyntheticModel.builder(Path.of("llama-2-tiny-random.gguf")).build().write(dir.resolve("135m.gguf"));
+ * }</pre>
+ */
+public final class SyntheticModel {
+  private static final int Q8_0 = 8;
+  private static final int F32 = 0;
+  private static final int ALIGNMENT = 32;
+
+  private final Path tokenizerSource;
+  private final int layers;
+  private final int width;
+  private final int ffn;
+  private final int heads;
+  private final int kvHeads;
+  private final int context;
+  private final long seed;
+
+  private SyntheticModel(Builder b) {
+    this.tokenizerSource = b.tokenizerSource;
+    this.layers = b.layers;
+    this.width = b.width;
+    this.ffn = b.ffn;
+    this.heads = b.heads;
+    this.kvHeads = b.kvHeads;
+    this.context = b.context;
+    this.seed = b.seed;
+  }
+
+  /** A generator taking its tokenizer from {@code tokenizerSource}, a GGUF file. */
+  public static Builder builder(Path tokenizerSource) {
+    return new Builder(tokenizerSource);
+  }
+
+  /** Writes the model to {@code target} (through a temporary file beside it) and returns it. */
+  public Path write(Path target) {
+    GgufFile source = GgufFile.read(tokenizerSource);
+    int vocab = source.array("tokenizer.ggml.tokens").values().size();
+    int headDim = width / heads;
+    int kvWidth = headDim * kvHeads;
+
+    List<long[]> shapes = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    List<Integer> types = new ArrayList<>();
+    addTensor(names, shapes, types, "token_embd.weight", Q8_0, width, vocab);
+    for (int i = 0; i < layers; i++) {
+      String p = "blk." + i + ".";
+      addTensor(names, shapes, types, p + "attn_norm.weight", F32, width);
+      addTensor(names, shapes, types, p + "attn_q.weight", Q8_0, width, width);
+      addTensor(names, shapes, types, p + "attn_k.weight", Q8_0, width, kvWidth);
+      addTensor(names, shapes, types, p + "attn_v.weight", Q8_0, width, kvWidth);
+      addTensor(names, shapes, types, p + "attn_output.weight", Q8_0, width, width);
+      addTensor(names, shapes, types, p + "ffn_norm.weight", F32, width);
+      addTensor(names, shapes, types, p + "ffn_gate.weight", Q8_0, width, ffn);
+      addTensor(names, shapes, types, p + "ffn_up.weight", Q8_0, width, ffn);
+      addTensor(names, shapes, types, p + "ffn_down.weight", Q8_0, ffn, width);
+    }
+    addTensor(names, shapes, types, "output_norm.weight", F32, width);
+    addTensor(names, shapes, types, "output.weight", Q8_0, width, vocab);
+
+    Map<String, Object[]> kv = new LinkedHashMap<>(); // key -> {type, value}
+    kv.put("general.architecture", new Object[] {8, "llama"});
+    kv.put("general.name", new Object[] {8, "parley-synthetic-" + layers + "x" + width});
+    kv.put("general.file_type", new Object[] {4, 7L}); // MOSTLY_Q8_0
+    kv.put("llama.context_length", new Object[] {4, (long) context});
+    kv.put("llama.embedding_length", new Object[] {4, (long) width});
+    kv.put("llama.block_count", new Object[] {4, (long) layers});
+    kv.put("llama.feed_forward_length", new Object[] {4, (long) ffn});
+    kv.put("llama.attention.head_count", new Object[] {4, (long) heads});
+    kv.put("llama.attention.head_count_kv", new Object[] {4, (long) kvHeads});
+    kv.put("llama.rope.dimension_count", new Object[] {4, (long) headDim});
+    kv.put("llama.attention.layer_norm_rms_epsilon", new Object[] {6, 1e-5f});
+    kv.put("llama.rope.freq_base", new Object[] {6, 10000f});
+    kv.put("llama.vocab_size", new Object[] {4, (long) vocab});
+    for (Map.Entry<String, Integer> e : source.types().entrySet()) {
+      String key = e.getKey();
+      if (key.startsWith("tokenizer.ggml.")) {
+        Object value = e.getValue() == 9 ? source.array(key) : source.metadata().get(key);
+        kv.put(key, new Object[] {e.getValue(), value});
+      }
+    }
+
+    Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+    try {
+      Files.createDirectories(target.toAbsolutePath().getParent());
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20)) {
+        Writer w = new Writer(out);
+        w.u32(0x46554747);
+        w.u32(3);
+        w.u64(names.size());
+        w.u64(kv.size());
+        for (Map.Entry<String, Object[]> e : kv.entrySet()) {
+          w.string(e.getKey());
+          int type = (Integer) e.getValue()[0];
+          w.u32(type);
+          w.value(type, e.getValue()[1]);
+        }
+        long offset = 0;
+        long[] offsets = new long[names.size()];
+        for (int i = 0; i < names.size(); i++) {
+          offsets[i] = offset;
+          offset = align(offset + bytes(types.get(i), shapes.get(i)));
+        }
+        for (int i = 0; i < names.size(); i++) {
+          w.string(names.get(i));
+          long[] dims = shapes.get(i);
+          w.u32(dims.length);
+          for (long d : dims) {
+            w.u64(d);
+          }
+          w.u32(types.get(i));
+          w.u64(offsets[i]);
+        }
+        w.pad();
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < names.size(); i++) {
+          long start = w.position;
+          if (types.get(i) == F32) {
+            for (long n = 0; n < shapes.get(i)[0]; n++) {
+              w.f32(1.0f);
+            }
+          } else {
+            w.randomQ8(random, elements(shapes.get(i)));
+          }
+          if (w.position - start != bytes(types.get(i), shapes.get(i))) {
+            throw new IllegalStateException("wrote " + (w.position - start) + " bytes for " + names.get(i));
+          }
+          w.pad();
+        }
+      }
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write synthetic model " + target, e);
+    }
+  }
+
+  /** Parameters of the model this generator writes. */
+  public long parameters() {
+    int vocab = GgufFile.read(tokenizerSource).array("tokenizer.ggml.tokens").values().size();
+    long kvWidth = (long) width / heads * kvHeads;
+    long perLayer = 2L * width + 2L * width * width + 2L * width * kvWidth + 3L * width * ffn;
+    return 2L * width * vocab + width + layers * perLayer;
+  }
+
+  private static void addTensor(List<String> names, List<long[]> shapes, List<Integer> types, String name,
+      int type, long... dims) {
+    names.add(name);
+    shapes.add(dims);
+    types.add(type);
+  }
+
+  private static long elements(long[] dims) {
+    long n = 1;
+    for (long d : dims) {
+      n *= d;
+    }
+    return n;
+  }
+
+  private static long bytes(int type, long[] dims) {
+    return GgufFile.tensorBytes(type, elements(dims)).getAsLong();
+  }
+
+  private static long align(long n) {
+    return (n + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+  }
+
+  /** Little-endian GGUF writing. */
+  private static final class Writer {
+    private final OutputStream out;
+    private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    long position;
+
+    Writer(OutputStream out) {
+      this.out = out;
+    }
+
+    void u8(int v) throws IOException {
+      out.write(v);
+      position++;
+    }
+
+    void u16(int v) throws IOException {
+      u8(v & 0xff);
+      u8((v >>> 8) & 0xff);
+    }
+
+    void u32(long v) throws IOException {
+      scratch.clear();
+      scratch.putInt((int) v);
+      out.write(scratch.array(), 0, 4);
+      position += 4;
+    }
+
+    void u64(long v) throws IOException {
+      scratch.clear();
+      scratch.putLong(v);
+      out.write(scratch.array(), 0, 8);
+      position += 8;
+    }
+
+    void f32(float v) throws IOException {
+      u32(Float.floatToIntBits(v));
+    }
+
+    void string(String s) throws IOException {
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      u64(b.length);
+      out.write(b);
+      position += b.length;
+    }
+
+    void value(int type, Object v) throws IOException {
+      switch (type) {
+        case 0, 1, 7 -> u8(v instanceof Boolean b ? (b ? 1 : 0) : ((Number) v).intValue());
+        case 2, 3 -> u16(((Number) v).intValue());
+        case 4, 5 -> u32(((Number) v).longValue());
+        case 6 -> f32(((Number) v).floatValue());
+        case 8 -> string((String) v);
+        case 9 -> {
+          GgufFile.Array a = (GgufFile.Array) v;
+          u32(a.elementType());
+          u64(a.values().size());
+          for (Object element : a.values()) {
+            value(a.elementType(), element);
+          }
+        }
+        case 10, 11 -> u64(((Number) v).longValue());
+        case 12 -> u64(Double.doubleToLongBits(((Number) v).doubleValue()));
+        default -> throw new IllegalArgumentException("unknown GGUF type " + type);
+      }
+    }
+
+    /** Q8_0 blocks: an F16 scale and 32 signed bytes, weights about N(0, 0.02). */
+    void randomQ8(SplittableRandom random, long elements) throws IOException {
+      byte[] block = new byte[34];
+      // Scale 2.7e-4 as an IEEE half (0x0C6C): uniform int8 values then have a spread near 0.02.
+      block[0] = (byte) 0x6C;
+      block[1] = (byte) 0x0C;
+      for (long b = 0; b < elements / 32; b++) {
+        for (int i = 2; i < 34; i += 8) {
+          long r = random.nextLong();
+          for (int k = 0; k < 8; k++) {
+            block[i + k] = (byte) (r >>> (8 * k));
+          }
+        }
+        out.write(block);
+        position += 34;
+      }
+    }
+
+    void pad() throws IOException {
+      while (position % ALIGNMENT != 0) {
+        u8(0);
+      }
+    }
+  }
+
+  /** Builds a {@link SyntheticModel}; the defaults are the 135M shape. */
+  public static final class Builder {
+    private final Path tokenizerSource;
+    private int layers = 30;
+    private int width = 576;
+    private int ffn = 1536;
+    private int heads = 9;
+    private int kvHeads = 3;
+    private int context = 2048;
+    private long seed = 42;
+
+    private Builder(Path tokenizerSource) {
+      if (tokenizerSource == null) {
+        throw new IllegalArgumentException("tokenizerSource must not be null");
+      }
+      this.tokenizerSource = tokenizerSource;
+    }
+
+    public Builder layers(int layers) {
+      this.layers = positive(layers, "layers");
+      return this;
+    }
+
+    /** Embedding width; a multiple of 32 and of the head count. */
+    public Builder width(int width) {
+      this.width = positive(width, "width");
+      return this;
+    }
+
+    /** Feed-forward width; a multiple of 32. */
+    public Builder feedForward(int ffn) {
+      this.ffn = positive(ffn, "feedForward");
+      return this;
+    }
+
+    public Builder heads(int heads, int kvHeads) {
+      this.heads = positive(heads, "heads");
+      this.kvHeads = positive(kvHeads, "kvHeads");
+      return this;
+    }
+
+    public Builder context(int context) {
+      this.context = positive(context, "context");
+      return this;
+    }
+
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    private static int positive(int v, String name) {
+      if (v <= 0) {
+        throw new IllegalArgumentException(name + " must be > 0, was " + v);
+      }
+      return v;
+    }
+
+    public SyntheticModel build() {
+      if (width % 32 != 0 || ffn % 32 != 0) {
+        throw new IllegalStateException("width and feedForward must be multiples of 32 for Q8_0, were "
+            + width + " and " + ffn);
+      }
+      if (width % heads != 0 || heads % kvHeads != 0) {
+        throw new IllegalStateException("width (" + width + ") must divide by heads (" + heads
+            + ") and heads by kvHeads (" + kvHeads + ")");
+      }
+      return new SyntheticModel(this);
+    }
+  }
+}
