@@ -1,0 +1,173 @@
+package dev.parley.benchmarks;
+
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.LlamaOutput;
+import de.kherud.llama.ModelParameters;
+import de.kherud.llama.Pair;
+import dev.parley.chat.ChatModel;
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.Message;
+import dev.parley.llama.LlamaChatModel;
+import dev.parley.llama.ModelPool;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Tokens per second through each way of running a llama.cpp model, in one run: raw
+ * java-llama.cpp ({@code LlamaModel.generate}), Parley's {@code LlamaChatModel}, Parley's {@code
+ * ModelPool}, and the seed's design ({@code N} whole model copies behind a blocking queue). Every
+ * implementation gets the same model file, prompt, thread count, context and 64 generated tokens.
+ *
+ * <p>The {@code tokens} secondary result is tokens per second. Run {@code streams} JMH threads at
+ * once (use {@code -t}); each implementation then has that many slots (or copies).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(1)
+@Warmup(iterations = 1, time = 10)
+@Measurement(iterations = 3, time = 10)
+public class InferenceBenchmark {
+  static final int TOKENS = 64;
+  static final int CONTEXT = 512;
+  static final List<Message> PROMPT =
+      List.of(Message.system("You are a helpful assistant."), Message.user("Tell me a story about the sea."));
+
+  /** What runs the model. */
+  public enum Implementation {
+    /** java-llama.cpp used directly: the floor for any wrapper's overhead. */
+    RAW_LLAMA,
+    /** Parley's ChatModel over one model. */
+    LLAMA_CHAT_MODEL,
+    /** Parley's pool: one model, parallel slots, a bounded queue. */
+    MODEL_POOL,
+    /** The seed's pool: a whole model copy per concurrent stream, behind a blocking queue. */
+    SEED_POOL
+  }
+
+  @Param({"RAW_LLAMA", "LLAMA_CHAT_MODEL", "MODEL_POOL"})
+  public Implementation implementation;
+
+  @Param({"1"})
+  public int threads;
+
+  @Param({"1"})
+  public int streams;
+
+  @Param({"synthetic-135m"})
+  public String model;
+
+  private LlamaModel raw;
+  private String rawPrompt;
+  private BlockingQueue<LlamaModel> seedPool;
+  private AutoCloseable parley;
+  private ChatModel chat;
+  private ChatRequest request;
+
+  @Setup(Level.Trial)
+  public void load() {
+    Path file = BenchmarkModels.named(model);
+    request = new ChatRequest(PROMPT, GenerationOptions.builder().maxTokens(TOKENS).temperature(0).build());
+    switch (implementation) {
+      case RAW_LLAMA -> {
+        raw = new LlamaModel(rawParameters(file, streams));
+        rawPrompt = raw.applyTemplate(new InferenceParameters("").setMessages(PROMPT.get(0).content(),
+            List.of(new Pair<>("user", PROMPT.get(1).content()))));
+      }
+      case SEED_POOL -> {
+        seedPool = new ArrayBlockingQueue<>(streams);
+        for (int i = 0; i < streams; i++) {
+          seedPool.add(new LlamaModel(rawParameters(file, 1)));
+        }
+        rawPrompt = seedPool.peek().applyTemplate(new InferenceParameters("").setMessages(PROMPT.get(0).content(),
+            List.of(new Pair<>("user", PROMPT.get(1).content()))));
+      }
+      case LLAMA_CHAT_MODEL -> {
+        LlamaChatModel m = LlamaChatModel.builder(file).contextSize(CONTEXT).slots(streams).threads(threads).build();
+        parley = m;
+        chat = m;
+      }
+      case MODEL_POOL -> {
+        ModelPool p = ModelPool.builder(file).contextSize(CONTEXT).slots(streams).threads(threads).build();
+        parley = p;
+        chat = p;
+      }
+    }
+  }
+
+  private ModelParameters rawParameters(Path file, int slots) {
+    return new ModelParameters().setModel(file.toString()).setCtxSize(CONTEXT * slots).setParallel(slots)
+        .setThreads(threads).setThreadsBatch(threads).enableContBatching().disableLog().setChatTemplate("chatml");
+  }
+
+  @TearDown(Level.Trial)
+  public void close() throws Exception {
+    if (raw != null) {
+      raw.close();
+    }
+    if (seedPool != null) {
+      for (LlamaModel m : seedPool) {
+        m.close();
+      }
+    }
+    if (parley != null) {
+      parley.close();
+    }
+  }
+
+  /** Counts generated tokens; JMH reports them per second. */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.OPERATIONS)
+  public static class Tokens {
+    public long tokens;
+  }
+
+  private int generateRaw(LlamaModel m) {
+    InferenceParameters p = new InferenceParameters(rawPrompt).setNPredict(TOKENS).setTemperature(0f).setCachePrompt(true);
+    int n = 0;
+    for (LlamaOutput out : m.generate(p)) {
+      if (!out.text.isEmpty()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Benchmark
+  public int generate(Tokens counter) throws InterruptedException {
+    int n;
+    switch (implementation) {
+      case RAW_LLAMA -> n = generateRaw(raw);
+      case SEED_POOL -> {
+        LlamaModel m = seedPool.take();
+        try {
+          n = generateRaw(m);
+        } finally {
+          seedPool.put(m);
+        }
+      }
+      default -> n = chat.generate(request).usage().completionTokens();
+    }
+    counter.tokens += n;
+    return n;
+  }
+}
