@@ -226,11 +226,18 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       g.cancel();
     }
     long deadline = System.nanoTime() + closeTimeout.toNanos();
-    for (Generation g : List.copyOf(active)) {
-      try {
-        g.done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (Exception e) {
-        // Checked below.
+    synchronized (active) {
+      while (!active.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(active, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
       }
     }
     if (!active.isEmpty()) {
@@ -275,27 +282,48 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
 
     @Override
     public void run() {
-      LlamaIterator it = null;
+      // The native part: nothing here calls the handler's terminal methods, so that close() can
+      // free the model as soon as this generation has left llama.cpp.
+      FinishReason finish = null;
+      ParleyException error = null;
       try {
-        if (cancelled) {
-          complete(FinishReason.CANCELLED);
-          return;
+        finish = generate();
+      } catch (HandlerFailure e) {
+        error = new GenerationFailedException("stream handler threw " + e.getCause(), e.getCause());
+      } catch (RuntimeException e) {
+        error = ParleyException.from(e);
+      } finally {
+        synchronized (active) {
+          active.remove(this);
+          active.notifyAll();
         }
-        InferenceParameters ip =
-            new InferenceParameters(prompt)
-                .setNPredict(options.maxTokens())
-                .setTemperature((float) options.temperature())
-                .setTopP((float) options.topP())
-                .setCachePrompt(true);
-        if (options.seed().isPresent()) {
-          ip.setSeed((int) options.seed().getAsLong());
-        }
-        it = model.generate(ip).iterator();
+      }
+      if (error != null) {
+        fail(error);
+      } else {
+        complete(finish);
+      }
+    }
+
+    private FinishReason generate() {
+      if (cancelled) {
+        return FinishReason.CANCELLED;
+      }
+      InferenceParameters ip =
+          new InferenceParameters(prompt)
+              .setNPredict(options.maxTokens())
+              .setTemperature((float) options.temperature())
+              .setTopP((float) options.topP())
+              .setCachePrompt(true);
+      if (options.seed().isPresent()) {
+        ip.setSeed((int) options.seed().getAsLong());
+      }
+      LlamaIterator it = model.generate(ip).iterator();
+      try {
         while (it.hasNext()) {
           if (cancelled) {
             it.cancel();
-            complete(FinishReason.CANCELLED);
-            return;
+            return FinishReason.CANCELLED;
           }
           LlamaOutput out = it.next();
           boolean last = !it.hasNext();
@@ -309,21 +337,16 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
               it.cancel();
             }
             deliver(stop);
-            complete(FinishReason.STOP_SEQUENCE);
-            return;
+            return FinishReason.STOP_SEQUENCE;
           }
           deliver(last ? text.length() : Math.max(delivered, text.length() - holdbackNeeded()));
         }
-        complete(tokens >= options.maxTokens() ? FinishReason.LENGTH : FinishReason.STOP);
+        return tokens >= options.maxTokens() ? FinishReason.LENGTH : FinishReason.STOP;
       } catch (HandlerFailure e) {
-        if (it != null && it.hasNext()) {
+        if (it.hasNext()) {
           it.cancel();
         }
-        fail(new GenerationFailedException("stream handler threw " + e.getCause(), e.getCause()));
-      } catch (RuntimeException e) {
-        fail(ParleyException.from(e));
-      } finally {
-        active.remove(this);
+        throw e;
       }
     }
 

@@ -1,0 +1,85 @@
+package dev.parley.benchmarks;
+
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.ModelParameters;
+import dev.parley.llama.ModelPool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Resident memory of serving 8 conversations at once: one {@code ModelPool} with 8 slots against
+ * the seed's design of 8 whole model instances. Each is measured in its own child JVM (VmRSS from
+ * /proc after loading and one generation per slot), in the same run.
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.parley.benchmarks.MemoryFootprint [synthetic-135m|tiny]</pre>
+ */
+public final class MemoryFootprint {
+  private static final int CONVERSATIONS = 8;
+  private static final int CONTEXT = 512;
+
+  private MemoryFootprint() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 2 && args[0].startsWith("--child=")) {
+      child(args[0].substring("--child=".length()), Path.of(args[1]));
+      return;
+    }
+    String model = args.length > 0 ? args[0] : "synthetic-135m";
+    Path file = BenchmarkModels.named(model);
+    long[] pool = measure("pool", file);
+    long[] seed = measure("seed", file);
+    System.out.printf("model %s, %d conversations at once, context %d each%n", model, CONVERSATIONS, CONTEXT);
+    System.out.printf("%-32s %14s %14s %14s%n", "", "VmRSS KiB", "RssAnon KiB", "RssFile KiB");
+    System.out.printf("%-32s %,14d %,14d %,14d%n", "ModelPool: 1 model x 8 slots", pool[0], pool[1], pool[2]);
+    System.out.printf("%-32s %,14d %,14d %,14d%n", "seed pool: 8 model instances", seed[0], seed[1], seed[2]);
+    System.out.printf("%-32s %14.2f %14.2f %14.2f%n", "ratio seed / ModelPool", (double) seed[0] / pool[0],
+        (double) seed[1] / pool[1], (double) seed[2] / pool[2]);
+  }
+
+  private static long[] measure(String kind, Path file) throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        MemoryFootprint.class.getName(), "--child=" + kind, file.toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException(kind + " child failed: " + out);
+    }
+    long[] kib = new long[3];
+    for (String line : out.split("\n")) {
+      String[] parts = line.trim().split("\\s+");
+      if (parts.length == 2 && parts[0].matches("VmRSS:|RssAnon:|RssFile:")) {
+        int i = parts[0].equals("VmRSS:") ? 0 : parts[0].equals("RssAnon:") ? 1 : 2;
+        kib[i] = Long.parseLong(parts[1]);
+      }
+    }
+    if (kib[0] == 0) {
+      throw new IllegalStateException(kind + " child printed no RSS: " + out);
+    }
+    return kib;
+  }
+
+  private static void child(String kind, Path file) throws IOException {
+    List<AutoCloseable> loaded = new ArrayList<>();
+    if (kind.equals("pool")) {
+      ModelPool pool = ModelPool.builder(file).slots(CONVERSATIONS).contextSize(CONTEXT).threads(1).build();
+      loaded.add(pool);
+    } else {
+      for (int i = 0; i < CONVERSATIONS; i++) {
+        loaded.add(new LlamaModel(new ModelParameters().setModel(file.toString()).setCtxSize(CONTEXT)
+            .setThreads(1).disableLog().setChatTemplate("chatml")));
+      }
+    }
+    // llama.cpp's warm-up run at load has read every weight, so the mapped file is resident.
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:") || line.startsWith("RssAnon:") || line.startsWith("RssFile:")) {
+        System.out.println(line.replace(" kB", ""));
+      }
+    }
+    Runtime.getRuntime().halt(0);
+  }
+}
