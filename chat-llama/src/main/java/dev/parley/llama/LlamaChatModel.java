@@ -66,12 +66,14 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   private final ExecutorService executor;
   private final Set<Generation> active = ConcurrentHashMap.newKeySet();
   private final Duration closeTimeout;
+  private final boolean promptCache;
   private volatile boolean closed;
 
   private LlamaChatModel(Builder b, GgufFile file) {
     this.id = b.id != null ? b.id : b.modelFile.getFileName().toString();
     this.contextSize = b.contextSize;
     this.closeTimeout = b.closeTimeout;
+    this.promptCache = b.promptCache;
     Object bos = file.metadata().get("tokenizer.ggml.add_bos_token");
     this.addsBos = bos instanceof Boolean flag ? flag : "llama".equals(file.metadata().get("tokenizer.ggml.model"));
     ModelParameters params =
@@ -314,7 +316,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
               .setNPredict(options.maxTokens())
               .setTemperature((float) options.temperature())
               .setTopP((float) options.topP())
-              .setCachePrompt(true);
+              .setCachePrompt(promptCache);
       if (options.seed().isPresent()) {
         ip.setSeed((int) options.seed().getAsLong());
       }
@@ -442,6 +444,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private int gpuLayers;
     private @Nullable String chatTemplate;
     private Duration closeTimeout = Duration.ofSeconds(30);
+    private boolean promptCache = true;
 
     private Builder(Path modelFile) {
       if (modelFile == null) {
@@ -504,6 +507,15 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
         throw new IllegalArgumentException("chatTemplate must not be blank");
       }
       this.chatTemplate = name;
+      return this;
+    }
+
+    /**
+     * Reuse each slot's cached prompt, so the next turn of a conversation processes only its new
+     * messages; on by default. Off is for measuring what reuse saves.
+     */
+    public Builder promptCache(boolean reuse) {
+      this.promptCache = reuse;
       return this;
     }
 
