@@ -44,13 +44,14 @@ final class GgufFile {
   private final List<TensorInfo> tensors;
   private final long dataOffset;
   private final long fileSize;
-  private final Map<String, Array> arrays = new LinkedHashMap<>();
+  private final Map<String, Array> arrays;
 
   /** An array value with the GGUF type of its elements. */
   record Array(int elementType, List<Object> values) {}
 
   private GgufFile(Path path, int version, Map<String, Object> metadata, Map<String, Integer> types,
-      List<TensorInfo> tensors, long dataOffset, long fileSize) {
+      Map<String, Array> arrays, List<TensorInfo> tensors, long dataOffset, long fileSize) {
+    this.arrays = arrays;
     this.path = path;
     this.version = version;
     this.metadata = metadata;
@@ -118,8 +119,8 @@ final class GgufFile {
       long alignment = metadata.get("general.alignment") instanceof Number n ? n.longValue() : 32;
       long dataOffset = (in.position + alignment - 1) / alignment * alignment;
       GgufFile file = new GgufFile(path, version, Collections.unmodifiableMap(metadata),
-          Collections.unmodifiableMap(types), List.copyOf(tensors), dataOffset, size);
-      file.arrays.putAll(arrays);
+          Collections.unmodifiableMap(types), Collections.unmodifiableMap(arrays), List.copyOf(tensors),
+          dataOffset, size);
       file.checkLength();
       return file;
     } catch (EOFException e) {

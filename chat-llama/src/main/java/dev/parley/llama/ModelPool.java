@@ -372,9 +372,7 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
 
     /** Conversations generating at once per replica; 4 by default. */
     public Builder slots(int slots) {
-      if (slots <= 0) {
-        throw new IllegalArgumentException("slots must be > 0, was " + slots);
-      }
+      model.slots(slots);
       this.slots = slots;
       return this;
     }

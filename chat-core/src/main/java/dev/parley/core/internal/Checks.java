@@ -1,7 +1,6 @@
 package dev.parley.core.internal;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Argument checks whose messages name the parameter and the value, as in
@@ -68,10 +67,5 @@ public final class Checks {
       throw new IllegalArgumentException(name + " must be >= 0, was " + value);
     }
     return value;
-  }
-
-  /** Same as {@link Objects#requireNonNull} but with the project's message form. */
-  public static <T> T argument(T value, String name) {
-    return notNull(value, name);
   }
 }
