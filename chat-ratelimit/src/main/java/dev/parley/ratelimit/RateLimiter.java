@@ -1,0 +1,130 @@
+package dev.parley.ratelimit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Limits how fast each key (a user, an API key, an IP address) may spend permits, under one or
+ * more {@link Limit}s at once. A request is admitted only if every limit admits it, and then it
+ * takes its permits from all of them, atomically: a request denied by the daily limit takes nothing
+ * from the per-minute one.
+ *
+ * <p>Permits need not be requests. A limiter whose limits count LLM tokens charges a key by the
+ * size of each reply, after the fact, with {@link #charge}; a key driven into debt that way is
+ * denied until its buckets refill.
+ *
+ * <p>Implementations are thread-safe and meant to be shared: one per kind of quota, for the whole
+ * process.
+ */
+public interface RateLimiter {
+
+  /**
+   * Takes {@code permits} from every limit of {@code key} if all of them have enough, and never
+   * waits. A denial takes nothing and says how long to wait ({@link Decision#retryAfter()}).
+   *
+   * @throws IllegalArgumentException if the key is null or empty, permits is not positive, or
+   *     permits exceeds the capacity of a limit (such a request could never be admitted)
+   */
+  Decision tryAcquire(String key, long permits);
+
+  /** {@link #tryAcquire(String, long)} for one permit. */
+  default Decision tryAcquire(String key) {
+    return tryAcquire(key, 1);
+  }
+
+  /**
+   * Takes {@code permits} from every limit of {@code key} unconditionally, for cost already
+   * incurred (the tokens of a reply, known once it has been generated). A limit may go into debt,
+   * by at most its capacity; the key is then denied until the debt has refilled. The decision
+   * returned describes the key afterwards: {@link Decision#allowed()} says whether a one-permit
+   * request would now be admitted.
+   *
+   * @throws IllegalArgumentException if the key is null or empty or permits is not positive
+   */
+  Decision charge(String key, long permits);
+
+  /**
+   * Waits up to {@code maxWait} for {@code permits}, sleeping for the time each denial gives. Returns
+   * the admitting decision, or at once the denial whose wait would end past {@code maxWait}: it
+   * never sleeps when waiting cannot succeed.
+   *
+   * @throws InterruptedException if interrupted while waiting; nothing has been taken then
+   * @throws IllegalArgumentException as {@link #tryAcquire(String, long)}, or if maxWait is null
+   *     or negative
+   */
+  default Decision acquire(String key, long permits, Duration maxWait)
+      throws InterruptedException {
+    if (maxWait == null || maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait must be >= 0, was " + maxWait);
+    }
+    long deadline = System.nanoTime() + saturatedNanos(maxWait);
+    while (true) {
+      Decision decision = tryAcquire(key, permits);
+      if (decision.allowed()) {
+        return decision;
+      }
+      long wait = decision.retryAfterNanos();
+      if (wait > deadline - System.nanoTime()) {
+        return decision;
+      }
+      TimeUnit.NANOSECONDS.sleep(wait);
+    }
+  }
+
+  /** The limits every key is held to, in order. */
+  List<Limit> limits();
+
+  /**
+   * Checks a key: not null, not empty.
+   *
+   * @throws IllegalArgumentException naming the problem
+   */
+  static String requireKey(String key) {
+    if (key == null) {
+      throw new IllegalArgumentException("key must not be null");
+    }
+    if (key.isEmpty()) {
+      throw new IllegalArgumentException("key must not be empty");
+    }
+    return key;
+  }
+
+  /**
+   * Checks the permits of a {@link #tryAcquire} against the limits: positive, and no more than any
+   * capacity. For implementations, so that all of them reject the same requests the same way.
+   *
+   * @throws IllegalArgumentException naming the problem and, when too large, the limit
+   */
+  static long requirePermits(long permits, List<Limit> limits) {
+    requirePositivePermits(permits);
+    for (Limit limit : limits) {
+      if (permits > limit.capacity()) {
+        throw new IllegalArgumentException(
+            "permits " + permits + " exceeds the capacity " + limit.capacity() + " of limit '"
+                + limit.name() + "': such a request can never be admitted");
+      }
+    }
+    return permits;
+  }
+
+  /**
+   * Checks the permits of a {@link #charge}: positive.
+   *
+   * @throws IllegalArgumentException if not
+   */
+  static long requirePositivePermits(long permits) {
+    if (permits <= 0) {
+      throw new IllegalArgumentException("permits must be > 0, was " + permits);
+    }
+    return permits;
+  }
+
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE / 2;
+    }
+  }
+}
