@@ -1,5 +1,9 @@
-# Sourced by scripts/test.sh and scripts/run.sh: installs a JDK (17 or newer) and Maven from
-# Debian's packages when either is missing, so both commands work on a fresh machine.
+# Sourced by scripts/test.sh and scripts/run.sh: installs a JDK (17 or newer), Maven and any
+# command named in the arguments (as command=debian-package) from Debian's packages when missing,
+# so both commands work on a fresh machine.
+#
+# Servers (redis-server, ...) are installed with RUNLEVEL=1 so that their packages do not start a
+# system service: the tests start their own instances on free loopback ports and stop them.
 ensure_tools() {
   local need=()
   if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1 \
@@ -7,11 +11,19 @@ ensure_tools() {
     need+=(openjdk-17-jdk-headless)
   fi
   command -v mvn >/dev/null 2>&1 || need+=(maven)
+  local spec
+  for spec in "$@"; do
+    local cmd="${spec%%=*}" pkg="${spec#*=}"
+    if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/bin/$cmd" ] && [ ! -x "/usr/sbin/$cmd" ]; then
+      need+=("$pkg")
+    fi
+  done
   if [ "${#need[@]}" -gt 0 ]; then
     echo "Installing ${need[*]} from Debian's packages..."
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
+      apt-get install -y --no-install-recommends "${need[@]}"
   fi
 }

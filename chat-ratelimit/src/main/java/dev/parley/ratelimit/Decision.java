@@ -3,10 +3,12 @@ package dev.parley.ratelimit;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The answer of a {@link RateLimiter} for one key and a number of permits: admitted or not, and
- * where each of the key's limits stands. A denial is a value, not an exception. Immutable.
+ * where each of the key's limits stands. A denial is a value, not an exception. Immutable and
+ * thread-safe.
  *
  * <p>The overall figures ({@link #remaining()}, {@link #limit()}, {@link #resetAfter()}) are those
  * of the {@linkplain #binding() binding limit}: when denied, the limit that forces the longest
@@ -18,28 +20,37 @@ public final class Decision {
   private final String key;
   private final long permits;
   private final boolean allowed;
-  private final LimitStatus[] limits;
-  private final int binding;
 
-  private Decision(String key, long permits, LimitStatus[] limits) {
+  // Either the statuses are given, or they are derived on first use from a copy of the buckets
+  // taken under the key's lock: the hot path then only copies, and the divisions are paid by the
+  // callers that read the figures.
+  private final Limit @Nullable [] limits;
+  private final long @Nullable [] buckets;
+  private final long now;
+  private final boolean charge;
+  private volatile LimitStatus @Nullable [] statuses;
+  private volatile int bindingIndex = -1;
+
+  private Decision(String key, long permits, boolean allowed, LimitStatus[] statuses) {
     this.key = key;
     this.permits = permits;
+    this.allowed = allowed;
+    this.statuses = statuses;
+    this.limits = null;
+    this.buckets = null;
+    this.now = 0;
+    this.charge = false;
+  }
+
+  private Decision(String key, long permits, boolean allowed, boolean charge, Limit[] limits,
+      long[] buckets, long now) {
+    this.key = key;
+    this.permits = permits;
+    this.allowed = allowed;
+    this.charge = charge;
     this.limits = limits;
-    boolean admitted = true;
-    int bind = 0;
-    for (int i = 0; i < limits.length; i++) {
-      LimitStatus s = limits[i];
-      LimitStatus b = limits[bind];
-      if (!s.admits()) {
-        admitted = false;
-      }
-      if (s.retryAfterNanos() > b.retryAfterNanos()
-          || (s.retryAfterNanos() == b.retryAfterNanos() && s.remaining() < b.remaining())) {
-        bind = i;
-      }
-    }
-    this.allowed = admitted;
-    this.binding = bind;
+    this.buckets = buckets;
+    this.now = now;
   }
 
   /**
@@ -56,11 +67,21 @@ public final class Decision {
     if (limits == null || limits.isEmpty()) {
       throw new IllegalArgumentException("limits must not be empty");
     }
-    return new Decision(key, permits, limits.toArray(new LimitStatus[0]));
+    LimitStatus[] statuses = limits.toArray(new LimitStatus[0]);
+    boolean admitted = true;
+    for (LimitStatus status : statuses) {
+      admitted &= status.admits();
+    }
+    return new Decision(key, permits, admitted, statuses);
   }
 
-  static Decision ofTrusted(String key, long permits, LimitStatus[] limits) {
-    return new Decision(key, permits, limits);
+  /**
+   * A decision over a copy of a key's buckets ({@link Buckets} layout) at {@code now}: after the
+   * admission for an admitted acquire, as found for a denied one, after the charge for a charge.
+   */
+  static Decision ofBuckets(String key, long permits, boolean allowed, boolean charge,
+      Limit[] limits, long[] buckets, long now) {
+    return new Decision(key, permits, allowed, charge, limits, buckets, now);
   }
 
   /** Whether the request was admitted; if so its permits were taken from every limit. */
@@ -80,17 +101,25 @@ public final class Decision {
 
   /** Tokens left in the binding limit after this decision. */
   public long remaining() {
-    return limits[binding].remaining();
+    if (buckets != null && limits != null && limits.length == 1) {
+      long units = buckets[0];
+      long unitsPerToken = limits[0].unitsPerToken;
+      return units <= 0 ? 0 : unitsPerToken == 1 ? units : units / unitsPerToken;
+    }
+    return statuses()[bindingIndex()].remaining();
   }
 
   /** The capacity of the binding limit. */
   public long limit() {
-    return limits[binding].limit().capacity();
+    return binding().capacity();
   }
 
   /** The limit that decided: the one that denied (the longest wait) or has the fewest left. */
   public Limit binding() {
-    return limits[binding].limit();
+    if (limits != null && limits.length == 1) {
+      return limits[0];
+    }
+    return statuses()[bindingIndex()].limit();
   }
 
   /** Zero when admitted; otherwise how long until the same request would be admitted. */
@@ -100,24 +129,69 @@ public final class Decision {
 
   /** {@link #retryAfter()} in nanoseconds. */
   public long retryAfterNanos() {
-    return limits[binding].retryAfterNanos();
+    return allowed ? 0 : statuses()[bindingIndex()].retryAfterNanos();
   }
 
   /** How long until the binding limit's bucket is full again. */
   public Duration resetAfter() {
-    return Duration.ofNanos(limits[binding].resetAfterNanos());
+    return Duration.ofNanos(statuses()[bindingIndex()].resetAfterNanos());
   }
 
   /** Every limit of the key, in the order the limiter was configured. */
   public List<LimitStatus> limits() {
-    return List.of(limits);
+    return List.of(statuses());
+  }
+
+  private int bindingIndex() {
+    int known = bindingIndex;
+    if (known >= 0) {
+      return known;
+    }
+    LimitStatus[] all = statuses();
+    int bind = 0;
+    for (int i = 1; i < all.length; i++) {
+      LimitStatus s = all[i];
+      LimitStatus b = all[bind];
+      if (s.retryAfterNanos() > b.retryAfterNanos()
+          || (s.retryAfterNanos() == b.retryAfterNanos() && s.remaining() < b.remaining())) {
+        bind = i;
+      }
+    }
+    bindingIndex = bind;
+    return bind;
+  }
+
+  private LimitStatus[] statuses() {
+    LimitStatus[] known = statuses;
+    if (known != null) {
+      return known;
+    }
+    Limit[] all = limits;
+    long[] state = buckets;
+    if (all == null || state == null) {
+      throw new IllegalStateException("a decision holds statuses or buckets");
+    }
+    LimitStatus[] derived = new LimitStatus[all.length];
+    for (int i = 0; i < all.length; i++) {
+      Limit limit = all[i];
+      long units = state[i << 1];
+      long last = state[(i << 1) + 1];
+      long need = charge ? limit.unitsPerToken : permits * limit.unitsPerToken;
+      boolean admits = (allowed && !charge) || units >= need;
+      long remaining = units <= 0 ? 0 : units / limit.unitsPerToken;
+      long reset = Buckets.nanosUntil(limit, units, last, now, limit.capacityUnits);
+      long retry = admits ? 0 : Math.max(1, Buckets.nanosUntil(limit, units, last, now, need));
+      derived[i] = new LimitStatus(limit, remaining, reset, retry);
+    }
+    statuses = derived;
+    return derived;
   }
 
   @Override
   public String toString() {
     return "Decision[" + (allowed ? "allowed" : "denied") + " " + permits + " for '" + key
         + "', remaining " + remaining() + "/" + limit() + " (" + binding().name() + ")"
-        + (allowed ? "" : ", retry after " + retryAfter()) + ", limits " + Arrays.toString(limits)
-        + "]";
+        + (allowed ? "" : ", retry after " + retryAfter()) + ", limits "
+        + Arrays.toString(statuses()) + "]";
   }
 }

@@ -55,6 +55,8 @@ public final class Limit {
   final long unitsPerNano;
   final long unitsPerPeriod;
   final long capacityUnits;
+  /** Nanoseconds a greedy bucket takes from the deepest debt (minus a capacity) to full. */
+  final long fillNanos;
 
   private Limit(Builder b) {
     this.name = b.name;
@@ -68,6 +70,7 @@ public final class Limit {
     this.unitsPerNano = refillTokens / gcd;
     this.capacityUnits = multiplyBounded(capacity, unitsPerToken, "capacity");
     this.unitsPerPeriod = multiplyBounded(refillTokens, unitsPerToken, "refill tokens");
+    this.fillNanos = ceilDiv(2 * capacityUnits, unitsPerNano);
   }
 
   private long multiplyBounded(long tokens, long units, String what) {

@@ -2,6 +2,8 @@ package dev.parley.ratelimit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,7 +15,7 @@ import java.util.function.LongSupplier;
 /**
  * An in-memory {@link RateLimiter}: one token bucket per limit per key, in exact integer
  * arithmetic (no rounding, so N threads on one key are admitted exactly the capacity).
- * Thread-safe; share one instance per kind of quota.
+ * Thread-safe and lock-free; share one instance per kind of quota.
  *
  * <pre>{@code
  * RateLimiter perUser = TokenBucketRateLimiter.builder()
@@ -25,16 +27,19 @@ import java.util.function.LongSupplier;
  * }</pre>
  *
  * <h2>Memory</h2>
- * A key costs one {@code long[2 × limits]} (32 bytes for one limit) plus its entry in a Caffeine
- * cache. A key left idle long enough to be full again is evicted: forgetting it loses nothing,
- * since a new key starts full. That idle time is, by default, the time to refill from the deepest
- * debt to full; {@link Builder#idleKeyTimeout} shortens it (an evicted key then starts full
- * early). {@link Builder#maximumKeys} (default 1,000,000) bounds the number of keys whatever their
- * idle time; past it the least valuable keys are evicted, which is lossy in the same way.
+ * A key costs about 56 bytes with one limit (a holder and a {@code long[2 × limits]}) plus its
+ * entry in a Caffeine cache. A key left idle long enough to be full again is evicted: forgetting it
+ * loses nothing, since a new key starts full. That idle time is, by default, the time to refill
+ * from the deepest debt to full plus one refill period; eviction comes between it and a quarter
+ * more. {@link Builder#idleKeyTimeout} shortens it (an evicted key then starts full early). So the
+ * keys held are those active within that time. {@link Builder#maximumKeys} also bounds their number
+ * whatever their activity, at a cost of about a fifth of the throughput on a hot key (Caffeine then
+ * records every read for its eviction policy).
  *
  * <h2>Concurrency</h2>
- * Each key's buckets are updated under that key's own monitor, held for a few arithmetic steps;
- * different keys never contend. All limits of a key are checked and charged in one step.
+ * A key's buckets are an immutable array replaced by compare-and-set: a decision reads it,
+ * computes the next one and swaps it in, retrying if another thread got there first. All limits of
+ * a key are checked and charged in one swap; a denial writes nothing. Different keys never contend.
  *
  * <h2>Time</h2>
  * Time comes from a nanosecond ticker, {@link System#nanoTime()} unless {@link Builder#ticker}
@@ -42,27 +47,65 @@ import java.util.function.LongSupplier;
  */
 public final class TokenBucketRateLimiter implements RateLimiter {
 
-  private static final long DEFAULT_MAXIMUM_KEYS = 1_000_000;
+  private static final long COARSE_STEP_NANOS = 1_000_000;
 
   private final Limit[] limits;
   private final List<Limit> limitList;
   private final LongSupplier ticker;
-  private final Cache<String, long[]> buckets;
-  private final Function<String, long[]> newBuckets = key -> fullBuckets();
+  private final Cache<String, KeyState> buckets;
+  private final long renewEveryNanos;
+  private volatile long coarseNow;
+  private final Function<String, KeyState> newKey = key -> {
+    long[] full = fullBuckets();
+    return new KeyState(full, full[1]);
+  };
+
+  /** A key's buckets, swapped whole; and when its cache entry was last renewed. */
+  static final class KeyState {
+    private static final VarHandle BUCKETS;
+
+    static {
+      try {
+        BUCKETS = MethodHandles.lookup().findVarHandle(KeyState.class, "buckets", long[].class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    volatile long[] buckets;
+    long renewedAt;
+
+    KeyState(long[] buckets, long renewedAt) {
+      this.buckets = buckets;
+      this.renewedAt = renewedAt;
+    }
+
+    boolean swap(long[] expected, long[] next) {
+      return BUCKETS.compareAndSet(this, expected, next);
+    }
+  }
 
   private TokenBucketRateLimiter(Builder b) {
     this.limits = b.limits.toArray(new Limit[0]);
     this.limitList = List.copyOf(b.limits);
     this.ticker = b.ticker;
+    this.coarseNow = ticker.getAsLong();
     Duration idle = b.idleKeyTimeout != null ? b.idleKeyTimeout : losslessIdleTimeout(limits);
-    this.buckets = Caffeine.newBuilder()
-        .ticker(ticker::getAsLong)
-        .expireAfterAccess(idle)
-        .maximumSize(b.maximumKeys)
-        .build();
+    // Entries expire a fixed time after they were last written, and an active key's entry is
+    // written again (renewed) once a quarter of the idle time has passed. So a key is kept at
+    // least the idle time after its last use, and at most a quarter longer; and reads need no
+    // bookkeeping in Caffeine, as expiry after access would.
+    this.renewEveryNanos = Math.max(1, idle.toNanos() / 4);
+    Caffeine<Object, Object> cache = Caffeine.newBuilder()
+        .ticker(() -> coarseNow)
+        .expireAfterWrite(idle.plusNanos(renewEveryNanos));
+    if (b.maximumKeys > 0) {
+      cache.maximumSize(b.maximumKeys);
+    }
+    this.buckets = cache.build();
   }
 
-  /** A limiter for these limits with the defaults (system ticker, up to 1,000,000 keys). */
+  /** A limiter for these limits with the defaults (system ticker, idle keys evicted). */
   public static TokenBucketRateLimiter of(Limit... limits) {
     Builder b = builder();
     for (Limit limit : limits) {
@@ -80,51 +123,89 @@ public final class TokenBucketRateLimiter implements RateLimiter {
   public Decision tryAcquire(String key, long permits) {
     RateLimiter.requireKey(key);
     checkPermits(permits);
-    long[] state = buckets.get(key, newBuckets);
-    LimitStatus[] out = new LimitStatus[limits.length];
-    synchronized (state) {
-      long now = ticker.getAsLong();
+    KeyState state = keyState(key);
+    long[] current = state.buckets;
+    long[] next = current.clone();
+    long now = now();
+    while (true) {
       boolean admitted = true;
       for (int i = 0; i < limits.length; i++) {
-        refill(limits[i], state, i << 1, now);
-        if (state[i << 1] < permits * limits[i].unitsPerToken) {
+        Buckets.refill(limits[i], next, i << 1, now);
+        if (next[i << 1] < permits * limits[i].unitsPerToken) {
           admitted = false;
         }
       }
-      for (int i = 0; i < limits.length; i++) {
-        Limit limit = limits[i];
-        int at = i << 1;
-        long need = permits * limit.unitsPerToken;
-        boolean admits = state[at] >= need;
-        if (admitted) {
-          state[at] -= need;
-        }
-        out[i] = status(limit, state[at], state[at + 1], now, admits ? 0 : need);
+      if (!admitted) {
+        // A denial takes nothing, so it writes nothing: the refill is a function of time.
+        renew(key, state, now);
+        return Decision.ofBuckets(key, permits, false, false, limits, next, now);
       }
+      for (int i = 0; i < limits.length; i++) {
+        next[i << 1] -= permits * limits[i].unitsPerToken;
+      }
+      if (state.swap(current, next)) {
+        renew(key, state, now);
+        return Decision.ofBuckets(key, permits, true, false, limits, next, now);
+      }
+      // Another thread swapped first: start again from its buckets (next was never published).
+      current = state.buckets;
+      System.arraycopy(current, 0, next, 0, next.length);
     }
-    return Decision.ofTrusted(key, permits, out);
   }
 
   @Override
   public Decision charge(String key, long permits) {
     RateLimiter.requireKey(key);
     RateLimiter.requirePositivePermits(permits);
-    long[] state = buckets.get(key, newBuckets);
-    LimitStatus[] out = new LimitStatus[limits.length];
-    synchronized (state) {
-      long now = ticker.getAsLong();
+    KeyState state = keyState(key);
+    long[] current = state.buckets;
+    long[] next = current.clone();
+    long now = now();
+    while (true) {
+      boolean admitsOne = true;
       for (int i = 0; i < limits.length; i++) {
         Limit limit = limits[i];
         int at = i << 1;
-        refill(limit, state, at, now);
+        Buckets.refill(limit, next, at, now);
         // The debt is bounded by one capacity, so any larger charge counts as two capacities.
         long charged = Math.min(permits, 2 * limit.capacity()) * limit.unitsPerToken;
-        state[at] = Math.max(state[at] - charged, -limit.capacityUnits);
-        long one = limit.unitsPerToken;
-        out[i] = status(limit, state[at], state[at + 1], now, state[at] >= one ? 0 : one);
+        next[at] = Math.max(next[at] - charged, -limit.capacityUnits);
+        if (next[at] < limit.unitsPerToken) {
+          admitsOne = false;
+        }
       }
+      if (state.swap(current, next)) {
+        renew(key, state, now);
+        return Decision.ofBuckets(key, permits, admitsOne, true, limits, next, now);
+      }
+      current = state.buckets;
+      System.arraycopy(current, 0, next, 0, next.length);
     }
-    return Decision.ofTrusted(key, permits, out);
+  }
+
+  private KeyState keyState(String key) {
+    return buckets.get(key, newKey);
+  }
+
+  /** Writes an active key's entry again once a quarter of the idle time has passed. */
+  private void renew(String key, KeyState state, long now) {
+    if (now - state.renewedAt > renewEveryNanos) {
+      state.renewedAt = now;
+      buckets.put(key, state);
+    }
+  }
+
+  /**
+   * Reads the ticker, and keeps the coarse clock that Caffeine's idle expiry reads current to the
+   * millisecond: Caffeine reads it on every lookup, and a field read is cheaper than a second
+   * clock read. It is only ever behind, so expiry can only come later, never early.
+   */
+  private long now() {
+    long now = ticker.getAsLong();
+    if (now - coarseNow > COARSE_STEP_NANOS) {
+      coarseNow = now;
+    }
+    return now;
   }
 
   @Override
@@ -136,6 +217,7 @@ public final class TokenBucketRateLimiter implements RateLimiter {
    * The number of keys held now, after evicting those that are due (idle or over the maximum).
    */
   public long trackedKeys() {
+    coarseNow = ticker.getAsLong();
     buckets.cleanUp();
     return buckets.estimatedSize();
   }
@@ -161,62 +243,11 @@ public final class TokenBucketRateLimiter implements RateLimiter {
     return state;
   }
 
-  /** Brings bucket {@code at} of {@code state} up to {@code now}. */
-  static void refill(Limit limit, long[] state, int at, long now) {
-    long units = state[at];
-    long last = state[at + 1];
-    long elapsed = now - last;
-    if (limit.refill() == Limit.Refill.GREEDY) {
-      if (elapsed <= 0) {
-        return;
-      }
-      long missing = limit.capacityUnits - units;
-      if (missing > 0) {
-        state[at] = elapsed >= Limit.ceilDiv(missing, limit.unitsPerNano)
-            ? limit.capacityUnits
-            : units + elapsed * limit.unitsPerNano;
-      }
-      state[at + 1] = now;
-    } else {
-      if (elapsed < limit.periodNanos) {
-        return;
-      }
-      long periods = elapsed / limit.periodNanos;
-      long missing = limit.capacityUnits - units;
-      if (missing > 0) {
-        state[at] = periods >= Limit.ceilDiv(missing, limit.unitsPerPeriod)
-            ? limit.capacityUnits
-            : units + periods * limit.unitsPerPeriod;
-      }
-      state[at + 1] = last + periods * limit.periodNanos;
-    }
-  }
-
-  /** Nanoseconds from {@code now} until a bucket refilled up to {@code now} holds {@code target}. */
-  static long nanosUntil(Limit limit, long units, long last, long now, long target) {
-    long deficit = target - units;
-    if (deficit <= 0) {
-      return 0;
-    }
-    if (limit.refill() == Limit.Refill.GREEDY) {
-      return Limit.ceilDiv(deficit, limit.unitsPerNano);
-    }
-    long periods = Limit.ceilDiv(deficit, limit.unitsPerPeriod);
-    return Math.max(0, last + periods * limit.periodNanos - now);
-  }
-
-  private static LimitStatus status(Limit limit, long units, long last, long now, long need) {
-    long remaining = units <= 0 ? 0 : units / limit.unitsPerToken;
-    long reset = nanosUntil(limit, units, last, now, limit.capacityUnits);
-    long retry = need == 0 ? 0 : Math.max(1, nanosUntil(limit, units, last, now, need));
-    return new LimitStatus(limit, remaining, reset, retry);
-  }
-
   /** Time to refill from the deepest debt (minus one capacity) to full, with a period to spare. */
   static Duration losslessIdleTimeout(Limit[] limits) {
     long longest = 0;
     for (Limit limit : limits) {
-      long nanos = nanosUntil(limit, -limit.capacityUnits, 0, 0, limit.capacityUnits);
+      long nanos = Buckets.nanosUntil(limit, -limit.capacityUnits, 0, 0, limit.capacityUnits);
       longest = Math.max(longest, nanos + limit.periodNanos);
     }
     return Duration.ofNanos(longest);
@@ -232,7 +263,7 @@ public final class TokenBucketRateLimiter implements RateLimiter {
     private final List<Limit> limits = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
     private LongSupplier ticker = System::nanoTime;
-    private long maximumKeys = DEFAULT_MAXIMUM_KEYS;
+    private long maximumKeys;
     private Duration idleKeyTimeout;
 
     private Builder() {}
@@ -263,7 +294,11 @@ public final class TokenBucketRateLimiter implements RateLimiter {
       return this;
     }
 
-    /** The most keys held at once (default 1,000,000); past it the least used are evicted. */
+    /**
+     * The most keys held at once, whatever their activity; past it the least valuable are evicted
+     * (and start full when they come back). Unbounded by default: idle keys are evicted anyway.
+     * Costs about a fifth of the throughput on a hot key.
+     */
     public Builder maximumKeys(long maximumKeys) {
       if (maximumKeys <= 0) {
         throw new IllegalArgumentException("maximumKeys must be > 0, was " + maximumKeys);
@@ -273,9 +308,9 @@ public final class TokenBucketRateLimiter implements RateLimiter {
     }
 
     /**
-     * Evicts a key idle this long. By default, the time its buckets take to refill from the
-     * deepest debt, so that eviction never lets a key spend more; shorter saves memory but lets an
-     * evicted key start full again early.
+     * Evicts a key idle this long (or up to a quarter longer). By default, the time its buckets
+     * take to refill from the deepest debt plus a period, so that eviction never lets a key spend
+     * more; shorter saves memory but lets an evicted key start full again early.
      */
     public Builder idleKeyTimeout(Duration idleKeyTimeout) {
       Limit.requirePositive(idleKeyTimeout, "idleKeyTimeout");

@@ -311,6 +311,28 @@ class TokenBucketRateLimiterTest {
   }
 
   @Test
+  void aMillionDistinctKeysOverTimeKeepOnlyTheRecentlyActiveOnes() {
+    TokenBucketRateLimiter limiter = limiter(Limit.perMinute(20));
+    long maxHeld = 0;
+
+    // 1,000 new keys a second for 1,000 seconds; each key is idle after its one request.
+    for (int second = 0; second < 1_000; second++) {
+      for (int i = 0; i < 1_000; i++) {
+        limiter.tryAcquire("ip-" + second + "-" + i);
+      }
+      ticker.advance(Duration.ofSeconds(1));
+      if (second % 100 == 99) {
+        maxHeld = Math.max(maxHeld, limiter.trackedKeys());
+      }
+    }
+
+    // Kept 3 minutes (debt of a capacity + a period) to 3.75 minutes after their last use.
+    assertTrue(maxHeld <= 225_000, "at most 3.75 minutes of keys held: " + maxHeld);
+    long held = limiter.trackedKeys();
+    assertTrue(held >= 180_000 && held <= 225_000, held + " keys held of 1,000,000 seen");
+  }
+
+  @Test
   void idleKeysAreEvictedOnceTheyWouldBeFullAgain() {
     TokenBucketRateLimiter limiter = limiter(Limit.perMinute(20), Limit.perHour(100));
     for (int i = 0; i < 1_000; i++) {
@@ -318,13 +340,30 @@ class TokenBucketRateLimiterTest {
     }
     assertEquals(1_000, limiter.trackedKeys());
 
-    // Lossless timeout: an hour limit can be a capacity in debt, so two hours plus a period.
+    // Lossless idle time: an hour limit can be a capacity in debt, so two hours plus a period;
+    // eviction comes within a quarter more.
     ticker.advance(Duration.ofHours(3).minusSeconds(1));
     assertEquals(1_000, limiter.trackedKeys(), "not yet: a key could still be refilling");
-    ticker.advance(Duration.ofSeconds(2));
+    ticker.advance(Duration.ofMinutes(45).plusSeconds(2));
     assertEquals(0, limiter.trackedKeys());
     assertEquals(80, limiter.tryAcquire("ip-1", 20).limits().get(1).remaining(),
         "an evicted key starts full, exactly as it would have been");
+  }
+
+  @Test
+  void aKeyInUseIsNeverEvictedWhateverItsAge() {
+    TokenBucketRateLimiter limiter = TokenBucketRateLimiter.builder().ticker(ticker)
+        .limit(Limit.perDay(100)).idleKeyTimeout(Duration.ofHours(1)).build();
+    limiter.charge("busy", 100);
+
+    for (int half = 0; half < 20; half++) {
+      ticker.advance(Duration.ofMinutes(30));
+      assertEquals(1, limiter.trackedKeys(), "after " + (half + 1) * 30 + " minutes");
+      assertFalse(limiter.tryAcquire("busy", 50).allowed());
+    }
+
+    // Ten hours refill 41.67 tokens; an eviction would have brought back all 100.
+    assertEquals(41, limiter.tryAcquire("busy", 50).remaining());
   }
 
   @Test
@@ -332,7 +371,7 @@ class TokenBucketRateLimiterTest {
     TokenBucketRateLimiter limiter = TokenBucketRateLimiter.builder().ticker(ticker)
         .limit(Limit.perDay(100)).idleKeyTimeout(Duration.ofMinutes(10)).build();
     limiter.tryAcquire("k");
-    ticker.advance(Duration.ofMinutes(11));
+    ticker.advance(Duration.ofMinutes(13));
     assertEquals(0, limiter.trackedKeys());
   }
 
