@@ -26,6 +26,8 @@ public final class Decision {
   // callers that read the figures.
   private final Limit @Nullable [] limits;
   private final long @Nullable [] buckets;
+  private final long units0;
+  private final long last0;
   private final long now;
   private final boolean charge;
   private volatile LimitStatus @Nullable [] statuses;
@@ -38,18 +40,22 @@ public final class Decision {
     this.statuses = statuses;
     this.limits = null;
     this.buckets = null;
+    this.units0 = 0;
+    this.last0 = 0;
     this.now = 0;
     this.charge = false;
   }
 
   private Decision(String key, long permits, boolean allowed, boolean charge, Limit[] limits,
-      long[] buckets, long now) {
+      long @Nullable [] buckets, long units0, long last0, long now) {
     this.key = key;
     this.permits = permits;
     this.allowed = allowed;
     this.charge = charge;
     this.limits = limits;
     this.buckets = buckets;
+    this.units0 = units0;
+    this.last0 = last0;
     this.now = now;
   }
 
@@ -81,7 +87,13 @@ public final class Decision {
    */
   static Decision ofBuckets(String key, long permits, boolean allowed, boolean charge,
       Limit[] limits, long[] buckets, long now) {
-    return new Decision(key, permits, allowed, charge, limits, buckets, now);
+    return new Decision(key, permits, allowed, charge, limits, buckets, 0, 0, now);
+  }
+
+  /** {@link #ofBuckets} for a single limit, without an array. */
+  static Decision ofBucket(String key, long permits, boolean allowed, boolean charge,
+      Limit[] limits, long units, long last, long now) {
+    return new Decision(key, permits, allowed, charge, limits, null, units, last, now);
   }
 
   /** Whether the request was admitted; if so its permits were taken from every limit. */
@@ -101,8 +113,8 @@ public final class Decision {
 
   /** Tokens left in the binding limit after this decision. */
   public long remaining() {
-    if (buckets != null && limits != null && limits.length == 1) {
-      long units = buckets[0];
+    if (limits != null && limits.length == 1) {
+      long units = buckets == null ? units0 : buckets[0];
       long unitsPerToken = limits[0].unitsPerToken;
       return units <= 0 ? 0 : unitsPerToken == 1 ? units : units / unitsPerToken;
     }
@@ -167,8 +179,8 @@ public final class Decision {
       return known;
     }
     Limit[] all = limits;
-    long[] state = buckets;
-    if (all == null || state == null) {
+    long[] state = buckets != null ? buckets : new long[] {units0, last0};
+    if (all == null) {
       throw new IllegalStateException("a decision holds statuses or buckets");
     }
     LimitStatus[] derived = new LimitStatus[all.length];
