@@ -1,5 +1,6 @@
 package dev.parley.ratelimit;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -202,13 +203,9 @@ public final class Limit {
     return -Math.floorDiv(-x, y);
   }
 
+  /** Only when a limit is configured, never per decision. */
   private static long gcd(long a, long b) {
-    while (b != 0) {
-      long t = a % b;
-      a = b;
-      b = t;
-    }
-    return a;
+    return BigInteger.valueOf(a).gcd(BigInteger.valueOf(b)).longValueExact();
   }
 
   static void requirePositive(long value, String name) {

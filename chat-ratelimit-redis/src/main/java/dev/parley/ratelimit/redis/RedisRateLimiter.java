@@ -25,6 +25,7 @@ import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -380,13 +381,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     return tokens * unitsPerToken;
   }
 
+  /** Only when a limit is configured, never per decision. */
   private static long gcd(long a, long b) {
-    while (b != 0) {
-      long t = a % b;
-      a = b;
-      b = t;
-    }
-    return a;
+    return BigInteger.valueOf(a).gcd(BigInteger.valueOf(b)).longValueExact();
   }
 
   private static String loadScript() {
