@@ -1,0 +1,92 @@
+package dev.parley.examples.server;
+
+import dev.parley.chat.ChatResponse;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Streams one reply over the request's own connection as Server-Sent Events, on the request's
+ * thread: the model's thread only queues events, so a slow client never stalls generation, and a
+ * write that fails (the client went away) cancels the reply.
+ */
+final class EventStream implements ChatService.ReplyListener {
+  private static final Object END = new Object();
+
+  private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+  private final Context ctx;
+  private final OutputStream out;
+
+  EventStream(Context ctx) throws IOException {
+    this.ctx = ctx;
+    ctx.status(200);
+    ctx.res().setContentType("text/event-stream;charset=utf-8");
+    ctx.res().setHeader("Cache-Control", "no-cache");
+    ctx.res().setHeader("X-Accel-Buffering", "no");
+    this.out = ctx.res().getOutputStream();
+    out.flush(); // commit the headers: the client knows the reply is coming
+  }
+
+  @Override
+  public void onToken(String token) {
+    events.add(new Token(token));
+  }
+
+  @Override
+  public void onComplete(ChatResponse response) {
+    events.add(response);
+    events.add(END);
+  }
+
+  @Override
+  public void onError(ApiError error) {
+    events.add(error);
+    events.add(END);
+  }
+
+  record Token(String text) {}
+
+  /**
+   * Writes events as they come until the reply ends; {@code render} turns each event (a {@link
+   * Token}, the final {@link ChatResponse} or an {@link ApiError}) into the SSE text to send.
+   * Returns false if the client disconnected, in which case {@code onDisconnect} has run.
+   */
+  boolean pump(Function<Object, String> render, Runnable onDisconnect, String trailer) throws InterruptedException {
+    while (true) {
+      Object event = events.poll(15, TimeUnit.SECONDS);
+      String text;
+      if (event == END) {
+        text = trailer;
+      } else if (event == null) {
+        text = ": keep-alive\n\n"; // also finds out whether the client is still there
+      } else {
+        text = render.apply(event);
+      }
+      try {
+        if (!text.isEmpty()) {
+          out.write(text.getBytes(StandardCharsets.UTF_8));
+          out.flush();
+        }
+      } catch (IOException e) {
+        onDisconnect.run();
+        return false;
+      }
+      if (event == END) {
+        return true;
+      }
+    }
+  }
+
+  static String event(String name, Object data) {
+    return "event: " + name + "\ndata: " + JsonBodies.write(data) + "\n\n";
+  }
+
+  Context context() {
+    return ctx;
+  }
+}

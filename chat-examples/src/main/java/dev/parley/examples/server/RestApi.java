@@ -1,0 +1,132 @@
+package dev.parley.examples.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.Message;
+import dev.parley.memory.StoredMessage;
+import dev.parley.ratelimit.Decision;
+import dev.parley.ratelimit.RateLimitHeaders;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The product-style API: chat sessions (create, list, get with history, delete) and messages whose
+ * replies stream back as Server-Sent Events.
+ *
+ * <pre>
+ * POST   /api/sessions                  {"title": "..."}        → 201 session
+ * GET    /api/sessions                                          → {"sessions": [...]}
+ * GET    /api/sessions/{id}                                     → session + messages
+ * DELETE /api/sessions/{id}                                     → 204
+ * POST   /api/sessions/{id}/messages    {"content": "..."}      → text/event-stream:
+ *        event: token  data: {"text": "..."}     (one per token)
+ *        event: done   data: {"finishReason": "STOP", "usage": {...}, "text": "..."}
+ *        event: error  data: {"error": {...}}    (instead of done, if the model fails)
+ * </pre>
+ */
+final class RestApi {
+  private final ChatService chat;
+
+  RestApi(ChatService chat) {
+    this.chat = chat;
+  }
+
+  void createSession(Context ctx) {
+    ObjectNode body = JsonBodies.object(ctx.body(), true);
+    String title = JsonBodies.optionalString(body, "title");
+    JdbcChatStore.Session s = chat.createSession(ChatServer.user(ctx), title == null ? "" : title);
+    ctx.status(201).header("Location", "/api/sessions/" + s.id()).json(session(s));
+  }
+
+  void listSessions(Context ctx) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (JdbcChatStore.Session s : chat.sessions(ChatServer.user(ctx))) {
+      out.add(session(s));
+    }
+    ctx.json(Map.of("sessions", out));
+  }
+
+  void getSession(Context ctx) {
+    JdbcChatStore.Session s = chat.owned(ChatServer.user(ctx), ctx.pathParam("id"));
+    Map<String, Object> out = session(s);
+    out.put("messages", messages(chat.transcript(s.id())));
+    ctx.json(out);
+  }
+
+  void deleteSession(Context ctx) {
+    chat.delete(ChatServer.user(ctx), ctx.pathParam("id"));
+    ctx.status(204);
+  }
+
+  void postMessage(Context ctx) throws Exception {
+    String user = ChatServer.user(ctx);
+    JdbcChatStore.Session s = chat.owned(user, ctx.pathParam("id"));
+    ObjectNode body = JsonBodies.object(ctx.body(), false);
+    String text = chat.sanitize(JsonBodies.requiredString(body, "content"));
+    Decision decision = chat.admit(user);
+    RateLimitHeaders.of(decision).forEach(ctx::header);
+    chat.remember(s.id(), Message.user(text).withMetadata(ChatService.AUTHOR, user));
+
+    EventStream stream = new EventStream(ctx);
+    chat.metrics.sseStreams.incrementAndGet();
+    try {
+      ChatService.Reply reply = chat.reply(s.id(), chat.defaultOptions().build(), null, stream);
+      stream.pump(RestApi::render, reply::cancel, "");
+    } finally {
+      chat.metrics.sseStreams.decrementAndGet();
+    }
+  }
+
+  private static String render(Object event) {
+    if (event instanceof EventStream.Token t) {
+      return EventStream.event("token", Map.of("text", t.text()));
+    }
+    if (event instanceof ChatResponse r) {
+      Map<String, Object> done = new LinkedHashMap<>();
+      done.put("finishReason", r.finishReason().name());
+      done.put("text", r.text());
+      done.put("usage", usage(r));
+      return EventStream.event("done", done);
+    }
+    return EventStream.event("error", ((ApiError) event).body());
+  }
+
+  static Map<String, Object> usage(ChatResponse r) {
+    Map<String, Object> usage = new LinkedHashMap<>();
+    usage.put("promptTokens", r.usage().promptTokens());
+    usage.put("completionTokens", r.usage().completionTokens());
+    usage.put("totalTokens", r.usage().totalTokens());
+    return usage;
+  }
+
+  static Map<String, Object> session(JdbcChatStore.Session s) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", s.id());
+    out.put("title", s.title());
+    out.put("createdAt", s.createdAt().toString());
+    return out;
+  }
+
+  static List<Map<String, Object>> messages(List<StoredMessage> transcript) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (StoredMessage m : transcript) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("sequence", m.sequence());
+      one.put("role", m.message().role().name().toLowerCase(java.util.Locale.ROOT));
+      one.put("content", m.message().content());
+      one.put("createdAt", m.message().timestamp().toString());
+      String author = m.message().metadata().get(ChatService.AUTHOR);
+      if (author != null) {
+        one.put("author", author);
+      }
+      if (m.message().metadata().containsKey("parley.cancelled")) {
+        one.put("cancelled", true);
+      }
+      out.add(one);
+    }
+    return out;
+  }
+}
