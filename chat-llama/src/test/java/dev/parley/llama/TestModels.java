@@ -10,12 +10,12 @@ import org.junit.jupiter.api.Assumptions;
  * Finds the test models: the folder named by {@code PARLEY_MODELS_DIR}, by default {@code
  * shared/models} beside the checkout. Under {@code CI=true} a missing model fails the test.
  */
-final class TestModels {
+public final class TestModels {
   static final String TINY = "llama-2-tiny-random.gguf";
 
   private TestModels() {}
 
-  static Path dir() {
+  public static Path dir() {
     String configured = System.getenv("PARLEY_MODELS_DIR");
     if (configured != null && !configured.isBlank()) {
       return Path.of(configured);
@@ -24,7 +24,7 @@ final class TestModels {
     return Path.of("..", "..", "shared", "models").toAbsolutePath().normalize();
   }
 
-  static Path tiny() {
+  public static Path tiny() {
     Path model = dir().resolve(TINY);
     if (!Files.isRegularFile(model)) {
       String message = "test model " + model + " is missing; set PARLEY_MODELS_DIR to the folder holding " + TINY;

@@ -75,11 +75,17 @@ public final class ChatServer implements AutoCloseable {
 
   /** Builds the pieces and starts listening. */
   public static ChatServer start(ServerOptions o, PrintStream console) {
+    return start(o, console, null);
+  }
+
+  static ChatServer start(ServerOptions o, PrintStream console, @Nullable ModelRuntime model) {
     o.validate();
     JdbcChatStore store = JdbcChatStore.open(o.db, o.dbUser, o.dbPassword);
-    ModelRuntime runtime = null;
+    ModelRuntime runtime = model;
     try {
-      runtime = ModelRuntime.from(o, console);
+      if (runtime == null) {
+        runtime = ModelRuntime.from(o, console);
+      }
       ChatServer server = new ChatServer(o, store, runtime, limiter(o));
       server.app.start(o.host, o.port);
       server.announce(console);
@@ -164,9 +170,18 @@ public final class ChatServer implements AutoCloseable {
       ctx.status(e.status()).json(e.body());
     });
     routes.exception(HttpResponseException.class, (e, ctx) -> {
-      String code = e.getStatus() == 413 ? "body_too_large" : "http_" + e.getStatus();
-      String message = e.getStatus() == 413
-          ? "the request body is over the " + options.maxBodyBytes + "-byte limit" : e.getMessage();
+      String code;
+      String message;
+      if (e.getStatus() == 413) {
+        code = "body_too_large";
+        message = "the request body is over the " + options.maxBodyBytes + "-byte limit";
+      } else if (e.getStatus() == 404) {
+        code = "not_found";
+        message = "no such endpoint: " + ctx.method() + " " + ctx.path();
+      } else {
+        code = "http_" + e.getStatus();
+        message = e.getMessage();
+      }
       ctx.status(e.getStatus()).json(new ApiError(e.getStatus(), code, message).body());
     });
     routes.exception(JdbcChatStore.StoreException.class, (e, ctx) -> {
@@ -296,6 +311,10 @@ public final class ChatServer implements AutoCloseable {
   /** The port the server listens on (useful with {@code --port 0}). */
   public int port() {
     return app.port();
+  }
+
+  ChatService service() {
+    return chat;
   }
 
   /** The API key made at start when none was configured, if any. */

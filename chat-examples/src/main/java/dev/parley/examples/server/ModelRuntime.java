@@ -48,6 +48,11 @@ final class ModelRuntime implements AutoCloseable {
     this.slots = slots;
   }
 
+  /** A runtime over a fake model built elsewhere (tests use it to script failures). */
+  static ModelRuntime of(FakeChatModel fake, int slots) {
+    return new ModelRuntime(fake, slots);
+  }
+
   /** The fake model: replies with a short markdown note quoting the user's message. */
   static ModelRuntime fake(Duration tokenDelay, int slots) {
     FakeChatModel fake = FakeChatModel.builder()

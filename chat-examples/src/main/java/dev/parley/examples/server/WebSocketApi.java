@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.chat.ChatResponse;
 import dev.parley.chat.Message;
 import dev.parley.memory.StoredMessage;
+import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
@@ -108,8 +109,9 @@ final class WebSocketApi {
         String id = ctx.pathParam("id");
         chat.owned(user, id);
         String text = chat.sanitize(JsonBodies.requiredString(frame, "content"));
-        chat.admit(user);
+        Decision decision = chat.admit(user);
         chat.remember(id, Message.user(text).withMetadata(ChatService.AUTHOR, user));
+        send(ctx, Map.of("type", "accepted", "rateLimit", rateLimit(decision)));
         ChatService.Reply reply = chat.reply(id, chat.defaultOptions().build(), null, new ChatService.ReplyListener() {
           @Override
           public void onToken(String token) {
@@ -246,6 +248,14 @@ final class WebSocketApi {
     out.put("content", response.text());
     out.put("finishReason", response.finishReason().name());
     out.put("usage", RestApi.usage(response));
+    return out;
+  }
+
+  static Map<String, Object> rateLimit(Decision d) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("limit", d.limit());
+    out.put("remaining", d.remaining());
+    out.put("resetSeconds", TimeUnit.NANOSECONDS.toSeconds(d.resetAfter().toNanos()));
     return out;
   }
 

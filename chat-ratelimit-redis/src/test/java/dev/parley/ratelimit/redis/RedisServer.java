@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * {@code PARLEY_REDIS_SERVER} or the PATH ({@code scripts/test.sh} installs Debian's
  * {@code redis-server}). Under {@code CI=true} a missing binary fails the test instead of skipping.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
   private final String binary;
   private final int port;
   private final Path dir;
@@ -32,7 +32,7 @@ final class RedisServer implements AutoCloseable {
     this.dir = dir;
   }
 
-  static RedisServer start() throws IOException, InterruptedException {
+  public static RedisServer start() throws IOException, InterruptedException {
     String binary = locate();
     int port;
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -67,7 +67,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Starts (or restarts) the server on the same port. */
-  void startProcess() throws IOException, InterruptedException {
+  public void startProcess() throws IOException, InterruptedException {
     process = new ProcessBuilder(List.of(binary, "--port", Integer.toString(port),
         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
         "--daemonize", "no"))
@@ -85,14 +85,14 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Kills the server at once, as a crash would. */
-  void stop() throws InterruptedException {
+  public void stop() throws InterruptedException {
     if (process != null) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
     }
   }
 
-  String uri() {
+  public String uri() {
     return "redis://127.0.0.1:" + port;
   }
 
