@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The runnable jar, started as the README says, in a child JVM. */
+/** QuickStart from the runnable jar, in a child JVM. */
 class QuickStartIT {
   @Test
-  void runnableJarPlaysTheScriptedChatAndExits() throws Exception {
+  void quickStartInTheJarPlaysTheScriptedChatAndExits() throws Exception {
     Path jar = Path.of("target", "parley-examples.jar");
     assertTrue(jar.toFile().isFile(), "package phase must have built " + jar.toAbsolutePath());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(List.of(java, "-jar", jar.toString()))
+    Process p = new ProcessBuilder(List.of(java, "-cp", jar.toString(), "dev.parley.examples.QuickStart"))
         .redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .start();

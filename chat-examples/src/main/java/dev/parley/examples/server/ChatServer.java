@@ -332,6 +332,11 @@ public final class ChatServer implements AutoCloseable {
       if (cancelled > 0) {
         log.info("cancelled {} replies still running after {} s", cancelled, options.shutdownSeconds);
       }
+      // The streams' own threads write the last events; let them finish before HTTP stops.
+      long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      while (chat.metrics.sseStreams.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

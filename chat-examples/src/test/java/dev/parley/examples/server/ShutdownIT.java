@@ -1,0 +1,115 @@
+package dev.parley.examples.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.memory.StoredMessage;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The runnable jar as a child process, stopped with SIGTERM in the middle of a reply. */
+class ShutdownIT {
+  private static final Pattern LISTENING = Pattern.compile("Parley chat server on http://127\\.0\\.0\\.1:(\\d+)");
+
+  private record Child(Process process, int port, List<String> output, Path db, Thread reader) {}
+
+  private static Child start(String tokenDelayMs, String shutdownSeconds) throws Exception {
+    Path jar = Path.of("target", "parley-examples.jar");
+    assertTrue(jar.toFile().isFile(), "package phase must have built " + jar.toAbsolutePath());
+    Path db = Files.createTempDirectory("parley-shutdown").resolve("chat.db");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "--port", "0", "--fake-model",
+        "--fake-token-delay-ms", tokenDelayMs, "--shutdown-seconds", shutdownSeconds, "--db", "jdbc:sqlite:" + db,
+        "--api-keys", "k=alice"))
+        .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    List<String> output = Collections.synchronizedList(new ArrayList<>());
+    CompletableFuture<Integer> port = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          output.add(line);
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            port.complete(Integer.parseInt(m.group(1)));
+          }
+        }
+      } catch (java.io.IOException e) {
+        port.completeExceptionally(e);
+      }
+      port.completeExceptionally(new AssertionError("the server exited before listening: " + output));
+    });
+    reader.setDaemon(true);
+    reader.start();
+    return new Child(p, port.get(60, TimeUnit.SECONDS), output, db, reader);
+  }
+
+  /** Posts a message, waits for the first token, sends SIGTERM; returns the rest of the stream. */
+  private static List<ServerHarness.Event> messageThenSigterm(Child child) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    URI base = URI.create("http://127.0.0.1:" + child.port());
+    HttpResponse<String> created = http.send(HttpRequest.newBuilder(base.resolve("/api/sessions"))
+        .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    String id = JsonBodies.MAPPER.readTree(created.body()).get("id").asText();
+    HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(base.resolve("/api/sessions/" + id + "/messages"))
+        .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"a long answer please\"}"))
+        .build(), HttpResponse.BodyHandlers.ofInputStream());
+    BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8));
+    List<ServerHarness.Event> events = new ArrayList<>(ServerHarness.readEvents(in, 1));
+    // SIGTERM through kill(1): Process.destroy() would also close our end of the child's output.
+    assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(child.process().pid())).start().waitFor());
+    events.addAll(ServerHarness.readEvents(in, Integer.MAX_VALUE));
+    assertTrue(child.process().waitFor(60, TimeUnit.SECONDS), "the server exits after SIGTERM");
+    child.reader().join(10_000); // all of its output read
+    assertEquals(0, child.process().exitValue(), String.join("\n", child.output()));
+    return events;
+  }
+
+  @Test
+  void aReplyInFlightFinishesWithinTheDeadlineAndIsStored() throws Exception {
+    Child child = start("30", "20");
+    List<ServerHarness.Event> events = messageThenSigterm(child);
+    ServerHarness.Event done = events.get(events.size() - 1);
+    assertEquals("done", done.name());
+    assertEquals("STOP", done.data().get("finishReason").asText());
+    try (JdbcChatStore store = JdbcChatStore.open("jdbc:sqlite:" + child.db(), null, null)) {
+      String id = store.sessions("alice").get(0).id();
+      List<StoredMessage> messages = store.transcript(id);
+      assertEquals("a long answer please", messages.get(1).message().content());
+      assertEquals(done.data().get("text").asText(), messages.get(2).message().content());
+    }
+  }
+
+  @Test
+  void aReplyPastTheDeadlineIsCancelledAndWhatWasAcceptedIsStored() throws Exception {
+    Child child = start("300", "1");
+    List<ServerHarness.Event> events = messageThenSigterm(child);
+    ServerHarness.Event done = events.get(events.size() - 1);
+    assertEquals("done", done.name());
+    assertEquals("CANCELLED", done.data().get("finishReason").asText());
+    try (JdbcChatStore store = JdbcChatStore.open("jdbc:sqlite:" + child.db(), null, null)) {
+      List<StoredMessage> messages = store.transcript(store.sessions("alice").get(0).id());
+      assertEquals("a long answer please", messages.get(1).message().content());
+      assertEquals("true", messages.get(2).message().metadata().get("parley.cancelled"));
+      assertEquals(done.data().get("text").asText(), messages.get(2).message().content());
+    }
+    assertTrue(child.output().stream().anyMatch(l -> l.contains("cancelled 1 replies")), String.join("\n", child.output()));
+  }
+}
