@@ -1,0 +1,117 @@
+package dev.parley.examples.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}; no
+ * browser download): sign in by link, create a chat, send a message, watch the reply stream in
+ * rendered as markdown, and make sure nothing in it runs as script. Saves a screenshot to {@code
+ * target/screenshots/chat-page.png}. Under {@code CI=true} a missing browser is a failure.
+ */
+class BrowserTest {
+  private static ServerHarness h;
+  private static ChromeDriver browser;
+
+  @BeforeAll
+  static void start() throws Exception {
+    File chromium = new File(System.getenv().getOrDefault("PARLEY_CHROMIUM", "/usr/bin/chromium"));
+    File driver = new File(System.getenv().getOrDefault("PARLEY_CHROMEDRIVER", "/usr/bin/chromedriver"));
+    if (!chromium.canExecute() || !driver.canExecute()) {
+      String message = "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)";
+      if ("true".equals(System.getenv("CI"))) {
+        fail(message);
+      }
+      Assumptions.abort(message);
+    }
+    h = ServerHarness.start("--fake-token-delay-ms", "100");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(chromium);
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+        "--window-size=1200,800");
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort().build();
+    browser = new ChromeDriver(service, options);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  @Test
+  void chatsInTheBrowserWithStreamedSafeMarkdown() throws Exception {
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    wait.pollingEvery(Duration.ofMillis(50));
+    browser.get(h.base + "/#key=" + ServerHarness.ALICE);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    assertTrue(browser.findElement(By.id("fake-banner")).isDisplayed(), "the fake-model banner shows");
+    assertFalse(browser.findElement(By.id("login")).isDisplayed(), "signed in: no key form");
+    assertFalse(browser.getCurrentUrl().contains(ServerHarness.ALICE), "the key leaves the address bar");
+    assertEquals("alice", browser.findElement(By.id("user")).getText());
+
+    browser.findElement(By.id("new-session")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("connection"), "connected"));
+    String attack = "Hello **world** <img src=x onerror=\"window.pwned=1\"> [click](javascript:window.pwned=2)";
+    WebElement input = browser.findElement(By.id("input"));
+    input.sendKeys(attack);
+    browser.findElement(By.id("send")).click();
+
+    // Streaming: the reply is seen growing before it is done.
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#messages li.assistant.streaming")));
+    WebElement reply = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#messages li.assistant.done")));
+    assertEquals("Fake model.", reply.findElement(By.tagName("strong")).getText(), "markdown rendered");
+    assertTrue(reply.findElement(By.tagName("blockquote")).getText().contains("Hello world"));
+    assertEquals(List.of(), browser.findElements(By.cssSelector("#messages img")), "no image element from the text");
+    for (WebElement link : browser.findElements(By.cssSelector("#messages a"))) {
+      assertFalse(String.valueOf(link.getDomAttribute("href")).startsWith("javascript:"), "no script link");
+    }
+    assertEquals(null, ((JavascriptExecutor) browser).executeScript("return window.pwned === undefined ? null : window.pwned"));
+    WebElement mine = browser.findElement(By.cssSelector("#messages li.user"));
+    assertEquals(attack, mine.getText(), "the user's own text is shown as text");
+    assertTrue(browser.findElement(By.id("rate-limit")).getText().contains("messages left"));
+
+    Path screenshots = Path.of("target", "screenshots");
+    Files.createDirectories(screenshots);
+    File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+    Path saved = Files.copy(shot.toPath(), screenshots.resolve("chat-page.png"), StandardCopyOption.REPLACE_EXISTING);
+    assertTrue(Files.size(saved) > 10_000, "a real screenshot: " + Files.size(saved) + " bytes");
+
+    // A dropped connection comes back by itself.
+    String id = h.server.service().sessions("alice").get(0).id();
+    ServerHarness.Socket intruder = h.connect("/ws/sessions/" + id, ServerHarness.ALICE); // replaces the page's socket
+    wait.until(ExpectedConditions.textToBe(By.id("connection"), "offline"));
+    intruder.ws.sendClose(1000, "bye").join();
+    browser.navigate().refresh();
+    wait.until(ExpectedConditions.textToBe(By.id("connection"), "connected"));
+    assertEquals(2, browser.findElements(By.cssSelector("#messages li.user, #messages li.assistant")).size(),
+        "the history reloads");
+  }
+}
