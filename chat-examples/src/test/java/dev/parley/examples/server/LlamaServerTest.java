@@ -1,0 +1,74 @@
+package dev.parley.examples.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.llama.TestModels;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The server on the tiny real llama model from {@code ../shared/models}: every interface once. */
+class LlamaServerTest {
+  private static ServerHarness h;
+
+  @BeforeAll
+  static void start() throws Exception {
+    h = ServerHarness.start("--model", TestModels.tiny().toString(), "--fake-model=false", "--slots", "2",
+        "--context-size", "512", "--threads", "1", "--max-reply-tokens", "24");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  @Test
+  void healthShowsTheRealModel() throws Exception {
+    JsonNode health = ServerHarness.json(h.get("/health", null));
+    assertEquals("UP", health.get("status").asText());
+    assertFalse(health.at("/components/model/fake").asBoolean());
+    assertEquals(List.of("llama-2-tiny-random.gguf"),
+        ServerHarness.json(h.get("/v1/models", ServerHarness.ALICE)).get("data").findValuesAsText("id"));
+  }
+
+  @Test
+  void aSessionMessageStreamsTheModelsTokens() throws Exception {
+    String id = h.createSession(ServerHarness.ALICE);
+    List<ServerHarness.Event> events = h.stream("/api/sessions/" + id + "/messages", ServerHarness.ALICE,
+        "{\"content\":\"Tell me a story.\"}");
+    ServerHarness.Event done = events.get(events.size() - 1);
+    assertEquals("done", done.name());
+    StringBuilder text = new StringBuilder();
+    events.subList(0, events.size() - 1).forEach(e -> text.append(e.data().get("text").asText()));
+    assertEquals(done.data().get("text").asText(), text.toString());
+    int completion = done.data().at("/usage/completionTokens").asInt();
+    assertTrue(completion > 0 && completion <= 24, "at most --max-reply-tokens: " + completion);
+    assertTrue(done.data().at("/usage/promptTokens").asInt() > 5);
+    JsonNode messages = ServerHarness.json(h.get("/api/sessions/" + id, ServerHarness.ALICE)).get("messages");
+    assertEquals(List.of("system", "user", "assistant"), messages.findValuesAsText("role"));
+  }
+
+  @Test
+  void theOpenAiEndpointAndAWebSocketRoomUseTheModel() throws Exception {
+    HttpResponse<String> r = h.post("/v1/chat/completions", ServerHarness.ALICE,
+        "{\"model\":\"llama-2-tiny-random.gguf\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":8,\"seed\":7,\"temperature\":0}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode c = ServerHarness.json(r);
+    assertEquals(8, c.at("/usage/completion_tokens").asInt(), "random weights never stop early; max_tokens holds");
+    assertEquals("length", c.at("/choices/0/finish_reason").asText());
+
+    ServerHarness.Socket room = h.connect("/ws/rooms/llama-" + System.nanoTime(), ServerHarness.BOB);
+    room.next();
+    room.send("{\"type\":\"message\",\"content\":\"/ai say something\"}");
+    List<JsonNode> frames = room.until("complete");
+    assertTrue(frames.size() > 2, "message, chunks, complete: " + frames.size());
+    assertEquals("ai", frames.get(frames.size() - 1).get("author").asText());
+  }
+}
