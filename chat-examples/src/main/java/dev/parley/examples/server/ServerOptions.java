@@ -34,8 +34,8 @@ public final class ServerOptions {
   int port;
 
   @Option(names = "--model", defaultValue = "${env:PARLEY_MODEL}",
-      description = {"A GGUF file, an https:// URL, or a Hugging Face reference owner/repo/file.gguf",
-          "(downloaded once into ~/.cache/parley/models, or $PARLEY_CACHE_DIR) (env PARLEY_MODEL)."})
+      description = "A GGUF file, an https:// URL, or a Hugging Face reference owner/repo/file.gguf "
+          + "(downloaded once into ~/.cache/parley/models, or $PARLEY_CACHE_DIR) (env PARLEY_MODEL).")
   @Nullable String model;
 
   @Option(names = "--model-sha256", defaultValue = "${env:PARLEY_MODEL_SHA256}",
@@ -71,8 +71,8 @@ public final class ServerOptions {
   String systemPrompt;
 
   @Option(names = "--db", defaultValue = "${env:PARLEY_DB:-jdbc:sqlite:parley-chat.db}",
-      description = {"Conversation store: jdbc:sqlite:FILE or jdbc:postgresql://HOST:PORT/DB (env PARLEY_DB).",
-          "Default: ${DEFAULT-VALUE} (created on first run)"})
+      description = "Conversation store: jdbc:sqlite:FILE or jdbc:postgresql://HOST:PORT/DB (env PARLEY_DB). "
+          + "Default: ${DEFAULT-VALUE} (created on first run)")
   String db;
 
   @Option(names = "--db-user", defaultValue = "${env:PARLEY_DB_USER}", description = "Database user (env PARLEY_DB_USER).")
@@ -87,8 +87,8 @@ public final class ServerOptions {
   @Nullable String redisUrl;
 
   @Option(names = "--api-keys", defaultValue = "${env:PARLEY_API_KEYS}", split = ",",
-      description = {"API keys as KEY=USER, comma-separated (env PARLEY_API_KEYS). With neither keys nor a",
-          "JWT secret, the server makes one key for user 'local' and prints a link that carries it."})
+      description = "API keys as KEY=USER, comma-separated (env PARLEY_API_KEYS). With neither keys nor a JWT "
+          + "secret, the server makes one key for user 'local' and prints a link that carries it.")
   List<String> apiKeys = new ArrayList<>();
 
   @Option(names = "--jwt-secret", defaultValue = "${env:PARLEY_JWT_SECRET}",

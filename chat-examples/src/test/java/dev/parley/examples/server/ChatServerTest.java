@@ -415,6 +415,16 @@ class ChatServerTest {
   }
 
   @Test
+  void helpListsEveryOptionWithItsEnvironmentVariable() {
+    String help = new picocli.CommandLine(new ServerOptions()).getUsageMessage();
+    for (String option : List.of("--host", "--port", "--model", "--db", "--redis-url", "--api-keys", "--jwt-secret",
+        "--cors-origins", "--requests-per-minute", "--max-body-bytes", "--max-frame-bytes", "--shutdown-seconds",
+        "env REDIS_URL", "env PARLEY_PORT", "Default: 127.0.0.1", "Default: 8080")) {
+      assertTrue(help.contains(option), "help mentions " + option + ":\n" + help);
+    }
+  }
+
+  @Test
   void badOptionsAreRefusedWithTheFlagNamed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ServerHarness.options("--slots", "0").validate());
