@@ -5,6 +5,7 @@ import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
 import dev.parley.ratelimit.redis.RedisRateLimiter;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.Gauge;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -66,10 +67,10 @@ public final class ChatServer implements AutoCloseable {
       generatedKey = null;
     }
     this.auth = new Authenticator(keys, o.jwtSecret);
-    WebSocketApi[] ws = new WebSocketApi[1];
-    this.chat = new ChatService(store, runtime, limiter, o, () -> ws[0] == null ? 0 : ws[0].roomMembers());
+    this.chat = new ChatService(store, runtime, limiter, o);
     this.sockets = new WebSocketApi(chat);
-    ws[0] = sockets;
+    Gauge.builder("parley.room.members", sockets, WebSocketApi::roomMembers)
+        .description("People connected to chat rooms").register(chat.metrics.registry);
     this.app = Javalin.create(this::configure);
   }
 

@@ -59,8 +59,7 @@ final class ChatService {
   private final Set<Reply> inFlight = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
 
-  ChatService(JdbcChatStore store, ModelRuntime runtime, RateLimiter limiter, ServerOptions options,
-      IntSupplierRooms rooms) {
+  ChatService(JdbcChatStore store, ModelRuntime runtime, RateLimiter limiter, ServerOptions options) {
     this.store = store;
     this.runtime = runtime;
     this.options = options;
@@ -73,12 +72,7 @@ final class ChatService {
     this.breaker = CircuitBreaker.builder().failureThreshold(5).openDelay(Duration.ofSeconds(10)).build();
     // The cache sits in front of the breaker: a cached reply never touches the model.
     this.model = cache.decorate(breaker.decorate(runtime.model, Duration.ofMinutes(5)));
-    this.metrics = new ServerMetrics(cache, breaker, runtime::slots, runtime::busySlots, runtime::queued, rooms::members);
-  }
-
-  /** Counts people in chat rooms, for the metrics. */
-  interface IntSupplierRooms {
-    int members();
+    this.metrics = new ServerMetrics(cache, breaker, runtime::slots, runtime::busySlots, runtime::queued);
   }
 
   // ---- sessions ----
@@ -146,10 +140,6 @@ final class ChatService {
       throw new ApiError(413, "message_too_long", "the message needs " + e.required()
           + " tokens of the conversation's " + e.allowed() + "-token memory");
     }
-  }
-
-  GenerationOptions options(GenerationOptions.Builder b) {
-    return b.build();
   }
 
   GenerationOptions.Builder defaultOptions() {

@@ -31,13 +31,11 @@ final class ServerMetrics {
   private final Counter rateLimitDenials;
 
   ServerMetrics(ResponseCache cache, CircuitBreaker breaker, IntSupplier slots, IntSupplier busySlots,
-      IntSupplier queued, IntSupplier openRoomMembers) {
+      IntSupplier queued) {
     Gauge.builder("parley.connections.active", webSockets, AtomicInteger::get).tag("kind", "websocket")
         .description("Open WebSocket connections").register(registry);
     Gauge.builder("parley.connections.active", sseStreams, AtomicInteger::get).tag("kind", "sse")
         .description("Open Server-Sent Events streams").register(registry);
-    Gauge.builder("parley.room.members", openRoomMembers, s -> s.getAsInt())
-        .description("People connected to chat rooms").register(registry);
     Gauge.builder("parley.replies.in.flight", repliesInFlight, AtomicInteger::get)
         .description("Replies being generated").register(registry);
     timeToFirstToken = Timer.builder("parley.time.to.first.token").publishPercentileHistogram()
