@@ -75,6 +75,12 @@ public final class JdbcChatStore implements ConversationStore, AutoCloseable {
       config.setPassword(password);
     }
     config.setMaximumPoolSize(sqlite ? 1 : 8);
+    if (sqlite) {
+      // In WAL mode (set with the schema) NORMAL syncs at checkpoints, not on every commit: the file
+      // cannot be corrupted, and only the last moments before a power loss can be lost. FULL made
+      // the disk, not the server, the limit at a few hundred messages a second.
+      config.setConnectionInitSql("PRAGMA synchronous=NORMAL");
+    }
     config.setConnectionTimeout(5_000);
     config.setInitializationFailTimeout(-1); // start even when the database is down; /health says so
     HikariDataSource pool = new HikariDataSource(config);

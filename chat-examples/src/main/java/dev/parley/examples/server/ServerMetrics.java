@@ -8,6 +8,10 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -17,7 +21,7 @@ import java.util.function.IntSupplier;
 /**
  * The server's Prometheus metrics, kept by Micrometer: requests, open connections, replies in
  * flight, time to first token and reply latency (histograms), tokens, cache hits, rate-limit
- * denials, breaker state and model slot use.
+ * denials, breaker state and model slot use; and the JVM's memory, GC, threads and CPU.
  */
 final class ServerMetrics {
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -29,9 +33,14 @@ final class ServerMetrics {
   private final Counter tokens;
   private final DistributionSummary tokensPerSecond;
   private final Counter rateLimitDenials;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
 
   ServerMetrics(ResponseCache cache, CircuitBreaker breaker, IntSupplier slots, IntSupplier busySlots,
       IntSupplier queued) {
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    gc.bindTo(registry);
     Gauge.builder("parley.connections.active", webSockets, AtomicInteger::get).tag("kind", "websocket")
         .description("Open WebSocket connections").register(registry);
     Gauge.builder("parley.connections.active", sseStreams, AtomicInteger::get).tag("kind", "sse")
@@ -98,5 +107,11 @@ final class ServerMetrics {
 
   String scrape() {
     return registry.scrape();
+  }
+
+  /** Stops listening to the JVM's GC notifications and closes the registry. */
+  void close() {
+    gc.close();
+    registry.close();
   }
 }

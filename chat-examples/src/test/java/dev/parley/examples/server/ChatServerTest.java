@@ -289,7 +289,8 @@ class ChatServerTest {
         "parley_time_to_first_token_seconds_bucket", "parley_reply_duration_seconds_bucket", "parley_tokens_generated_total",
         "parley_reply_tokens_per_second", "parley_cache_hit_ratio", "parley_rate_limit_denials_total",
         "parley_circuit_breaker_state 0.0", "parley_model_slots", "parley_model_slots_busy",
-        "parley_connections_active{kind=\"websocket\"}", "parley_replies_in_flight")) {
+        "parley_connections_active{kind=\"websocket\"}", "parley_replies_in_flight",
+        "jvm_memory_used_bytes{area=\"heap\"", "jvm_threads_live_threads", "system_cpu_count", "jvm_gc_")) {
       assertTrue(text.contains(metric), "missing " + metric);
     }
   }
