@@ -40,7 +40,7 @@ public final class MemoryFootprint {
         (double) seed[1] / pool[1], (double) seed[2] / pool[2]);
   }
 
-  private static long[] measure(String kind, Path file) throws IOException, InterruptedException {
+  static long[] measure(String kind, Path file) throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
         MemoryFootprint.class.getName(), "--child=" + kind, file.toString())

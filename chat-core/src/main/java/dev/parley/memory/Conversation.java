@@ -44,6 +44,21 @@ public final class Conversation {
     this.tokens = sum;
   }
 
+  private Conversation(String id, List<StoredMessage> owned, long nextSequence, int tokens) {
+    this.id = id;
+    this.messages = Collections.unmodifiableList(owned);
+    this.nextSequence = nextSequence;
+    this.tokens = tokens;
+  }
+
+  /**
+   * For {@link ConversationManager}, which builds {@code owned} itself (in sequence order, with
+   * {@code tokens} summed as it goes) and never touches it again: no copy, no second pass.
+   */
+  static Conversation ofOwned(String id, List<StoredMessage> owned, long nextSequence, int tokens) {
+    return new Conversation(id, owned, nextSequence, tokens);
+  }
+
   /** An empty conversation. */
   public static Conversation empty(String id) {
     return new Conversation(id, List.of(), 0);

@@ -242,7 +242,7 @@ public final class ConversationManager {
       }
     }
     if (trimTurns == 0) {
-      return new Outcome(new Conversation(id, all, appended.sequence() + 1), appended, List.of());
+      return new Outcome(Conversation.ofOwned(id, all, appended.sequence() + 1, totalTokens), appended, List.of());
     }
     List<StoredMessage> kept = new ArrayList<>(all.size());
     List<StoredMessage> trimmed = new ArrayList<>();
@@ -253,7 +253,7 @@ public final class ConversationManager {
         kept.add(all.get(i));
       }
     }
-    return new Outcome(new Conversation(id, kept, appended.sequence() + 1), appended, trimmed);
+    return new Outcome(Conversation.ofOwned(id, kept, appended.sequence() + 1, totalTokens), appended, trimmed);
   }
 
   private boolean overLimits(int tokens, int nonSystemMessages) {
