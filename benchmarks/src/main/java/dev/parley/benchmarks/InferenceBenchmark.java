@@ -16,13 +16,13 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -37,8 +37,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * ModelPool}, and the seed's design ({@code N} whole model copies behind a blocking queue). Every
  * implementation gets the same model file, prompt, thread count, context and 64 generated tokens.
  *
- * <p>The {@code tokens} secondary result is tokens per second. Run {@code streams} JMH threads at
- * once (use {@code -t}); each implementation then has that many slots (or copies).
+ * <p>Every call generates exactly 64 tokens (a shorter reply fails the run), and the score is
+ * counted per token ({@code @OperationsPerInvocation}): {@code ops/s} is tokens per second, summed
+ * over the JMH threads. Run {@code streams} JMH threads at once (use {@code -t}); each
+ * implementation then has that many slots (or copies).
+ *
+ * <p>Tokens are not counted with {@code @AuxCounters}: JMH adds the calls that threads make while
+ * waiting for the others to start or finish an iteration to those counters, which with calls of
+ * seconds and several threads doubled the aggregate figure.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -73,6 +79,14 @@ public class InferenceBenchmark {
   @Param({"1"})
   public int streams;
 
+  /** Compute threads for batches (prompts, several streams at once); 0 = as {@code threads}. */
+  @Param({"0"})
+  public int batchThreads;
+
+  /** llama.cpp's thread polling level, 0 (sleep) to 100 (spin); -1 = its default. RAW_LLAMA only. */
+  @Param({"-1"})
+  public int poll;
+
   @Param({"synthetic-135m"})
   public String model;
 
@@ -102,12 +116,14 @@ public class InferenceBenchmark {
             List.of(new Pair<>("user", PROMPT.get(1).content()))));
       }
       case LLAMA_CHAT_MODEL -> {
-        LlamaChatModel m = LlamaChatModel.builder(file).contextSize(CONTEXT).slots(streams).threads(threads).build();
+        LlamaChatModel.Builder b = LlamaChatModel.builder(file).contextSize(CONTEXT).slots(streams).threads(threads);
+        LlamaChatModel m = (batchThreads > 0 ? b.batchThreads(batchThreads) : b).build();
         parley = m;
         chat = m;
       }
       case MODEL_POOL -> {
-        ModelPool p = ModelPool.builder(file).contextSize(CONTEXT).slots(streams).threads(threads).build();
+        ModelPool.Builder b = ModelPool.builder(file).contextSize(CONTEXT).slots(streams).threads(threads);
+        ModelPool p = (batchThreads > 0 ? b.batchThreads(batchThreads) : b).build();
         parley = p;
         chat = p;
       }
@@ -115,8 +131,12 @@ public class InferenceBenchmark {
   }
 
   private ModelParameters rawParameters(Path file, int slots) {
-    return new ModelParameters().setModel(file.toString()).setCtxSize(CONTEXT * slots).setParallel(slots)
-        .setThreads(threads).setThreadsBatch(threads).enableContBatching().disableLog().setChatTemplate("chatml");
+    ModelParameters p = new ModelParameters();
+    if (poll >= 0) {
+      p.setPoll(poll).setPollBatch(poll);
+    }
+    return p.setModel(file.toString()).setCtxSize(CONTEXT * slots).setParallel(slots)
+        .setThreads(threads).setThreadsBatch(batchThreads > 0 ? batchThreads : threads).enableContBatching().disableLog().setChatTemplate("chatml");
   }
 
   @TearDown(Level.Trial)
@@ -134,13 +154,6 @@ public class InferenceBenchmark {
     }
   }
 
-  /** Counts generated tokens; JMH reports them per second. */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Tokens {
-    public long tokens;
-  }
-
   private int generateRaw(LlamaModel m) {
     InferenceParameters p = new InferenceParameters(rawPrompt).setNPredict(TOKENS).setTemperature(0f).setCachePrompt(true);
     int n = 0;
@@ -153,7 +166,8 @@ public class InferenceBenchmark {
   }
 
   @Benchmark
-  public int generate(Tokens counter) throws InterruptedException {
+  @OperationsPerInvocation(TOKENS)
+  public int generate() throws InterruptedException {
     int n;
     switch (implementation) {
       case RAW_LLAMA -> n = generateRaw(raw);
@@ -167,7 +181,10 @@ public class InferenceBenchmark {
       }
       default -> n = chat.generate(request).usage().completionTokens();
     }
-    counter.tokens += n;
+    if (n != TOKENS) {
+      throw new IllegalStateException(implementation + " generated " + n + " tokens, not " + TOKENS
+          + ": the score would not be tokens per second");
+    }
     return n;
   }
 }

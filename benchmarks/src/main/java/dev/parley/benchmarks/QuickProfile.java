@@ -85,12 +85,12 @@ public final class QuickProfile {
     suites.add(new Suite("inference-threads", "Tokens/s, one stream, synthetic 135M model, compute threads 1.." + cores,
         inference, Map.of("implementation", List.of("RAW_LLAMA", "LLAMA_CHAT_MODEL", "MODEL_POOL"),
             "threads", threadCounts, "streams", List.of("1"), "model", List.of("synthetic-135m")),
-        1, new int[] {1, 5}, new int[] {3, 5}, "implementation", inferenceSubjects, inferenceBaselines, "tokens",
+        1, new int[] {1, 5}, new int[] {3, 5}, "implementation", inferenceSubjects, inferenceBaselines, null,
         "tokens/s"));
     suites.add(new Suite("inference-tiny", "Tokens/s, one stream, tiny model (wrapper overhead per token)",
         inference, Map.of("implementation", List.of("RAW_LLAMA", "LLAMA_CHAT_MODEL", "MODEL_POOL"),
             "threads", List.of("1"), "streams", List.of("1"), "model", List.of("tiny")),
-        1, new int[] {1, 3}, new int[] {3, 3}, "implementation", inferenceSubjects, inferenceBaselines, "tokens",
+        1, new int[] {1, 3}, new int[] {3, 3}, "implementation", inferenceSubjects, inferenceBaselines, null,
         "tokens/s"));
     for (int streams : new int[] {1, 4, 8}) {
       suites.add(new Suite("inference-streams-" + streams,
@@ -98,8 +98,8 @@ public final class QuickProfile {
               + ", synthetic 135M model, 1 compute thread",
           inference, Map.of("implementation", List.of("RAW_LLAMA", "MODEL_POOL", "SEED_POOL"),
               "threads", List.of("1"), "streams", List.of(Integer.toString(streams)), "model", List.of("synthetic-135m")),
-          streams, new int[] {1, 5}, new int[] {3, 5}, "implementation", inferenceSubjects, inferenceBaselines,
-          "tokens", "tokens/s"));
+          streams, new int[] {1, streams > 1 ? 10 : 5}, new int[] {3, streams > 1 ? 10 : 5}, "implementation", inferenceSubjects, inferenceBaselines,
+          null, "tokens/s"));
     }
     suites.add(new Suite("multi-turn", "Time to first token, turn 1 and turn 10, with and without prompt-cache reuse",
         "dev.parley.benchmarks.MultiTurnBenchmark", Map.of("model", List.of("synthetic-135m")), 1,
@@ -114,7 +114,7 @@ public final class QuickProfile {
         "dev.parley.benchmarks.InputSanitizerBenchmark", Map.of(), 1, new int[] {2, 2}, new int[] {3, 2},
         "implementation", List.of("PARLEY"), List.of("REGEX_BASELINE"), null, null));
     suites.add(new Suite("rate-limiter", "Rate limiter: permits per µs, 1 and 100,000 keys, 1 and 2 threads",
-        "dev.parley.benchmarks.RateLimiterBenchmark", Map.of(), 1, new int[] {2, 1}, new int[] {3, 1},
+        "dev.parley.benchmarks.RateLimiterBenchmark", Map.of(), 0, new int[] {2, 1}, new int[] {3, 1},
         "implementation", List.of("PARLEY"), List.of("BUCKET4J", "SYNCHRONIZED_MAP"), null, null));
     return suites;
   }
@@ -141,6 +141,8 @@ public final class QuickProfile {
       s.baselines().forEach(run.putArray("baselines")::add);
       if (s.metric() != null) {
         run.put("metric", s.metric());
+      }
+      if (s.metricUnit() != null) {
         run.put("metricUnit", s.metricUnit());
       }
       run.set("jmh", JSON.readTree(raw.toFile()));
@@ -162,11 +164,13 @@ public final class QuickProfile {
     ChainedOptionsBuilder o = new OptionsBuilder()
         .include(s.include())
         .forks(1)
-        .threads(s.threads())
         .warmupIterations(s.warmup()[0]).warmupTime(TimeValue.seconds(s.warmup()[1]))
         .measurementIterations(s.measure()[0]).measurementTime(TimeValue.seconds(s.measure()[1]))
         .shouldFailOnError(true)
         .resultFormat(ResultFormatType.JSON).result(raw.toString());
+    if (s.threads() > 0) {
+      o.threads(s.threads()); // else the benchmark's own @Threads
+    }
     for (Map.Entry<String, List<String>> p : s.params().entrySet()) {
       o.param(p.getKey(), p.getValue().toArray(String[]::new));
     }

@@ -95,7 +95,8 @@ public final class ResultTable {
       }
       groups.computeIfAbsent(key.toString(), k -> new LinkedHashMap<>()).put(implementation, score(result, metric));
       mode = result.path("mode").asText();
-      unit = metric.isEmpty() ? result.path("primaryMetric").path("scoreUnit").asText() : run.path("metricUnit").asText();
+      unit = run.hasNonNull("metricUnit") ? run.path("metricUnit").asText()
+          : metric.isEmpty() ? result.path("primaryMetric").path("scoreUnit").asText() : metric;
     }
     boolean higherIsBetter = !mode.equals("avgt") && !mode.equals("ss") && !mode.equals("sample");
     StringBuilder b = new StringBuilder("## ").append(run.path("title").asText()).append("\n\n");

@@ -13,11 +13,11 @@ import java.util.Map;
  * @param title heading of the run's table
  * @param include JMH include pattern
  * @param params JMH parameters for this run
- * @param threads JMH threads (concurrent callers)
+ * @param threads JMH threads (concurrent callers); 0 leaves each benchmark's own {@code @Threads}
  * @param warmup warm-up iterations and seconds each
  * @param measure measured iterations and seconds each
- * @param metric secondary result to show instead of the primary score (e.g. {@code tokens}), or null
- * @param metricUnit unit to print for {@code metric}
+ * @param metric secondary result to show instead of the primary score, or null
+ * @param metricUnit unit to print for the score when JMH's own says less (e.g. tokens/s), or null
  */
 public record Suite(String id, String title, String include, Map<String, List<String>> params, int threads,
     int[] warmup, int[] measure, String axis, List<String> subjects, List<String> baselines, String metric,

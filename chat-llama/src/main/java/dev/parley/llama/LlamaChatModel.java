@@ -82,7 +82,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
             .setCtxSize(b.contextSize * b.slots)
             .setParallel(b.slots)
             .setThreads(b.threads)
-            .setThreadsBatch(b.threads)
+            .setThreadsBatch(b.batchThreads > 0 ? b.batchThreads : b.threads)
             .enableContBatching()
             .disableLog();
     if (b.gpuLayers > 0) {
@@ -440,6 +440,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private @Nullable String id;
     private int contextSize;
     private int threads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    private int batchThreads;
     private int slots = 1;
     private int gpuLayers;
     private @Nullable String chatTemplate;
@@ -480,6 +481,18 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
         throw new IllegalArgumentException("threads must be > 0, was " + threads);
       }
       this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Compute threads for batches: a prompt, or several slots decoding one token each together.
+     * By default the same as {@link #threads(int)}.
+     */
+    public Builder batchThreads(int threads) {
+      if (threads <= 0) {
+        throw new IllegalArgumentException("batchThreads must be > 0, was " + threads);
+      }
+      this.batchThreads = threads;
       return this;
     }
 

@@ -416,6 +416,12 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
       return this;
     }
 
+    /** Compute threads per replica for batches (prompts, several slots at once); by default as {@link #threads}. */
+    public Builder batchThreads(int threads) {
+      model.batchThreads(threads);
+      return this;
+    }
+
     /** A llama.cpp built-in chat template name, instead of the file's own. */
     public Builder chatTemplate(String name) {
       model.chatTemplate(name);
