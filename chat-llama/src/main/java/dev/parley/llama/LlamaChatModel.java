@@ -58,6 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LlamaChatModel.class);
   private static final AtomicInteger MODELS = new AtomicInteger();
+  private static final int MICRO_BATCH = 64;
 
   private final String id;
   private final LlamaModel model;
@@ -84,6 +85,11 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
             .setThreads(b.threads)
             .setThreadsBatch(b.batchThreads > 0 ? b.batchThreads : b.threads)
             .enableContBatching()
+            // llama.cpp b4916 needs one contiguous run of free KV cells per micro-batch and fails
+            // the whole batch when there is none. With many conversations rotating through the
+            // slots, their cached prompts fragment the shared cache: at the default 512 the
+            // example server lost replies under 100 sessions on 8 slots; at 64 it lost none.
+            .setUbatchSize(MICRO_BATCH)
             .disableLog();
     if (b.gpuLayers > 0) {
       params.setGpuLayers(b.gpuLayers);

@@ -85,6 +85,41 @@ class ModelPoolTest {
     }
   }
 
+  /**
+   * Many conversations taking turns on few slots, histories growing each turn: every turn is
+   * answered in full. (The example server's load test, LoadGeneratorIT, drives the same pattern
+   * with arrivals spread over time, which is what fragmented llama.cpp's KV cache.)
+   */
+  @Test
+  void manyConversationsTakingTurnsOnFewSlotsAreAllAnswered() throws Exception {
+    try (ModelPool pool = ModelPool.builder(TestModels.tiny()).slots(8).maxQueue(256).maxWait(WAIT)
+        .contextSize(512).threads(1).build()) {
+      int conversations = 64;
+      List<List<Message>> histories = new ArrayList<>();
+      for (int c = 0; c < conversations; c++) {
+        histories.add(new ArrayList<>(List.of(Message.system("You are assistant number " + c + "."))));
+      }
+      ExecutorService threads = Executors.newFixedThreadPool(16);
+      for (int turn = 0; turn < 4; turn++) {
+        List<Future<ChatResponse>> replies = new ArrayList<>();
+        for (int c = 0; c < conversations; c++) {
+          List<Message> history = histories.get(c);
+          history.add(Message.user("Turn " + turn + " of conversation " + c + ": what makes the tide come in?"));
+          ChatRequest request = new ChatRequest(List.copyOf(history),
+              GenerationOptions.builder().temperature(0).maxTokens(24).build());
+          replies.add(threads.submit(() -> pool.generate(request)));
+        }
+        for (int c = 0; c < conversations; c++) {
+          ChatResponse r = replies.get(c).get(2, TimeUnit.MINUTES);
+          assertEquals(FinishReason.LENGTH, r.finishReason(), "conversation " + c + ", turn " + turn);
+          histories.get(c).add(r.toMessage());
+        }
+      }
+      threads.shutdown();
+      assertEquals(0, pool.statistics().busySlots());
+    }
+  }
+
   @Test
   void failsFastWhenEverySlotIsBusyAndTheQueueIsFull() throws Exception {
     try (ModelPool pool = pool(1, 1, WAIT)) {
