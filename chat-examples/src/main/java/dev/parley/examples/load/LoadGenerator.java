@@ -199,7 +199,7 @@ public final class LoadGenerator implements java.util.concurrent.Callable<Intege
       out.printf("%d sessions open in %.1f s (%d failed); sending %d messages at %.0f/s%n", sessions.size(),
           connectSeconds, results.sessionsFailed.get(), (long) sessions.size() * messages, rate);
       long started = System.nanoTime();
-      send(sessions, deadline);
+      send(sessions, results, deadline);
       awaitReplies(sessions, deadline);
       runSeconds = (System.nanoTime() - started) / 1e9;
       finished = true;
@@ -307,7 +307,7 @@ public final class LoadGenerator implements java.util.concurrent.Callable<Intege
   }
 
   /** Message k of session s falls due at start + (k × sessions + s) / rate: an even stream over the run. */
-  private void send(List<LoadSession> sessions, long deadline) {
+  private void send(List<LoadSession> sessions, LoadResults results, long deadline) {
     if (sessions.isEmpty()) {
       return;
     }
@@ -321,15 +321,11 @@ public final class LoadGenerator implements java.util.concurrent.Callable<Intege
         LockSupport.parkNanos(wait);
       }
       if (System.nanoTime() > deadline) {
-        results(sessions).failed("not sent: the run's duration was over");
+        results.failed("not sent: the run's duration was over");
         continue;
       }
       sessions.get((int) (i % sessions.size())).due(due);
     }
-  }
-
-  private static LoadResults results(List<LoadSession> sessions) {
-    return sessions.get(0).results;
   }
 
   private static void awaitReplies(List<LoadSession> sessions, long deadline) throws InterruptedException {
