@@ -83,10 +83,6 @@ public class InferenceBenchmark {
   @Param({"0"})
   public int batchThreads;
 
-  /** llama.cpp's thread polling level, 0 (sleep) to 100 (spin); -1 = its default. RAW_LLAMA only. */
-  @Param({"-1"})
-  public int poll;
-
   @Param({"synthetic-135m"})
   public String model;
 
@@ -131,11 +127,7 @@ public class InferenceBenchmark {
   }
 
   private ModelParameters rawParameters(Path file, int slots) {
-    ModelParameters p = new ModelParameters();
-    if (poll >= 0) {
-      p.setPoll(poll).setPollBatch(poll);
-    }
-    return p.setModel(file.toString()).setCtxSize(CONTEXT * slots).setParallel(slots)
+    return new ModelParameters().setModel(file.toString()).setCtxSize(CONTEXT * slots).setParallel(slots)
         .setThreads(threads).setThreadsBatch(batchThreads > 0 ? batchThreads : threads).enableContBatching().disableLog().setChatTemplate("chatml");
   }
 

@@ -70,7 +70,19 @@ public final class ResultTable {
     List<String> subjects = strings(run.path("subjects"));
     List<String> baselines = strings(run.path("baselines"));
     String metric = run.path("metric").asText("");
-    // group rows: benchmark method + every parameter but the axis
+    // parameters with one value in the whole run go above the table, not in every row
+    Map<String, java.util.Set<String>> values = new LinkedHashMap<>();
+    for (JsonNode result : run.path("jmh")) {
+      result.path("params").fields().forEachRemaining(
+          p -> values.computeIfAbsent(p.getKey(), k -> new java.util.LinkedHashSet<>()).add(p.getValue().asText()));
+    }
+    List<String> fixed = new ArrayList<>();
+    values.forEach((name, seen) -> {
+      if (seen.size() == 1 && !name.equals(axis)) {
+        fixed.add(name + "=" + seen.iterator().next());
+      }
+    });
+    // group rows: benchmark method + every varying parameter but the axis
     Map<String, Map<String, JsonNode>> groups = new LinkedHashMap<>();
     List<String> implementations = new ArrayList<>();
     String mode = "thrpt";
@@ -83,7 +95,7 @@ public final class ResultTable {
         Map.Entry<String, JsonNode> p = it.next();
         if (p.getKey().equals(axis)) {
           implementation = p.getValue().asText();
-        } else {
+        } else if (values.get(p.getKey()).size() > 1) {
           key.append(", ").append(p.getKey()).append('=').append(p.getValue().asText());
         }
       }
@@ -100,7 +112,11 @@ public final class ResultTable {
     }
     boolean higherIsBetter = !mode.equals("avgt") && !mode.equals("ss") && !mode.equals("sample");
     StringBuilder b = new StringBuilder("## ").append(run.path("title").asText()).append("\n\n");
-    b.append("Unit: ").append(unit).append(higherIsBetter ? " (higher is better)" : " (lower is better)").append(".\n\n");
+    b.append("Unit: ").append(unit).append(higherIsBetter ? " (higher is better)" : " (lower is better)").append('.');
+    if (!fixed.isEmpty()) {
+      b.append(" Every row: ").append(String.join(", ", fixed)).append('.');
+    }
+    b.append("\n\n");
     List<String[]> ratios = new ArrayList<>();
     for (String s : subjects) {
       for (String base : baselines) {
