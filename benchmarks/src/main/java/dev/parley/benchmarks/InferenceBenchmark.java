@@ -128,7 +128,10 @@ public class InferenceBenchmark {
 
   private ModelParameters rawParameters(Path file, int slots) {
     return new ModelParameters().setModel(file.toString()).setCtxSize(CONTEXT * slots).setParallel(slots)
-        .setThreads(threads).setThreadsBatch(batchThreads > 0 ? batchThreads : threads).enableContBatching().disableLog().setChatTemplate("chatml");
+        .setThreads(threads).setThreadsBatch(batchThreads > 0 ? batchThreads : threads).enableContBatching().disableLog().setChatTemplate("chatml")
+        // As Parley loads models: llama.cpp's warm-up on the loading thread would give OpenMP a
+        // second thread team and slow every decode (see LlamaChatModel); JMH's warm-up warms it.
+        .skipWarmup();
   }
 
   @TearDown(Level.Trial)

@@ -365,6 +365,7 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
     private int replicas = 1;
     private int maxQueue = 64;
     private Duration maxWait = Duration.ofSeconds(30);
+    private boolean threadsSet;
 
     private Builder(Path modelFile) {
       this.model = LlamaChatModel.builder(modelFile);
@@ -410,9 +411,14 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
       return this;
     }
 
-    /** Compute threads per replica; by default one fewer than the cores. */
+    /**
+     * Compute threads per replica; by default the physical cores shared out among the replicas (see
+     * {@link LlamaChatModel.Builder#threads}). Replicas whose threads add up to more than the cores
+     * slow each other down at every step of every decode.
+     */
     public Builder threads(int threads) {
       model.threads(threads);
+      threadsSet = true;
       return this;
     }
 
@@ -431,6 +437,9 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
     /** Loads the replicas. */
     public ModelPool build() {
       model.slots(slots);
+      if (!threadsSet) {
+        model.threads(Math.max(1, CpuCores.defaultThreads() / replicas));
+      }
       List<Replica> loaded = new ArrayList<>();
       try {
         for (int i = 0; i < replicas; i++) {

@@ -59,7 +59,7 @@ public final class ServerOptions {
   int contextSize;
 
   @Option(names = "--threads", defaultValue = "${env:PARLEY_THREADS:-0}",
-      description = "CPU threads for the model; 0 = one fewer than the cores (env PARLEY_THREADS).")
+      description = "CPU threads for the model; 0 = one per physical core (env PARLEY_THREADS).")
   int threads;
 
   @Option(names = "--max-reply-tokens", defaultValue = "${env:PARLEY_MAX_REPLY_TOKENS:-256}",
