@@ -73,7 +73,12 @@ public class InferenceBenchmark {
   @Param({"RAW_LLAMA", "LLAMA_CHAT_MODEL", "MODEL_POOL"})
   public Implementation implementation;
 
-  @Param({"1"})
+  /**
+   * Compute threads per model; 0 = Parley's default ({@link LlamaChatModel#defaultThreads()}), and
+   * for {@code SEED_POOL} that default shared out among its copies (at least 1 each), as the seed
+   * gave each copy a share of the hardware.
+   */
+  @Param({"0"})
   public int threads;
 
   @Param({"1"})
@@ -95,6 +100,10 @@ public class InferenceBenchmark {
 
   @Setup(Level.Trial)
   public void load() {
+    if (threads == 0) {
+      int parleyDefault = LlamaChatModel.defaultThreads();
+      threads = implementation == Implementation.SEED_POOL ? Math.max(1, parleyDefault / streams) : parleyDefault;
+    }
     Path file = BenchmarkModels.named(model);
     request = new ChatRequest(PROMPT, GenerationOptions.builder().maxTokens(TOKENS).temperature(0).build());
     switch (implementation) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.llama.LlamaChatModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,9 +96,10 @@ public final class QuickProfile {
     for (int streams : new int[] {1, 4, 8}) {
       suites.add(new Suite("inference-streams-" + streams,
           "Aggregate tokens/s, " + streams + " concurrent conversation" + (streams > 1 ? "s" : "")
-              + ", synthetic 135M model, 1 compute thread",
+              + ", synthetic 135M model, default compute threads (threads 0: Parley's default, "
+              + LlamaChatModel.defaultThreads() + " here; the seed pool's copies share them)",
           inference, Map.of("implementation", List.of("RAW_LLAMA", "MODEL_POOL", "SEED_POOL"),
-              "threads", List.of("1"), "streams", List.of(Integer.toString(streams)), "model", List.of("synthetic-135m")),
+              "threads", List.of("0"), "streams", List.of(Integer.toString(streams)), "model", List.of("synthetic-135m")),
           streams, new int[] {1, streams > 1 ? 10 : 5}, new int[] {3, streams > 1 ? 10 : 5}, "implementation", inferenceSubjects, inferenceBaselines,
           null, "tokens/s"));
     }

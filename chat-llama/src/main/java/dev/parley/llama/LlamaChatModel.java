@@ -141,6 +141,14 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
   }
 
+  /**
+   * Compute threads a model gets when none are set: one per physical core the JVM may use, as
+   * llama.cpp's own tools choose.
+   */
+  public static int defaultThreads() {
+    return CpuCores.defaultThreads();
+  }
+
   /** Loads {@code modelFile} with default settings. */
   public static LlamaChatModel load(Path modelFile) {
     return builder(modelFile).build();
