@@ -33,6 +33,11 @@ public final class BenchmarkModels {
     return file;
   }
 
+  /** Bytes of weights one decode step of the synthetic 135M-shape model reads. */
+  public static long synthetic135mBytesPerToken() {
+    return SyntheticModel.builder(tiny()).build().bytesReadPerToken();
+  }
+
   /** The model a benchmark parameter names. */
   public static Path named(String name) {
     return switch (name) {

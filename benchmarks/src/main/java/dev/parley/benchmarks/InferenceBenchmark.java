@@ -12,7 +12,14 @@ import dev.parley.chat.Message;
 import dev.parley.llama.LlamaChatModel;
 import dev.parley.llama.ModelPool;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +74,13 @@ public class InferenceBenchmark {
     /** Parley's pool: one model, parallel slots, a bounded queue. */
     MODEL_POOL,
     /** The seed's pool: a whole model copy per concurrent stream, behind a blocking queue. */
-    SEED_POOL
+    SEED_POOL,
+    /**
+     * No model: per "token", {@code threads} threads read as many bytes of memory as one decode
+     * step of the synthetic model reads weights. Single-stream decoding cannot be faster than this
+     * memory-bandwidth ceiling; one stream only.
+     */
+    MEMORY_CEILING
   }
 
   @Param({"RAW_LLAMA", "LLAMA_CHAT_MODEL", "MODEL_POOL"})
@@ -91,6 +104,9 @@ public class InferenceBenchmark {
   @Param({"synthetic-135m"})
   public String model;
 
+  private long[] weights;
+  private ExecutorService readers;
+  private volatile long sink;
   private LlamaModel raw;
   private String rawPrompt;
   private BlockingQueue<LlamaModel> seedPool;
@@ -103,6 +119,15 @@ public class InferenceBenchmark {
     if (threads == 0) {
       int parleyDefault = LlamaChatModel.defaultThreads();
       threads = implementation == Implementation.SEED_POOL ? Math.max(1, parleyDefault / streams) : parleyDefault;
+    }
+    if (implementation == Implementation.MEMORY_CEILING) {
+      if (streams != 1 || !model.equals("synthetic-135m")) {
+        throw new IllegalArgumentException("MEMORY_CEILING is the ceiling of one stream of synthetic-135m");
+      }
+      weights = new long[Math.toIntExact(BenchmarkModels.synthetic135mBytesPerToken() / Long.BYTES)];
+      Arrays.setAll(weights, i -> i * 0x9E3779B97F4A7C15L);
+      readers = Executors.newFixedThreadPool(threads);
+      return;
     }
     Path file = BenchmarkModels.named(model);
     request = new ChatRequest(PROMPT, GenerationOptions.builder().maxTokens(TOKENS).temperature(0).build());
@@ -145,6 +170,9 @@ public class InferenceBenchmark {
 
   @TearDown(Level.Trial)
   public void close() throws Exception {
+    if (readers != null) {
+      readers.shutdownNow();
+    }
     if (raw != null) {
       raw.close();
     }
@@ -156,6 +184,37 @@ public class InferenceBenchmark {
     if (parley != null) {
       parley.close();
     }
+  }
+
+  /** Reads all of {@code weights} once per token, split among {@code threads} threads. */
+  private int readWeights() throws InterruptedException {
+    int chunk = (weights.length + threads - 1) / threads;
+    List<Callable<Long>> parts = new ArrayList<>(threads);
+    for (int t = 0; t < threads; t++) {
+      int from = t * chunk;
+      int to = Math.min(weights.length, from + chunk);
+      parts.add(() -> sum(weights, from, to));
+    }
+    long total = 0;
+    for (int token = 0; token < TOKENS; token++) {
+      for (Future<Long> f : readers.invokeAll(parts)) {
+        try {
+          total += f.get();
+        } catch (ExecutionException e) {
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+    }
+    sink = total;
+    return TOKENS;
+  }
+
+  private static long sum(long[] values, int from, int to) {
+    long s = 0;
+    for (int i = from; i < to; i++) {
+      s += values[i];
+    }
+    return s;
   }
 
   private int generateRaw(LlamaModel m) {
@@ -175,6 +234,7 @@ public class InferenceBenchmark {
     int n;
     switch (implementation) {
       case RAW_LLAMA -> n = generateRaw(raw);
+      case MEMORY_CEILING -> n = readWeights();
       case SEED_POOL -> {
         LlamaModel m = seedPool.take();
         try {

@@ -80,11 +80,11 @@ public final class QuickProfile {
     int cores = Runtime.getRuntime().availableProcessors();
     List<String> threadCounts = IntStream.rangeClosed(1, cores).mapToObj(Integer::toString).toList();
     List<String> inferenceSubjects = List.of("LLAMA_CHAT_MODEL", "MODEL_POOL");
-    List<String> inferenceBaselines = List.of("RAW_LLAMA", "SEED_POOL");
+    List<String> inferenceBaselines = List.of("RAW_LLAMA", "SEED_POOL", "MEMORY_CEILING");
     String inference = "dev.parley.benchmarks.InferenceBenchmark.generate";
     List<Suite> suites = new ArrayList<>();
     suites.add(new Suite("inference-threads", "Tokens/s, one stream, synthetic 135M model, compute threads 1.." + cores,
-        inference, Map.of("implementation", List.of("RAW_LLAMA", "LLAMA_CHAT_MODEL", "MODEL_POOL"),
+        inference, Map.of("implementation", List.of("RAW_LLAMA", "LLAMA_CHAT_MODEL", "MODEL_POOL", "MEMORY_CEILING"),
             "threads", threadCounts, "streams", List.of("1"), "model", List.of("synthetic-135m")),
         1, new int[] {1, 5}, new int[] {3, 5}, "implementation", inferenceSubjects, inferenceBaselines, null,
         "tokens/s"));
@@ -98,7 +98,9 @@ public final class QuickProfile {
           "Aggregate tokens/s, " + streams + " concurrent conversation" + (streams > 1 ? "s" : "")
               + ", synthetic 135M model, default compute threads (threads 0: Parley's default, "
               + LlamaChatModel.defaultThreads() + " here; the seed pool's copies share them)",
-          inference, Map.of("implementation", List.of("RAW_LLAMA", "MODEL_POOL", "SEED_POOL"),
+          inference, Map.of("implementation", streams == 1
+                  ? List.of("RAW_LLAMA", "MODEL_POOL", "SEED_POOL", "MEMORY_CEILING")
+                  : List.of("RAW_LLAMA", "MODEL_POOL", "SEED_POOL"),
               "threads", List.of("0"), "streams", List.of(Integer.toString(streams)), "model", List.of("synthetic-135m")),
           streams, new int[] {1, streams > 1 ? 10 : 5}, new int[] {3, streams > 1 ? 10 : 5}, "implementation", inferenceSubjects, inferenceBaselines,
           null, "tokens/s"));

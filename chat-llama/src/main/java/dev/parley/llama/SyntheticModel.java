@@ -163,6 +163,26 @@ public final class SyntheticModel {
     }
   }
 
+  /**
+   * Bytes of weights that decoding one token reads: every matrix and norm except the token
+   * embeddings, of which it reads one row. Divided into a memory bandwidth, it gives the ceiling on
+   * single-stream tokens per second.
+   */
+  public long bytesReadPerToken() {
+    int vocab = GgufFile.read(tokenizerSource).array("tokenizer.ggml.tokens").values().size();
+    long kvWidth = (long) width / heads * kvHeads;
+    long perLayer = 2 * q8(width * (long) width) + 2 * q8(width * kvWidth) + 3 * q8(width * (long) ffn) + 2 * f32(width);
+    return layers * perLayer + f32(width) + q8(width * (long) vocab);
+  }
+
+  private static long q8(long elements) {
+    return GgufFile.tensorBytes(Q8_0, elements).getAsLong();
+  }
+
+  private static long f32(long elements) {
+    return GgufFile.tensorBytes(F32, elements).getAsLong();
+  }
+
   /** Parameters of the model this generator writes. */
   public long parameters() {
     int vocab = GgufFile.read(tokenizerSource).array("tokenizer.ggml.tokens").values().size();

@@ -34,6 +34,14 @@ class SyntheticModelTest {
     assertTrue(size > parameters && size < parameters * 11 / 10, "Q8_0 is about 1.06 bytes a weight: " + size);
 
     GgufFile header = GgufFile.read(file);
+    long read = 0;
+    for (GgufFile.TensorInfo t : header.tensors()) {
+      if (!t.name().equals("token_embd.weight")) {
+        read += GgufFile.tensorBytes(t.type(), t.elements()).getAsLong();
+      }
+    }
+    assertEquals(read, generator.bytesReadPerToken(), "every tensor in the file but the token embeddings");
+    assertTrue(read > 125_000_000L && read < 140_000_000L, "about 133 MB read per token: " + read);
     assertEquals(30, ((Number) header.metadata().get("llama.block_count")).intValue());
     assertEquals(2048, header.contextLength().getAsLong());
     assertEquals(header.array("tokenizer.ggml.tokens").values(),
