@@ -104,6 +104,8 @@ public class InferenceBenchmark {
   @Param({"synthetic-135m"})
   public String model;
 
+  /** {@link #threads} with 0 resolved. */
+  private int computeThreads;
   private long[] weights;
   private ExecutorService readers;
   private volatile long sink;
@@ -116,17 +118,16 @@ public class InferenceBenchmark {
 
   @Setup(Level.Trial)
   public void load() {
-    if (threads == 0) {
-      int parleyDefault = LlamaChatModel.defaultThreads();
-      threads = implementation == Implementation.SEED_POOL ? Math.max(1, parleyDefault / streams) : parleyDefault;
-    }
+    int parleyDefault = LlamaChatModel.defaultThreads();
+    computeThreads = threads > 0 ? threads
+        : implementation == Implementation.SEED_POOL ? Math.max(1, parleyDefault / streams) : parleyDefault;
     if (implementation == Implementation.MEMORY_CEILING) {
       if (streams != 1 || !model.equals("synthetic-135m")) {
         throw new IllegalArgumentException("MEMORY_CEILING is the ceiling of one stream of synthetic-135m");
       }
       weights = new long[Math.toIntExact(BenchmarkModels.synthetic135mBytesPerToken() / Long.BYTES)];
       Arrays.setAll(weights, i -> i * 0x9E3779B97F4A7C15L);
-      readers = Executors.newFixedThreadPool(threads);
+      readers = Executors.newFixedThreadPool(computeThreads);
       return;
     }
     Path file = BenchmarkModels.named(model);
@@ -146,13 +147,13 @@ public class InferenceBenchmark {
             List.of(new Pair<>("user", PROMPT.get(1).content()))));
       }
       case LLAMA_CHAT_MODEL -> {
-        LlamaChatModel.Builder b = LlamaChatModel.builder(file).contextSize(CONTEXT).slots(streams).threads(threads);
+        LlamaChatModel.Builder b = LlamaChatModel.builder(file).contextSize(CONTEXT).slots(streams).threads(computeThreads);
         LlamaChatModel m = (batchThreads > 0 ? b.batchThreads(batchThreads) : b).build();
         parley = m;
         chat = m;
       }
       case MODEL_POOL -> {
-        ModelPool.Builder b = ModelPool.builder(file).contextSize(CONTEXT).slots(streams).threads(threads);
+        ModelPool.Builder b = ModelPool.builder(file).contextSize(CONTEXT).slots(streams).threads(computeThreads);
         ModelPool p = (batchThreads > 0 ? b.batchThreads(batchThreads) : b).build();
         parley = p;
         chat = p;
@@ -162,7 +163,7 @@ public class InferenceBenchmark {
 
   private ModelParameters rawParameters(Path file, int slots) {
     return new ModelParameters().setModel(file.toString()).setCtxSize(CONTEXT * slots).setParallel(slots)
-        .setThreads(threads).setThreadsBatch(batchThreads > 0 ? batchThreads : threads).enableContBatching().disableLog().setChatTemplate("chatml")
+        .setThreads(computeThreads).setThreadsBatch(batchThreads > 0 ? batchThreads : computeThreads).enableContBatching().disableLog().setChatTemplate("chatml")
         // As Parley loads models: llama.cpp's warm-up on the loading thread would give OpenMP a
         // second thread team and slow every decode (see LlamaChatModel); JMH's warm-up warms it.
         .skipWarmup();
@@ -188,9 +189,9 @@ public class InferenceBenchmark {
 
   /** Reads all of {@code weights} once per token, split among {@code threads} threads. */
   private int readWeights() throws InterruptedException {
-    int chunk = (weights.length + threads - 1) / threads;
-    List<Callable<Long>> parts = new ArrayList<>(threads);
-    for (int t = 0; t < threads; t++) {
+    int chunk = (weights.length + computeThreads - 1) / computeThreads;
+    List<Callable<Long>> parts = new ArrayList<>(computeThreads);
+    for (int t = 0; t < computeThreads; t++) {
       int from = t * chunk;
       int to = Math.min(weights.length, from + chunk);
       parts.add(() -> sum(weights, from, to));

@@ -15,12 +15,20 @@ import java.util.Set;
  * processors (and honours container CPU limits), so the default is the smaller of the two.
  */
 final class CpuCores {
+  private static volatile int defaultThreads;
+
   private CpuCores() {}
 
+  /** Read once: every model builder asks, and the answer does not change while the JVM runs. */
   static int defaultThreads() {
-    int available = Runtime.getRuntime().availableProcessors();
-    int physical = physicalCores(Path.of("/proc/cpuinfo"));
-    return Math.max(1, physical > 0 ? Math.min(available, physical) : available);
+    int n = defaultThreads;
+    if (n == 0) {
+      int available = Runtime.getRuntime().availableProcessors();
+      int physical = physicalCores(Path.of("/proc/cpuinfo"));
+      n = Math.max(1, physical > 0 ? Math.min(available, physical) : available);
+      defaultThreads = n;
+    }
+    return n;
   }
 
   /** Distinct (physical id, core id) pairs in a Linux {@code /proc/cpuinfo}; 0 if unknown. */

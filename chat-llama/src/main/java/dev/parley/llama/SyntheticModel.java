@@ -169,10 +169,14 @@ public final class SyntheticModel {
    * single-stream tokens per second.
    */
   public long bytesReadPerToken() {
-    int vocab = GgufFile.read(tokenizerSource).array("tokenizer.ggml.tokens").values().size();
+    int vocab = vocabulary();
     long kvWidth = (long) width / heads * kvHeads;
     long perLayer = 2 * q8(width * (long) width) + 2 * q8(width * kvWidth) + 3 * q8(width * (long) ffn) + 2 * f32(width);
     return layers * perLayer + f32(width) + q8(width * (long) vocab);
+  }
+
+  private int vocabulary() {
+    return GgufFile.read(tokenizerSource).array("tokenizer.ggml.tokens").values().size();
   }
 
   private static long q8(long elements) {
@@ -185,7 +189,7 @@ public final class SyntheticModel {
 
   /** Parameters of the model this generator writes. */
   public long parameters() {
-    int vocab = GgufFile.read(tokenizerSource).array("tokenizer.ggml.tokens").values().size();
+    int vocab = vocabulary();
     long kvWidth = (long) width / heads * kvHeads;
     long perLayer = 2L * width + 2L * width * width + 2L * width * kvWidth + 3L * width * ffn;
     return 2L * width * vocab + width + layers * perLayer;

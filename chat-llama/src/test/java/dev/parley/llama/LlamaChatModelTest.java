@@ -15,13 +15,8 @@ import dev.parley.chat.Message;
 import dev.parley.memory.AppendResult;
 import dev.parley.memory.ConversationManager;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,39 +42,22 @@ class LlamaChatModelTest {
   }
 
   /**
-   * llama.cpp's native threads keep the JVM's default name ("java"); the JVM names its own. The
-   * native library uses OpenMP, which keeps a thread team per thread that starts a decode: if the
+   * The native library uses OpenMP, which keeps a thread team per thread that starts a decode: if the
    * loading thread decoded too (llama.cpp's own warm-up), a 2-thread model would own two teams, and
    * libgomp, counting more threads than cores, sleeps at every barrier (3x slower decoding).
    */
   @Test
   void everyDecodeRunsOnOneThreadTeam() throws IOException {
-    Set<String> before = nativeThreads();
+    Set<String> before = TestModels.nativeThreads();
     try (LlamaChatModel twoThreads = LlamaChatModel.builder(TestModels.tiny()).contextSize(256).threads(2).build()) {
       for (int i = 0; i < 2; i++) {
         assertEquals(FinishReason.LENGTH, twoThreads.generate(greedy(4)).finishReason());
       }
-      Set<String> started = nativeThreads();
+      Set<String> started = TestModels.nativeThreads();
       started.removeAll(before);
       assertEquals(2, started.size(), "native threads started by a 2-thread model: java-llama.cpp's server thread "
           + "and one OpenMP worker, not a second team for the loading thread; got " + started);
     }
-  }
-
-  private static Set<String> nativeThreads() throws IOException {
-    Set<String> ids = new HashSet<>();
-    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-      for (Path t : (Iterable<Path>) tasks::iterator) {
-        try {
-          if (Files.readString(t.resolve("comm")).trim().equals("java")) {
-            ids.add(t.getFileName().toString());
-          }
-        } catch (NoSuchFileException gone) {
-          // the thread ended while listing
-        }
-      }
-    }
-    return ids;
   }
 
   @Test

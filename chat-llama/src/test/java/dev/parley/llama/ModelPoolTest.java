@@ -16,6 +16,7 @@ import dev.parley.testing.contract.RecordingStreamHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -196,6 +197,24 @@ class ModelPoolTest {
     CompletableFuture<ChatResponse> q = queued.completion().toCompletableFuture();
     assertThrows(ExecutionException.class, () -> q.get(10, TimeUnit.SECONDS));
     assertEquals(false, pool.statistics().loaded());
+  }
+
+  /**
+   * Replicas share the cores out by default: as many replicas as cores get one thread each, so
+   * llama.cpp starts only their server threads and no OpenMP workers, whose teams would outnumber
+   * the cores (see {@link LlamaChatModelTest#everyDecodeRunsOnOneThreadTeam}).
+   */
+  @Test
+  void replicasShareTheCoresOut() throws Exception {
+    int replicas = Math.max(2, LlamaChatModel.defaultThreads());
+    Set<String> before = TestModels.nativeThreads();
+    try (ModelPool pool = ModelPool.builder(TestModels.tiny()).replicas(replicas).slots(1).contextSize(256).build()) {
+      Set<String> started = TestModels.nativeThreads();
+      started.removeAll(before);
+      assertEquals(replicas, started.size(), replicas + " replicas, loaded and warmed up: one server thread each, "
+          + "no OpenMP workers; got " + started);
+      assertEquals(replicas, pool.statistics().slots());
+    }
   }
 
   @Test

@@ -2,8 +2,13 @@ package dev.parley.llama;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -34,6 +39,26 @@ public final class TestModels {
       Assumptions.abort(message);
     }
     return model;
+  }
+
+  /**
+   * Ids of the threads llama.cpp started: native threads keep the process's name ("java"), while
+   * the JVM names each of its own.
+   */
+  static Set<String> nativeThreads() throws IOException {
+    Set<String> ids = new HashSet<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          if (Files.readString(t.resolve("comm")).trim().equals("java")) {
+            ids.add(t.getFileName().toString());
+          }
+        } catch (NoSuchFileException gone) {
+          // the thread ended while listing
+        }
+      }
+    }
+    return ids;
   }
 
   /** The tiny model with small, fast settings and {@code slots} parallel slots. */
