@@ -9,7 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure-tools.sh
+. scripts/lib/find-jdks.sh
 ensure_tools
+find_jdks
+export JAVA_HOME="$JDK17_HOME"
 
 models_dir="${PARLEY_MODELS_DIR:-$(cd .. && pwd)/shared/models}"
 if [ ! -f "$models_dir/llama-2-tiny-random.gguf" ]; then
@@ -18,5 +21,6 @@ if [ ! -f "$models_dir/llama-2-tiny-random.gguf" ]; then
 fi
 export PARLEY_MODELS_DIR="$models_dir"
 
-mvn -B -ntp -q -DskipTests -pl benchmarks -am package
-exec java -cp benchmarks/target/benchmarks.jar dev.parley.benchmarks.QuickProfile "$@"
+mvn -B -ntp -q -DskipTests $(jdk22_maven_args) -pl benchmarks -am package
+# On a JDK 22+ ModelPool and LlamaChatModel run on the FFM engine.
+exec "${JDK22_HOME:-$JDK17_HOME}/bin/java" --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.parley.benchmarks.QuickProfile "$@"

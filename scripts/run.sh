@@ -4,7 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure-tools.sh
+. scripts/lib/find-jdks.sh
 ensure_tools
+find_jdks
+export JAVA_HOME="$JDK17_HOME"
 
-mvn -B -ntp -q -DskipTests -pl chat-examples -am package
-exec java -jar chat-examples/target/parley-examples.jar "$@"
+mvn -B -ntp -q -DskipTests $(jdk22_maven_args) -pl chat-examples -am package
+# On a JDK 22+ the model runs on chat-llama's FFM engine (one batched decode loop), else on JNI.
+java="${JDK22_HOME:-$JDK17_HOME}/bin/java"
+exec "$java" -jar chat-examples/target/parley-examples.jar "$@"

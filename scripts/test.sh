@@ -2,14 +2,21 @@
 # Parley's test command: installs what the tests need when it is missing, then runs every test
 # (unit, integration and architecture checks) with Maven. Extra arguments go to Maven.
 #
-# Installs from Debian when missing: a JDK, Maven, redis-server and postgresql (the tests start
+# Needs a JDK 17 (installed from Debian when missing) and a JDK 22 or newer for chat-llama's FFM
+# engine (found in JAVA_HOME, on the PATH or under /usr/lib/jvm; Debian has none: see
+# scripts/lib/find-jdks.sh). Installs from Debian when missing: Maven, redis-server and postgresql (the tests start
 # their own servers on free loopback ports and stop them), chromium and chromium-driver (the chat
 # page is tested in a real headless browser). Models are read from ../shared/models beside the checkout, or from $PARLEY_MODELS_DIR.
 # Under CI=true a missing model is a failure, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure-tools.sh
+. scripts/lib/find-jdks.sh
 ensure_tools redis-server=redis-server pg_ctlcluster=postgresql chromium=chromium chromedriver=chromium-driver
+# Maven and every module's tests run on JDK 17; chat-llama's tests run again on the JDK 22+
+# against its multi-release jar (the FFM engine). Under CI=true a missing JDK 22+ is an error.
+find_jdks
+export JAVA_HOME="$JDK17_HOME"
 
 models_dir="${PARLEY_MODELS_DIR:-$(cd .. && pwd)/shared/models}"
 if [ ! -f "$models_dir/llama-2-tiny-random.gguf" ]; then
@@ -21,4 +28,4 @@ if [ ! -f "$models_dir/llama-2-tiny-random.gguf" ]; then
 fi
 
 export PARLEY_MODELS_DIR="$models_dir"
-exec mvn -B -ntp verify "$@"
+exec mvn -B -ntp verify $(jdk22_maven_args) "$@"

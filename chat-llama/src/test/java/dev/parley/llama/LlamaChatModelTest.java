@@ -49,14 +49,22 @@ class LlamaChatModelTest {
   @Test
   void everyDecodeRunsOnOneThreadTeam() throws IOException {
     Set<String> before = TestModels.nativeThreads();
+    Set<String> decodeBefore = TestModels.decodeThreads();
     try (LlamaChatModel twoThreads = LlamaChatModel.builder(TestModels.tiny()).contextSize(256).threads(2).build()) {
       for (int i = 0; i < 2; i++) {
         assertEquals(FinishReason.LENGTH, twoThreads.generate(greedy(4)).finishReason());
       }
       Set<String> started = TestModels.nativeThreads();
       started.removeAll(before);
-      assertEquals(2, started.size(), "native threads started by a 2-thread model: java-llama.cpp's server thread "
-          + "and one OpenMP worker, not a second team for the loading thread; got " + started);
+      if (EngineSelectionTest.ffm()) {
+        Set<String> decode = TestModels.decodeThreads();
+        decode.removeAll(decodeBefore);
+        assertEquals(Set.of(), started, "no thread team for the loading thread");
+        assertEquals(2, decode.size(), "the decode loop's thread and one OpenMP worker; got " + decode);
+      } else {
+        assertEquals(2, started.size(), "native threads started by a 2-thread model: java-llama.cpp's server thread "
+            + "and one OpenMP worker, not a second team for the loading thread; got " + started);
+      }
     }
   }
 

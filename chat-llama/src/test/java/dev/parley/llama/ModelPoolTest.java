@@ -208,11 +208,20 @@ class ModelPoolTest {
   void replicasShareTheCoresOut() throws Exception {
     int replicas = Math.max(2, LlamaChatModel.defaultThreads());
     Set<String> before = TestModels.nativeThreads();
+    Set<String> decodeBefore = TestModels.decodeThreads();
     try (ModelPool pool = ModelPool.builder(TestModels.tiny()).replicas(replicas).slots(1).contextSize(256).build()) {
       Set<String> started = TestModels.nativeThreads();
       started.removeAll(before);
-      assertEquals(replicas, started.size(), replicas + " replicas, loaded and warmed up: one server thread each, "
-          + "no OpenMP workers; got " + started);
+      if (EngineSelectionTest.ffm()) {
+        Set<String> decode = TestModels.decodeThreads();
+        decode.removeAll(decodeBefore);
+        assertEquals(Set.of(), started, "no native thread outside the decode loops");
+        assertEquals(replicas, decode.size(), replicas + " replicas, loaded and warmed up: one decode loop each, "
+            + "no OpenMP workers; got " + decode);
+      } else {
+        assertEquals(replicas, started.size(), replicas + " replicas, loaded and warmed up: one server thread each, "
+            + "no OpenMP workers; got " + started);
+      }
       assertEquals(replicas, pool.statistics().slots());
     }
   }

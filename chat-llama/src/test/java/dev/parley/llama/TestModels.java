@@ -46,11 +46,25 @@ public final class TestModels {
    * the JVM names each of its own.
    */
   static Set<String> nativeThreads() throws IOException {
+    return threadsNamed("java");
+  }
+
+  /**
+   * Ids of the threads the FFM engine's decode loops and their OpenMP workers run on: the workers
+   * inherit the name of the loop thread that started them.
+   */
+  static Set<String> decodeThreads() throws IOException {
+    return threadsNamed("parley-decode-");
+  }
+
+  /** Ids of this process's threads whose Linux name starts with {@code prefix} ("java": exactly). */
+  private static Set<String> threadsNamed(String prefix) throws IOException {
     Set<String> ids = new HashSet<>();
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path t : (Iterable<Path>) tasks::iterator) {
         try {
-          if (Files.readString(t.resolve("comm")).trim().equals("java")) {
+          String comm = Files.readString(t.resolve("comm")).trim();
+          if (prefix.equals("java") ? comm.equals("java") : comm.startsWith(prefix)) {
             ids.add(t.getFileName().toString());
           }
         } catch (NoSuchFileException gone) {

@@ -1,0 +1,40 @@
+package dev.parley.llama;
+
+import dev.parley.chat.GenerationHandle;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.Message;
+import dev.parley.chat.StreamHandler;
+import java.util.List;
+
+/**
+ * What runs a loaded model for {@link LlamaChatModel}: llama.cpp through java-llama.cpp's JNI API
+ * ({@link JniEngine}, any JDK), or through llama.cpp's C API with the Foreign Function & Memory API
+ * ({@code FfmEngine}, JDK 22 and newer, from the multi-release jar). {@link Engines} picks one.
+ *
+ * <p>Thread-safe. {@link #close()} cancels what runs, waits up to the configured close timeout and
+ * frees the native model.
+ */
+interface Engine extends AutoCloseable {
+  /** {@code "ffm"} or {@code "jni"}. */
+  String name();
+
+  /** Tokens of {@code text}, special tokens parsed, no beginning-of-sequence token added. */
+  int countTokens(String text);
+
+  /**
+   * The prompt for a conversation through the chat template.
+   *
+   * @param system every system message, joined
+   * @param turns user and assistant messages in order
+   */
+  String applyTemplate(String system, List<Message> turns);
+
+  /**
+   * Starts generating a reply to {@code prompt}, of {@code promptTokens} tokens (checked to fit the
+   * context).
+   */
+  GenerationHandle start(String prompt, int promptTokens, GenerationOptions options, StreamHandler handler);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,35 @@
+package dev.parley.llama;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What an engine needs to load a model: the builder's settings, checked.
+ *
+ * @param template a llama.cpp built-in template name to use instead of the file's own, or null
+ * @param addsBos whether prompts start with the beginning-of-sequence token
+ * @param kvCells KV cache cells in all; 0 for {@code contextSize * slots} (tests set fewer)
+ */
+record EngineConfig(
+    Path modelFile,
+    String id,
+    int contextSize,
+    int slots,
+    int threads,
+    int batchThreads,
+    int gpuLayers,
+    @Nullable String template,
+    Duration closeTimeout,
+    boolean promptCache,
+    boolean addsBos,
+    int kvCells) {
+
+  int effectiveBatchThreads() {
+    return batchThreads > 0 ? batchThreads : threads;
+  }
+
+  int effectiveKvCells() {
+    return kvCells > 0 ? kvCells : contextSize * slots;
+  }
+}

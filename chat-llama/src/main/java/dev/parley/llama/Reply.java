@@ -1,0 +1,160 @@
+package dev.parley.llama;
+
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.FinishReason;
+import dev.parley.chat.GenerationHandle;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.ParleyException;
+import dev.parley.chat.StreamHandler;
+import dev.parley.chat.TokenUsage;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reply as an engine produces it, whichever engine: counts the tokens, applies the stop
+ * sequences (text that may begin one is held back, a reply that reaches one ends there and no part
+ * of it is streamed), streams the rest to the handler, and ends exactly once.
+ *
+ * <p>{@link #accept} is called by one thread at a time; {@link #complete} and {@link #fail} may race
+ * and the first wins.
+ */
+abstract class Reply implements GenerationHandle {
+  private static final Logger LOG = LoggerFactory.getLogger(Reply.class);
+
+  final int promptTokens;
+  final GenerationOptions options;
+  private final StreamHandler handler;
+  private final CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+  private final StringBuilder text = new StringBuilder();
+  private final List<String> stops;
+  private final int holdback;
+  private int delivered;
+  private int tokens;
+  private boolean ended;
+
+  Reply(int promptTokens, GenerationOptions options, StreamHandler handler) {
+    this.promptTokens = promptTokens;
+    this.options = options;
+    this.handler = handler;
+    this.stops = options.stopSequences();
+    int longest = 0;
+    for (String s : stops) {
+      longest = Math.max(longest, s.length());
+    }
+    this.holdback = Math.max(0, longest - 1);
+  }
+
+  /**
+   * Adds one generated token's text ({@code counted}: whether it is a token, not only a flush of
+   * the end) and streams what can no longer be part of a stop sequence.
+   *
+   * @return true if the text now contains a stop sequence: what comes before it has been streamed
+   *     and the reply is over
+   * @throws HandlerFailure if the handler threw
+   */
+  final boolean accept(String piece, boolean counted, boolean last) {
+    if (counted) {
+      tokens++;
+    }
+    text.append(piece);
+    int stop = findStop();
+    if (stop >= 0) {
+      deliver(stop);
+      return true;
+    }
+    deliver(last ? text.length() : Math.max(delivered, text.length() - holdbackNeeded()));
+    return false;
+  }
+
+  final int tokens() {
+    return tokens;
+  }
+
+  /** Where the earliest stop sequence starts in the undelivered text, or -1. */
+  private int findStop() {
+    int best = -1;
+    for (String s : stops) {
+      int i = text.indexOf(s, Math.max(0, delivered - s.length() + 1));
+      if (i >= 0 && (best < 0 || i < best)) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** Characters at the end of the text that may be the start of a stop sequence. */
+  private int holdbackNeeded() {
+    if (holdback == 0) {
+      return 0;
+    }
+    int n = Math.min(holdback, text.length() - delivered);
+    for (int k = n; k > 0; k--) {
+      String tail = text.substring(text.length() - k);
+      for (String s : stops) {
+        if (s.startsWith(tail)) {
+          return k;
+        }
+      }
+    }
+    return 0;
+  }
+
+  private void deliver(int end) {
+    if (end > delivered) {
+      String piece = text.substring(delivered, end);
+      delivered = end;
+      try {
+        handler.onToken(piece);
+      } catch (RuntimeException e) {
+        throw new HandlerFailure(e);
+      }
+    }
+  }
+
+  final synchronized boolean ended() {
+    return ended;
+  }
+
+  private synchronized boolean end() {
+    if (ended) {
+      return false;
+    }
+    ended = true;
+    return true;
+  }
+
+  /** Ends the reply; text held back for a possible stop sequence and never delivered is dropped. */
+  final void complete(FinishReason reason) {
+    if (!end()) {
+      return;
+    }
+    text.setLength(delivered);
+    ChatResponse r = new ChatResponse(text.toString(), reason, new TokenUsage(promptTokens, tokens));
+    try {
+      handler.onComplete(r);
+    } catch (RuntimeException e) {
+      LOG.debug("stream handler failed on completion", e);
+    }
+    done.complete(r);
+  }
+
+  final void fail(ParleyException error) {
+    if (!end()) {
+      return;
+    }
+    try {
+      handler.onError(error);
+    } catch (RuntimeException e) {
+      LOG.debug("stream handler failed on error", e);
+    }
+    done.completeExceptionally(error);
+  }
+
+  @Override
+  public final CompletionStage<ChatResponse> completion() {
+    return done.minimalCompletionStage();
+  }
+}

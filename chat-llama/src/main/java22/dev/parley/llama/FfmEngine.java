@@ -1,0 +1,782 @@
+package dev.parley.llama;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.parley.chat.FinishReason;
+import dev.parley.chat.GenerationFailedException;
+import dev.parley.chat.GenerationHandle;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.InvalidRequestException;
+import dev.parley.chat.Message;
+import dev.parley.chat.ParleyException;
+import dev.parley.chat.Role;
+import dev.parley.chat.StreamHandler;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine on llama.cpp's C API through the Foreign Function & Memory API (JDK 22+).
+ *
+ * <p>One decode loop per loaded model, on one thread, owns the llama.cpp context: each step puts
+ * the next token of every generating sequence and a chunk of every waiting prompt into one {@code
+ * llama_decode} (continuous batching), then samples each sequence's next token with its own native
+ * sampler chain. A long prompt is prefilled {@value #PREFILL_CHUNK} tokens a step, so the other
+ * conversations keep streaming. Each sequence keeps the tokens its KV cells hold, and a new request
+ * takes the free sequence that shares the longest prefix with its prompt: only the rest is
+ * processed.
+ *
+ * <p>Per token the loop copies the token's bytes into the reply's inbox; UTF-8 assembly, stop
+ * sequences and the handler run on a delivery thread, off the compute threads' path. A stop
+ * sequence found there frees the sequence at the next step, as a cancel does.
+ *
+ * <p>A decode that fails fails the requests of that step with {@link DecodeFailedException}; the
+ * loop goes on. When the KV cache has no room, the idle sequences' cached prompts are dropped and
+ * the step is tried once more first.
+ */
+final class FfmEngine implements Engine {
+  private static final Logger LOG = LoggerFactory.getLogger(FfmEngine.class);
+  private static final AtomicInteger MODELS = new AtomicInteger();
+  /** Prompt tokens prefilled per step, shared by the prompts waiting. */
+  static final int PREFILL_CHUNK = 128;
+  /** Tokens per llama.cpp micro-batch (see JniEngine: fragmentation of the KV cache). */
+  private static final int MICRO_BATCH = 64;
+  private static final int PIECE_BYTES = 256;
+  static final String DECODE_THREAD = "parley-decode-";
+
+  private final EngineConfig config;
+  private final LlamaLibrary lib;
+  private final MemorySegment model;
+  private final MemorySegment vocab;
+  private final MemorySegment context;
+  /** The template argument of llama_chat_apply_template: a built-in name or the file's template. */
+  private final MemorySegment template;
+  private final Arena arena = Arena.ofShared();
+  private final ExecutorService delivery;
+  private final ConcurrentLinkedQueue<Request> incoming = new ConcurrentLinkedQueue<>();
+  private final Thread loop;
+  private final CountDownLatch warm = new CountDownLatch(1);
+  private volatile boolean closing;
+  private volatile @Nullable Throwable broken;
+
+  // ---- owned by the loop thread ----
+  private final Seq[] seqs;
+  private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+  private final int batchCapacity;
+  private final MemorySegment batch;
+  private final MemorySegment batchTokens;
+  private final MemorySegment batchPos;
+  private final MemorySegment batchSeqIds;
+  private final MemorySegment batchLogits;
+  private final MemorySegment piece;
+  private final Seq[] logitSeq;
+  private long stepCounter;
+
+  private FfmEngine(EngineConfig c) {
+    this.config = c;
+    this.lib = LlamaLibrary.get(c.modelFile());
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment mp = (MemorySegment) lib.modelDefaultParams.invokeExact((SegmentAllocator) local);
+      LlamaLibrary.MODEL_N_GPU_LAYERS.set(mp, c.gpuLayers());
+      MemorySegment path = local.allocateFrom(c.modelFile().toString());
+      this.model = (MemorySegment) lib.modelLoadFromFile.invokeExact(path, mp);
+      if (model.equals(MemorySegment.NULL)) {
+        throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, c.modelFile(),
+            "llama.cpp could not load " + c.modelFile() + " (see the dev.parley.llama.native log)", null);
+      }
+      this.vocab = (MemorySegment) lib.modelGetVocab.invokeExact(model);
+      this.batchCapacity = c.slots() + PREFILL_CHUNK;
+      MemorySegment cp = (MemorySegment) lib.contextDefaultParams.invokeExact((SegmentAllocator) local);
+      LlamaLibrary.CTX_N_CTX.set(cp, c.effectiveKvCells());
+      LlamaLibrary.CTX_N_BATCH.set(cp, batchCapacity);
+      LlamaLibrary.CTX_N_UBATCH.set(cp, Math.min(MICRO_BATCH, batchCapacity));
+      LlamaLibrary.CTX_N_SEQ_MAX.set(cp, c.slots());
+      LlamaLibrary.CTX_N_THREADS.set(cp, c.threads());
+      LlamaLibrary.CTX_N_THREADS_BATCH.set(cp, c.effectiveBatchThreads());
+      LlamaLibrary.CTX_NO_PERF.set(cp, true);
+      this.context = (MemorySegment) lib.initFromModel.invokeExact(model, cp);
+      if (context.equals(MemorySegment.NULL)) {
+        lib.modelFree.invokeExact(model);
+        throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, c.modelFile(),
+            "llama.cpp could not create a context of " + c.effectiveKvCells() + " cells for " + c.modelFile(), null);
+      }
+    } catch (ModelLoadException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw LlamaLibrary.rethrow(e);
+    }
+    this.template = c.template() != null ? arena.allocateFrom(c.template()) : fileTemplate();
+    this.seqs = new Seq[c.slots()];
+    for (int i = 0; i < seqs.length; i++) {
+      seqs[i] = new Seq(i, c.contextSize());
+    }
+    this.logitSeq = new Seq[batchCapacity];
+    this.batch = arena.allocate(LlamaLibrary.BATCH);
+    this.batchTokens = arena.allocate(JAVA_INT, batchCapacity);
+    this.batchPos = arena.allocate(JAVA_INT, batchCapacity);
+    MemorySegment nSeqId = arena.allocate(JAVA_INT, batchCapacity);
+    this.batchSeqIds = arena.allocate(JAVA_INT, batchCapacity);
+    MemorySegment seqIdPointers = arena.allocate(ADDRESS, batchCapacity);
+    this.batchLogits = arena.allocate(JAVA_BYTE, batchCapacity);
+    for (int i = 0; i < batchCapacity; i++) {
+      nSeqId.setAtIndex(JAVA_INT, i, 1);
+      seqIdPointers.setAtIndex(ADDRESS, i, batchSeqIds.asSlice(4L * i, 4));
+    }
+    LlamaLibrary.BATCH_TOKEN.set(batch, batchTokens);
+    LlamaLibrary.BATCH_POS.set(batch, batchPos);
+    LlamaLibrary.BATCH_N_SEQ_ID.set(batch, nSeqId);
+    LlamaLibrary.BATCH_SEQ_ID.set(batch, seqIdPointers);
+    LlamaLibrary.BATCH_LOGITS.set(batch, batchLogits);
+    this.piece = arena.allocate(PIECE_BYTES);
+
+    int n = MODELS.incrementAndGet();
+    AtomicInteger threads = new AtomicInteger();
+    this.delivery = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "parley-ffm-" + n + "-deliver-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    // Linux shows the first 15 characters of a thread's name, and llama.cpp's OpenMP workers, which
+    // the loop thread starts, inherit them: "parley-decode-N".
+    this.loop = new Thread(this::run, DECODE_THREAD + n);
+    this.loop.setDaemon(true);
+  }
+
+  /** Loads the model, checks its chat template, starts the decode loop and warms it up. */
+  static Engine load(EngineConfig config) {
+    FfmEngine engine = new FfmEngine(config);
+    try {
+      engine.applyTemplate("", List.of(Message.user("Hello")));
+    } catch (InvalidRequestException e) {
+      engine.freeNative();
+      throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, config.modelFile(), "llama.cpp b4916 does"
+          + " not know the chat template of " + config.modelFile() + "; name a built-in one with chatTemplate()", e);
+    }
+    engine.loop.start();
+    try {
+      engine.warm.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Throwable failed = engine.broken;
+    if (failed != null) {
+      engine.close();
+      throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, config.modelFile(),
+          "warm-up of " + config.id() + " failed: " + failed.getMessage(), failed);
+    }
+    return engine;
+  }
+
+  private MemorySegment fileTemplate() {
+    try {
+      MemorySegment t = (MemorySegment) lib.modelChatTemplate.invokeExact(model, MemorySegment.NULL);
+      return t.equals(MemorySegment.NULL) ? arena.allocateFrom("chatml") : t;
+    } catch (Throwable e) {
+      throw LlamaLibrary.rethrow(e);
+    }
+  }
+
+  @Override
+  public String name() {
+    return "ffm";
+  }
+
+  @Override
+  public int countTokens(String text) {
+    return tokenize(text, false).length;
+  }
+
+  /** Tokens of {@code text}, special tokens parsed; with the beginning-of-sequence token if asked. */
+  int[] tokenize(String text, boolean addSpecial) {
+    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment bytes = local.allocate(Math.max(1, utf8.length));
+      MemorySegment.copy(utf8, 0, bytes, JAVA_BYTE, 0, utf8.length);
+      int capacity = utf8.length + 2;
+      MemorySegment out = local.allocate(JAVA_INT, capacity);
+      int n = (int) lib.tokenize.invokeExact(vocab, bytes, utf8.length, out, capacity, addSpecial, true);
+      if (n < 0) {
+        capacity = -n;
+        out = local.allocate(JAVA_INT, capacity);
+        n = (int) lib.tokenize.invokeExact(vocab, bytes, utf8.length, out, capacity, addSpecial, true);
+      }
+      if (n < 0) {
+        throw new InvalidRequestException("llama.cpp could not tokenize a text of " + utf8.length + " bytes");
+      }
+      return out.asSlice(0, 4L * n).toArray(JAVA_INT);
+    } catch (ParleyException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw LlamaLibrary.rethrow(e);
+    }
+  }
+
+  @Override
+  public String applyTemplate(String system, List<Message> turns) {
+    try (Arena local = Arena.ofConfined()) {
+      List<String[]> messages = new ArrayList<>(turns.size() + 1);
+      if (!system.isEmpty()) {
+        messages.add(new String[] {"system", system});
+      }
+      for (Message m : turns) {
+        messages.add(new String[] {m.role() == Role.USER ? "user" : m.role() == Role.SYSTEM ? "system" : "assistant",
+            m.content()});
+      }
+      MemorySegment chat = local.allocate(LlamaLibrary.CHAT_MESSAGE, Math.max(1, messages.size()));
+      long total = 0;
+      for (int i = 0; i < messages.size(); i++) {
+        MemorySegment m = chat.asSlice(i * LlamaLibrary.CHAT_MESSAGE.byteSize(), LlamaLibrary.CHAT_MESSAGE);
+        MemorySegment content = local.allocateFrom(messages.get(i)[1]);
+        LlamaLibrary.MSG_ROLE.set(m, local.allocateFrom(messages.get(i)[0]));
+        LlamaLibrary.MSG_CONTENT.set(m, content);
+        total += content.byteSize();
+      }
+      int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 2 * total + 256);
+      MemorySegment buf = local.allocate(capacity);
+      int n = (int) lib.chatApplyTemplate.invokeExact(template, chat, (long) messages.size(), true, buf, capacity);
+      if (n > capacity) {
+        capacity = n;
+        buf = local.allocate(capacity);
+        n = (int) lib.chatApplyTemplate.invokeExact(template, chat, (long) messages.size(), true, buf, capacity);
+      }
+      if (n < 0) {
+        throw new InvalidRequestException("llama.cpp could not apply the chat template of " + config.id());
+      }
+      return new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+    } catch (ParleyException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw LlamaLibrary.rethrow(e);
+    }
+  }
+
+  @Override
+  public GenerationHandle start(String prompt, int promptTokens, GenerationOptions options, StreamHandler handler) {
+    int[] tokens = tokenize(prompt, config.addsBos());
+    Request r = new Request(tokens, promptTokens, options, handler);
+    Throwable failure = broken;
+    if (failure != null) {
+      throw new GenerationFailedException("the decode loop of " + config.id() + " failed: " + failure, failure);
+    }
+    if (closing) {
+      throw new GenerationFailedException("model " + config.id() + " is closed", null);
+    }
+    incoming.add(r);
+    LockSupport.unpark(loop);
+    return r;
+  }
+
+  /**
+   * Cancels what runs and waits, stops the loop and frees the native model, at most the close
+   * timeout; a loop still inside llama.cpp after it keeps the model allocated, with an error logged.
+   */
+  @Override
+  public void close() {
+    closing = true;
+    if (loop.isAlive()) {
+      LockSupport.unpark(loop);
+      try {
+        loop.join(Math.max(1, config.closeTimeout().toMillis()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (loop.isAlive()) {
+      LOG.error("the decode loop of {} is still running {} after close: the native model is not freed",
+          config.id(), config.closeTimeout());
+      return;
+    }
+    // A request that slipped in while the loop stopped.
+    for (Request r; (r = incoming.poll()) != null; ) {
+      r.end(FinishReason.CANCELLED, null);
+    }
+    delivery.shutdown();
+    freeNative();
+  }
+
+  private void freeNative() {
+    try {
+      lib.free.invokeExact(context);
+      lib.modelFree.invokeExact(model);
+    } catch (Throwable e) {
+      throw LlamaLibrary.rethrow(e);
+    } finally {
+      arena.close();
+    }
+  }
+
+  // ---- the decode loop ----
+
+  private void run() {
+    try {
+      warmUp();
+    } catch (Throwable e) {
+      broken = e;
+      warm.countDown();
+      return;
+    }
+    warm.countDown();
+    try {
+      while (true) {
+        for (Request r; (r = incoming.poll()) != null; ) {
+          waiting.add(r);
+        }
+        if (closing) {
+          cancelEverything();
+          return;
+        }
+        dropCancelled();
+        assignFreeSequences();
+        if (!anyActive()) {
+          if (incoming.isEmpty() && !closing) {
+            LockSupport.park(this);
+          }
+          continue;
+        }
+        step();
+      }
+    } catch (Throwable e) {
+      broken = e;
+      LOG.error("the decode loop of {} failed; the model serves no more requests", config.id(), e);
+      GenerationFailedException failure = new GenerationFailedException("the decode loop of " + config.id()
+          + " failed: " + e, e);
+      for (Seq s : seqs) {
+        if (s.request != null) {
+          release(s, null, failure);
+        }
+      }
+      for (Request r; (r = waiting.poll()) != null || (r = incoming.poll()) != null; ) {
+        r.end(null, failure);
+      }
+    }
+  }
+
+  /** Decodes one token, so that the weights are paged in and the compute threads exist. */
+  private void warmUp() throws Throwable {
+    batchTokens.setAtIndex(JAVA_INT, 0, 1);
+    batchPos.setAtIndex(JAVA_INT, 0, 0);
+    batchSeqIds.setAtIndex(JAVA_INT, 0, 0);
+    batchLogits.set(JAVA_BYTE, 0, (byte) 1);
+    LlamaLibrary.BATCH_N_TOKENS.set(batch, 1);
+    int rc = (int) lib.decode.invokeExact(context, batch);
+    lib.kvSelfClear.invokeExact(context);
+    if (rc != 0) {
+      throw new DecodeFailedException("llama_decode returned " + rc, rc, null);
+    }
+  }
+
+  private boolean anyActive() {
+    for (Seq s : seqs) {
+      if (s.request != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void cancelEverything() {
+    for (Seq s : seqs) {
+      if (s.request != null) {
+        release(s, FinishReason.CANCELLED, null);
+      }
+    }
+    for (Request r; (r = waiting.poll()) != null; ) {
+      r.end(FinishReason.CANCELLED, null);
+    }
+  }
+
+  private void dropCancelled() {
+    for (Seq s : seqs) {
+      Request r = s.request;
+      if (r != null && (r.cancelled || r.stopped)) {
+        release(s, FinishReason.CANCELLED, null);
+      }
+    }
+    waiting.removeIf(r -> {
+      if (r.cancelled) {
+        r.end(FinishReason.CANCELLED, null);
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** Gives each free sequence the oldest waiting request, the one whose cache shares the most. */
+  private void assignFreeSequences() throws Throwable {
+    while (!waiting.isEmpty()) {
+      Request r = waiting.peekFirst();
+      Seq best = null;
+      int bestShared = -1;
+      for (Seq s : seqs) {
+        if (s.request == null) {
+          int shared = config.promptCache() ? s.sharedPrefix(r.tokens) : 0;
+          if (shared > bestShared || (shared == bestShared && s.lastUsed < best.lastUsed)) {
+            best = s;
+            bestShared = shared;
+          }
+        }
+      }
+      if (best == null) {
+        return;
+      }
+      waiting.pollFirst();
+      // Keep at least one prompt token to decode: its logits give the first reply token.
+      int keep = Math.min(bestShared, r.tokens.length - 1);
+      boolean removed = (boolean) lib.kvSelfSeqRm.invokeExact(context, best.id, keep, -1);
+      if (!removed) {
+        keep = 0;
+        lib.kvSelfSeqRm.invokeExact(context, best.id, 0, -1);
+      }
+      best.cachedLength = keep;
+      best.request = r;
+      best.prefilled = keep;
+      best.pending = -1;
+      best.generated = 0;
+      best.lastUsed = ++stepCounter;
+      r.sampler = sampler(r.options);
+    }
+  }
+
+  /** One llama_decode: every generating sequence's next token, then prompt chunks. */
+  private void step() throws Throwable {
+    int n = 0;
+    for (Seq s : seqs) {
+      s.stepStart = s.cachedLength;
+      s.stepPrefillStart = s.prefilled;
+      if (s.request != null && s.pending >= 0) {
+        n = add(n, s, s.pending, true);
+      }
+    }
+    int budget = PREFILL_CHUNK;
+    for (Seq s : seqs) {
+      Request r = s.request;
+      if (r == null || s.pending >= 0 || budget == 0) {
+        continue;
+      }
+      int take = Math.min(budget, r.tokens.length - s.prefilled);
+      for (int i = 0; i < take; i++) {
+        boolean last = s.prefilled + 1 == r.tokens.length;
+        n = add(n, s, r.tokens[s.prefilled], last);
+        s.prefilled++;
+      }
+      budget -= take;
+    }
+    if (n == 0) {
+      return;
+    }
+    LlamaLibrary.BATCH_N_TOKENS.set(batch, n);
+    int rc = (int) lib.decode.invokeExact(context, batch);
+    if (rc != 0) {
+      decodeFailed(rc);
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      Seq s = logitSeq[i];
+      if (s != null) {
+        logitSeq[i] = null;
+        sample(s, i);
+      }
+    }
+  }
+
+  private int add(int n, Seq s, int token, boolean logits) {
+    batchTokens.setAtIndex(JAVA_INT, n, token);
+    batchPos.setAtIndex(JAVA_INT, n, s.cachedLength);
+    batchSeqIds.setAtIndex(JAVA_INT, n, s.id);
+    batchLogits.set(JAVA_BYTE, n, logits ? (byte) 1 : (byte) 0);
+    logitSeq[n] = logits ? s : null;
+    s.cached[s.cachedLength++] = token;
+    return n + 1;
+  }
+
+  /** Undoes a failed step: the sequences' cells and positions are as before it. */
+  private void rollBack() throws Throwable {
+    Arrays.fill(logitSeq, null);
+    for (Seq s : seqs) {
+      if (s.cachedLength != s.stepStart) {
+        boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, s.id, s.stepStart, -1);
+        s.cachedLength = s.stepStart;
+        s.prefilled = s.stepPrefillStart;
+      }
+    }
+  }
+
+  /** Frees the cells idle sequences keep for their cached prompts; true if any were freed. */
+  private boolean dropIdleCaches() throws Throwable {
+    boolean any = false;
+    for (Seq s : seqs) {
+      if (s.request == null && s.cachedLength > 0) {
+        boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, s.id, 0, -1);
+        s.cachedLength = 0;
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /**
+   * Undoes a step llama.cpp could not decode and fails only the requests it must: when the cache
+   * had no room, the idle sequences' cached prompts are dropped and the step is tried again; if
+   * there is none to drop, the prompts being prefilled fail (they asked for the cells) and the
+   * generating sequences go on; a step of generating sequences alone fails them.
+   */
+  private void decodeFailed(int rc) throws Throwable {
+    List<Seq> involved = new ArrayList<>();
+    boolean anyPrefill = false;
+    for (Seq s : seqs) {
+      if (s.request != null && s.cachedLength != s.stepStart) {
+        involved.add(s);
+        anyPrefill |= s.prefilled != s.stepPrefillStart;
+      }
+    }
+    rollBack();
+    if (rc == 1 && dropIdleCaches()) {
+      LOG.debug("no room in the KV cache of {}: dropped the idle sequences' cached prompts", config.id());
+      return;
+    }
+    String why = rc == 1
+        ? "no room in the KV cache of " + config.id() + " (" + config.effectiveKvCells() + " cells shared by "
+            + seqs.length + " sequences)"
+        : "llama_decode failed with " + rc + " for model " + config.id();
+    for (Seq s : involved) {
+      boolean prefilling = s.prefilled < s.request.tokens.length;
+      if (rc != 1 || !anyPrefill || prefilling) {
+        release(s, null, new DecodeFailedException(why, rc, null));
+      }
+    }
+  }
+
+  private void sample(Seq s, int index) throws Throwable {
+    Request r = s.request;
+    int token = (int) lib.samplerSample.invokeExact(r.sampler, context, index);
+    s.pending = -1;
+    if ((boolean) lib.vocabIsEog.invokeExact(vocab, token)) {
+      release(s, FinishReason.STOP, null);
+      return;
+    }
+    int len = (int) lib.tokenToPiece.invokeExact(vocab, token, piece, PIECE_BYTES, 0, false);
+    r.push(len > 0 ? piece.asSlice(0, len).toArray(JAVA_BYTE) : new byte[0]);
+    s.generated++;
+    if (s.generated >= r.options.maxTokens() || s.cachedLength + 1 > config.contextSize()) {
+      release(s, FinishReason.LENGTH, null);
+    } else {
+      s.pending = token;
+    }
+  }
+
+  /** Ends the sequence's request; its cells stay, as the prompt cache for the next request. */
+  private void release(Seq s, @Nullable FinishReason reason, @Nullable ParleyException error) {
+    Request r = s.request;
+    s.request = null;
+    s.pending = -1;
+    s.lastUsed = ++stepCounter;
+    if (s.prefilled < r.tokens.length) {
+      // The prompt was not all processed: the cells hold a prefix of it, which is still valid.
+      s.cachedLength = Math.min(s.cachedLength, s.prefilled);
+    }
+    freeSampler(r);
+    r.end(reason, error);
+  }
+
+  private MemorySegment sampler(GenerationOptions options) throws Throwable {
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment params = (MemorySegment) lib.samplerChainDefaultParams.invokeExact((SegmentAllocator) local);
+      MemorySegment chain = (MemorySegment) lib.samplerChainInit.invokeExact(params);
+      if (options.temperature() <= 0) {
+        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitGreedy.invokeExact());
+        return chain;
+      }
+      lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTopK.invokeExact(40));
+      if (options.topP() < 1.0) {
+        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTopP.invokeExact((float) options.topP(), 1L));
+      }
+      lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitMinP.invokeExact(0.05f, 1L));
+      lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTemp.invokeExact((float) options.temperature()));
+      int seed = options.seed().isPresent() ? (int) options.seed().getAsLong() : LlamaLibrary.DEFAULT_SEED;
+      lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitDist.invokeExact(seed));
+      return chain;
+    }
+  }
+
+  private void freeSampler(Request r) {
+    MemorySegment chain = r.sampler;
+    r.sampler = null;
+    if (chain != null) {
+      try {
+        lib.samplerFree.invokeExact(chain);
+      } catch (Throwable e) {
+        throw LlamaLibrary.rethrow(e);
+      }
+    }
+  }
+
+  /** One of the context's sequences: a conversation's KV cells. Loop thread only. */
+  private static final class Seq {
+    final int id;
+    /** The tokens whose KV cells the sequence holds, in position order. */
+    final int[] cached;
+    int cachedLength;
+    @Nullable Request request;
+    /** Prompt tokens already in the cache or the current batch. */
+    int prefilled;
+    /** The sampled token not yet decoded, or -1. */
+    int pending = -1;
+    int generated;
+    long lastUsed;
+    int stepStart;
+    int stepPrefillStart;
+
+    Seq(int id, int contextSize) {
+      this.id = id;
+      this.cached = new int[contextSize + 1];
+    }
+
+    int sharedPrefix(int[] tokens) {
+      int n = Math.min(cachedLength, tokens.length);
+      int i = 0;
+      while (i < n && cached[i] == tokens[i]) {
+        i++;
+      }
+      return i;
+    }
+  }
+
+  /** A request: tokens in from the loop, text out to the handler on a delivery thread. */
+  private final class Request extends Reply {
+    final int[] tokens;
+    /** Loop thread only. */
+    @Nullable MemorySegment sampler;
+    volatile boolean cancelled;
+    /** A stop sequence ended the reply (delivery thread): free the sequence. */
+    volatile boolean stopped;
+    private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Utf8 utf8 = new Utf8();
+
+    Request(int[] tokens, int promptTokens, GenerationOptions options, StreamHandler handler) {
+      super(promptTokens, options, handler);
+      this.tokens = tokens;
+    }
+
+    void push(byte[] bytes) {
+      inbox.add(bytes);
+      schedule();
+    }
+
+    void end(@Nullable FinishReason reason, @Nullable ParleyException error) {
+      inbox.add(error != null ? error : reason);
+      schedule();
+    }
+
+    private void schedule() {
+      if (scheduled.compareAndSet(false, true)) {
+        try {
+          delivery.execute(this::drain);
+        } catch (RejectedExecutionException closed) {
+          drain();
+        }
+      }
+    }
+
+    private void drain() {
+      do {
+        for (Object item; (item = inbox.poll()) != null; ) {
+          if (ended()) {
+            continue; // a stop sequence or a failing handler ended it: the rest is dropped
+          }
+          try {
+            if (item instanceof byte[] bytes) {
+              if (cancelled) {
+                continue; // tokens the loop made before it saw the cancel are not streamed
+              }
+              if (accept(utf8.decode(bytes), true, false)) {
+                stopped = true;
+                LockSupport.unpark(loop);
+                complete(FinishReason.STOP_SEQUENCE);
+              }
+            } else if (item instanceof ParleyException error) {
+              fail(error);
+            } else {
+              boolean stop = accept(utf8.flush(), false, true);
+              complete(stop ? FinishReason.STOP_SEQUENCE : (FinishReason) item);
+            }
+          } catch (HandlerFailure e) {
+            stopped = true;
+            LockSupport.unpark(loop);
+            fail(new GenerationFailedException("stream handler threw " + e.getCause(), e.getCause()));
+          }
+        }
+        scheduled.set(false);
+      } while (!inbox.isEmpty() && scheduled.compareAndSet(false, true));
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+      LockSupport.unpark(loop);
+    }
+  }
+
+  /** Joins tokens' bytes into text: a character split across tokens waits for its last byte. */
+  static final class Utf8 {
+    private byte[] pending = new byte[0];
+
+    String decode(byte[] bytes) {
+      byte[] all = pending.length == 0 ? bytes : concat(pending, bytes);
+      int complete = completeLength(all);
+      pending = Arrays.copyOfRange(all, complete, all.length);
+      return new String(all, 0, complete, StandardCharsets.UTF_8);
+    }
+
+    /** What is left at the end, malformed bytes replaced. */
+    String flush() {
+      String rest = new String(pending, StandardCharsets.UTF_8);
+      pending = new byte[0];
+      return rest;
+    }
+
+    /** The length of the longest prefix that does not end inside a character. */
+    static int completeLength(byte[] b) {
+      int n = b.length;
+      for (int back = 1; back <= Math.min(3, n); back++) {
+        int c = b[n - back] & 0xFF;
+        if ((c & 0xC0) == 0x80) {
+          continue; // a continuation byte: look further back for the lead
+        }
+        int need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        return need > back ? n - back : n;
+      }
+      return n;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+      byte[] all = Arrays.copyOf(a, a.length + b.length);
+      System.arraycopy(b, 0, all, a.length, b.length);
+      return all;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FfmEngine[" + config.id() + ", " + seqs.length + " sequences, library " + lib.file + "]";
+  }
+
+}

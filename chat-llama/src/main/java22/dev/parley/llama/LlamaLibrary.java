@@ -1,0 +1,336 @@
+package dev.parley.llama;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+
+/**
+ * The part of llama.cpp's C API that the FFM engine calls, bound once per JVM from the native
+ * library inside java-llama.cpp's jar ({@code de/kherud/llama/OS/ARCH/libjllama.so}, llama.cpp
+ * b4916), or from the file named by {@code -Dparley.llama.library}.
+ *
+ * <p>The struct layouts are those of b4916's {@code include/llama.h}. Every function is looked up
+ * when the library is bound: a missing one fails the load with a {@link ModelLoadException} naming
+ * it, never later with a crash.
+ */
+final class LlamaLibrary {
+  static final String LIBRARY_PROPERTY = "parley.llama.library";
+
+  // ---- structs (b4916 include/llama.h) ----
+
+  /** struct llama_model_params: 64 bytes. */
+  static final StructLayout MODEL_PARAMS = MemoryLayout.structLayout(
+      ADDRESS.withName("devices"),
+      JAVA_INT.withName("n_gpu_layers"),
+      JAVA_INT.withName("split_mode"),
+      JAVA_INT.withName("main_gpu"),
+      MemoryLayout.paddingLayout(4),
+      ADDRESS.withName("tensor_split"),
+      ADDRESS.withName("progress_callback"),
+      ADDRESS.withName("progress_callback_user_data"),
+      ADDRESS.withName("kv_overrides"),
+      JAVA_BOOLEAN.withName("vocab_only"),
+      JAVA_BOOLEAN.withName("use_mmap"),
+      JAVA_BOOLEAN.withName("use_mlock"),
+      JAVA_BOOLEAN.withName("check_tensors"),
+      MemoryLayout.paddingLayout(4));
+
+  /** struct llama_context_params: 120 bytes. */
+  static final StructLayout CONTEXT_PARAMS = MemoryLayout.structLayout(
+      JAVA_INT.withName("n_ctx"),
+      JAVA_INT.withName("n_batch"),
+      JAVA_INT.withName("n_ubatch"),
+      JAVA_INT.withName("n_seq_max"),
+      JAVA_INT.withName("n_threads"),
+      JAVA_INT.withName("n_threads_batch"),
+      JAVA_INT.withName("rope_scaling_type"),
+      JAVA_INT.withName("pooling_type"),
+      JAVA_INT.withName("attention_type"),
+      JAVA_FLOAT.withName("rope_freq_base"),
+      JAVA_FLOAT.withName("rope_freq_scale"),
+      JAVA_FLOAT.withName("yarn_ext_factor"),
+      JAVA_FLOAT.withName("yarn_attn_factor"),
+      JAVA_FLOAT.withName("yarn_beta_fast"),
+      JAVA_FLOAT.withName("yarn_beta_slow"),
+      JAVA_INT.withName("yarn_orig_ctx"),
+      JAVA_FLOAT.withName("defrag_thold"),
+      MemoryLayout.paddingLayout(4),
+      ADDRESS.withName("cb_eval"),
+      ADDRESS.withName("cb_eval_user_data"),
+      JAVA_INT.withName("type_k"),
+      JAVA_INT.withName("type_v"),
+      JAVA_BOOLEAN.withName("logits_all"),
+      JAVA_BOOLEAN.withName("embeddings"),
+      JAVA_BOOLEAN.withName("offload_kqv"),
+      JAVA_BOOLEAN.withName("flash_attn"),
+      JAVA_BOOLEAN.withName("no_perf"),
+      MemoryLayout.paddingLayout(3),
+      ADDRESS.withName("abort_callback"),
+      ADDRESS.withName("abort_callback_data"));
+
+  /** struct llama_batch: 56 bytes. */
+  static final StructLayout BATCH = MemoryLayout.structLayout(
+      JAVA_INT.withName("n_tokens"),
+      MemoryLayout.paddingLayout(4),
+      ADDRESS.withName("token"),
+      ADDRESS.withName("embd"),
+      ADDRESS.withName("pos"),
+      ADDRESS.withName("n_seq_id"),
+      ADDRESS.withName("seq_id"),
+      ADDRESS.withName("logits"));
+
+  /** struct llama_sampler_chain_params. */
+  static final StructLayout SAMPLER_CHAIN_PARAMS = MemoryLayout.structLayout(JAVA_BOOLEAN.withName("no_perf"));
+
+  /** struct llama_chat_message: 16 bytes. */
+  static final StructLayout CHAT_MESSAGE = MemoryLayout.structLayout(
+      ADDRESS.withName("role"), ADDRESS.withName("content"));
+
+  static final VarHandle MODEL_N_GPU_LAYERS = field(MODEL_PARAMS, "n_gpu_layers");
+  static final VarHandle CTX_N_CTX = field(CONTEXT_PARAMS, "n_ctx");
+  static final VarHandle CTX_N_BATCH = field(CONTEXT_PARAMS, "n_batch");
+  static final VarHandle CTX_N_UBATCH = field(CONTEXT_PARAMS, "n_ubatch");
+  static final VarHandle CTX_N_SEQ_MAX = field(CONTEXT_PARAMS, "n_seq_max");
+  static final VarHandle CTX_N_THREADS = field(CONTEXT_PARAMS, "n_threads");
+  static final VarHandle CTX_N_THREADS_BATCH = field(CONTEXT_PARAMS, "n_threads_batch");
+  static final VarHandle CTX_NO_PERF = field(CONTEXT_PARAMS, "no_perf");
+  static final VarHandle BATCH_N_TOKENS = field(BATCH, "n_tokens");
+  static final VarHandle BATCH_TOKEN = field(BATCH, "token");
+  static final VarHandle BATCH_POS = field(BATCH, "pos");
+  static final VarHandle BATCH_N_SEQ_ID = field(BATCH, "n_seq_id");
+  static final VarHandle BATCH_SEQ_ID = field(BATCH, "seq_id");
+  static final VarHandle BATCH_LOGITS = field(BATCH, "logits");
+  static final VarHandle MSG_ROLE = field(CHAT_MESSAGE, "role");
+  static final VarHandle MSG_CONTENT = field(CHAT_MESSAGE, "content");
+
+  /** GGML_LOG_LEVEL_* */
+  static final int LOG_DEBUG = 1;
+  static final int LOG_INFO = 2;
+  static final int LOG_WARN = 3;
+  static final int LOG_ERROR = 4;
+  static final int LOG_CONT = 5;
+
+  /** LLAMA_DEFAULT_SEED: a random seed. */
+  static final int DEFAULT_SEED = 0xFFFFFFFF;
+
+  private static @Nullable LlamaLibrary instance;
+
+  final Path file;
+  final MethodHandle backendInit;
+  final MethodHandle logSet;
+  final MethodHandle modelDefaultParams;
+  final MethodHandle contextDefaultParams;
+  final MethodHandle modelLoadFromFile;
+  final MethodHandle modelFree;
+  final MethodHandle modelGetVocab;
+  final MethodHandle modelChatTemplate;
+  final MethodHandle initFromModel;
+  final MethodHandle free;
+  final MethodHandle decode;
+  final MethodHandle tokenize;
+  final MethodHandle tokenToPiece;
+  final MethodHandle vocabIsEog;
+  final MethodHandle chatApplyTemplate;
+  final MethodHandle kvSelfSeqRm;
+  final MethodHandle kvSelfClear;
+  final MethodHandle samplerChainDefaultParams;
+  final MethodHandle samplerChainInit;
+  final MethodHandle samplerChainAdd;
+  final MethodHandle samplerInitGreedy;
+  final MethodHandle samplerInitDist;
+  final MethodHandle samplerInitTopK;
+  final MethodHandle samplerInitTopP;
+  final MethodHandle samplerInitMinP;
+  final MethodHandle samplerInitTemp;
+  final MethodHandle samplerSample;
+  final MethodHandle samplerFree;
+  private final MemorySegment logCallback;
+
+  /**
+   * Binds every function from {@code lookup}.
+   *
+   * @throws ModelLoadException naming the first function the library lacks
+   */
+  LlamaLibrary(Path file, SymbolLookup lookup, Path modelFile) {
+    this.file = file;
+    Linker linker = Linker.nativeLinker();
+    Binder b = new Binder(linker, lookup, file, modelFile);
+    backendInit = b.bind("llama_backend_init", FunctionDescriptor.ofVoid());
+    logSet = b.bind("llama_log_set", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    modelDefaultParams = b.bind("llama_model_default_params", FunctionDescriptor.of(MODEL_PARAMS));
+    contextDefaultParams = b.bind("llama_context_default_params", FunctionDescriptor.of(CONTEXT_PARAMS));
+    modelLoadFromFile = b.bind("llama_model_load_from_file", FunctionDescriptor.of(ADDRESS, ADDRESS, MODEL_PARAMS));
+    modelFree = b.bind("llama_model_free", FunctionDescriptor.ofVoid(ADDRESS));
+    modelGetVocab = b.bind("llama_model_get_vocab", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    modelChatTemplate = b.bind("llama_model_chat_template", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    initFromModel = b.bind("llama_init_from_model", FunctionDescriptor.of(ADDRESS, ADDRESS, CONTEXT_PARAMS));
+    free = b.bind("llama_free", FunctionDescriptor.ofVoid(ADDRESS));
+    decode = b.bind("llama_decode", FunctionDescriptor.of(JAVA_INT, ADDRESS, BATCH));
+    tokenize = b.bind("llama_tokenize",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_BOOLEAN, JAVA_BOOLEAN));
+    tokenToPiece = b.bind("llama_token_to_piece",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_BOOLEAN));
+    vocabIsEog = b.bind("llama_vocab_is_eog", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT));
+    chatApplyTemplate = b.bind("llama_chat_apply_template",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
+    kvSelfSeqRm = b.bind("llama_kv_self_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    kvSelfClear = b.bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
+    samplerChainDefaultParams = b.bind("llama_sampler_chain_default_params", FunctionDescriptor.of(SAMPLER_CHAIN_PARAMS));
+    samplerChainInit = b.bind("llama_sampler_chain_init", FunctionDescriptor.of(ADDRESS, SAMPLER_CHAIN_PARAMS));
+    samplerChainAdd = b.bind("llama_sampler_chain_add", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    samplerInitGreedy = b.bind("llama_sampler_init_greedy", FunctionDescriptor.of(ADDRESS));
+    samplerInitDist = b.bind("llama_sampler_init_dist", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    samplerInitTopK = b.bind("llama_sampler_init_top_k", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    samplerInitTopP = b.bind("llama_sampler_init_top_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
+    samplerInitMinP = b.bind("llama_sampler_init_min_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
+    samplerInitTemp = b.bind("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
+    samplerSample = b.bind("llama_sampler_sample", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    samplerFree = b.bind("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
+    try {
+      MethodHandle log = MethodHandles.lookup().findStatic(LlamaLibrary.class, "log",
+          MethodType.methodType(void.class, int.class, MemorySegment.class, MemorySegment.class));
+      logCallback = linker.upcallStub(log, FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The library of this JVM, loaded and initialised on first use. */
+  static synchronized LlamaLibrary get(Path modelFile) {
+    if (instance == null) {
+      Path file = locate(modelFile);
+      SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
+      LlamaLibrary library = new LlamaLibrary(file, lookup, modelFile);
+      try {
+        library.logSet.invokeExact(library.logCallback, MemorySegment.NULL);
+        library.backendInit.invokeExact();
+      } catch (Throwable e) {
+        throw rethrow(e);
+      }
+      instance = library;
+    }
+    return instance;
+  }
+
+  /** The native library: the configured file, else java-llama.cpp's copy for this platform. */
+  private static Path locate(Path modelFile) {
+    String configured = System.getProperty(LIBRARY_PROPERTY);
+    if (configured != null && !configured.isBlank()) {
+      Path p = Path.of(configured);
+      if (!Files.isRegularFile(p)) {
+        throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
+            LIBRARY_PROPERTY + " names " + p + ", which is not a file", null);
+      }
+      return p;
+    }
+    String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+    String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
+    String osDir = os.contains("linux") ? "Linux" : os.contains("mac") ? "Mac" : os.contains("win") ? "Windows" : os;
+    String archDir = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : arch.equals("arm64") ? "aarch64" : arch;
+    String name = osDir.equals("Windows") ? "jllama.dll" : osDir.equals("Mac") ? "libjllama.dylib" : "libjllama.so";
+    String resource = "/de/kherud/llama/" + osDir + "/" + archDir + "/" + name;
+    try (InputStream in = LlamaLibrary.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
+            "no llama.cpp library for " + osDir + "/" + archDir + " on the class path (" + resource
+                + " from de.kherud:llama); name one with -D" + LIBRARY_PROPERTY, null);
+      }
+      Path dir = Files.createTempDirectory("parley-llama");
+      Path target = dir.resolve(name);
+      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+      target.toFile().deleteOnExit();
+      dir.toFile().deleteOnExit();
+      return target;
+    } catch (IOException e) {
+      throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
+          "could not extract the llama.cpp library " + resource + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** llama.cpp's log callback: to SLF4J, debug lines dropped unless enabled. Never throws. */
+  private static void log(int level, MemorySegment text, MemorySegment userData) {
+    try {
+      Logger log = NativeLog.LOG;
+      boolean enabled = switch (level) {
+        case LOG_ERROR -> log.isErrorEnabled();
+        case LOG_WARN -> log.isWarnEnabled();
+        case LOG_INFO -> log.isInfoEnabled();
+        default -> log.isDebugEnabled();
+      };
+      if (!enabled) {
+        return;
+      }
+      String line = text.reinterpret(Integer.MAX_VALUE).getString(0).stripTrailing();
+      if (line.isEmpty()) {
+        return;
+      }
+      switch (level) {
+        case LOG_ERROR -> log.error(line);
+        case LOG_WARN -> log.warn(line);
+        case LOG_INFO -> log.info(line);
+        default -> log.debug(line);
+      }
+    } catch (Throwable ignored) {
+      // An exception escaping an upcall would end the JVM.
+    }
+  }
+
+  static RuntimeException rethrow(Throwable e) {
+    if (e instanceof RuntimeException r) {
+      throw r;
+    }
+    if (e instanceof Error err) {
+      throw err;
+    }
+    throw new IllegalStateException("native call failed", e);
+  }
+
+  private static VarHandle field(StructLayout layout, String name) {
+    return MethodHandles.insertCoordinates(layout.varHandle(groupElement(name)), 1, 0L);
+  }
+
+  /** Looks functions up, failing with the name of the first one missing. */
+  static final class Binder {
+    private final Linker linker;
+    private final SymbolLookup lookup;
+    private final Path file;
+    private final Path modelFile;
+
+    Binder(Linker linker, SymbolLookup lookup, Path file, Path modelFile) {
+      this.linker = linker;
+      this.lookup = lookup;
+      this.file = file;
+      this.modelFile = modelFile;
+    }
+
+    MethodHandle bind(String name, FunctionDescriptor descriptor) {
+      MemorySegment symbol = lookup.find(name).orElseThrow(() -> new ModelLoadException(
+          ModelLoadException.Reason.LOAD_FAILED, modelFile, "the llama.cpp library " + file + " has no function "
+              + name + " (Parley's FFM engine needs llama.cpp b4916's C API)", null));
+      return linker.downcallHandle(symbol, descriptor);
+    }
+  }
+}
