@@ -548,17 +548,20 @@ final class FfmEngine implements Engine {
       }
     }
     rollBack();
-    if (rc == 1 && dropIdleCaches()) {
-      LOG.debug("no room in the KV cache of {}: dropped the idle sequences' cached prompts", config.id());
+    // llama.cpp b4916 returns -3 when it finds no free cells for a micro-batch (the header's 1 is
+    // not what this version says), and -3 too when a computation fails.
+    boolean maybeNoRoom = rc == 1 || rc == -3;
+    if (maybeNoRoom && dropIdleCaches()) {
+      LOG.debug("llama_decode returned {} for {}: dropped the idle sequences' cached prompts", rc, config.id());
       return;
     }
-    String why = rc == 1
+    String why = maybeNoRoom
         ? "no room in the KV cache of " + config.id() + " (" + config.effectiveKvCells() + " cells shared by "
-            + seqs.length + " sequences)"
+            + seqs.length + " sequences; llama_decode returned " + rc + ")"
         : "llama_decode failed with " + rc + " for model " + config.id();
     for (Seq s : involved) {
       boolean prefilling = s.prefilled < s.request.tokens.length;
-      if (rc != 1 || !anyPrefill || prefilling) {
+      if (!maybeNoRoom || !anyPrefill || prefilling) {
         release(s, null, new DecodeFailedException(why, rc, null));
       }
     }

@@ -1,0 +1,16 @@
+package dev.parley.llama;
+
+import java.nio.file.Path;
+
+/** Loads a model in a child JVM and prints how it went: "PROBE loaded" or "PROBE Type: message". */
+public final class LoadProbe {
+  private LoadProbe() {}
+
+  public static void main(String[] args) {
+    try (LlamaChatModel model = LlamaChatModel.builder(Path.of(args[0])).contextSize(256).threads(1).build()) {
+      System.out.println("PROBE loaded " + model.engine());
+    } catch (RuntimeException e) {
+      System.out.println("PROBE " + e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+}
