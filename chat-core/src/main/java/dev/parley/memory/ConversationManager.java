@@ -104,14 +104,17 @@ public final class ConversationManager {
     return store.find(conversationId).orElseGet(() -> Conversation.empty(conversationId));
   }
 
-  /** A request for the next reply: the kept history with {@code options}. */
+  /**
+   * A request for the next reply: the kept history with {@code options}, naming the conversation
+   * (so that an engine can keep its computed state between turns).
+   */
   public ChatRequest request(String conversationId, GenerationOptions options) {
     Checks.notNull(options, "options");
     List<Message> history = history(conversationId);
     if (history.isEmpty()) {
       throw new IllegalStateException("conversation " + conversationId + " has no messages");
     }
-    return new ChatRequest(history, options);
+    return new ChatRequest(history, options, conversationId);
   }
 
   /** Forgets the conversation; returns whether it existed. */

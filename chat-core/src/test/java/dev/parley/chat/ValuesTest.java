@@ -59,6 +59,12 @@ class ValuesTest {
   void chatRequestNeedsMessages() {
     assertEquals("messages must not be empty",
         assertThrows(IllegalArgumentException.class, () -> ChatRequest.of(List.of())).getMessage());
+    assertEquals("conversationId must not be blank, was \" \"", assertThrows(IllegalArgumentException.class,
+        () -> ChatRequest.of(Message.user("x")).withConversation(" ")).getMessage());
+    ChatRequest named = ChatRequest.of(Message.user("x")).withConversation("c-1");
+    assertEquals("c-1", named.withOptions(GenerationOptions.builder().maxTokens(3).build()).conversationId(),
+        "other options keep the conversation");
+    assertEquals(java.util.Optional.empty(), named.withConversation(null).conversation());
     assertThrows(IllegalArgumentException.class, () -> new ChatRequest(List.of(Message.user("x")), null));
     java.util.List<Message> withNull = new java.util.ArrayList<>();
     withNull.add(null);

@@ -168,6 +168,7 @@ class ConversationManagerTest {
     memory.append("c", Message.user("hi"));
     var request = memory.request("c", GenerationOptions.defaults());
     assertEquals(List.of("be brief", "hi"), contents(request.messages()));
+    assertEquals(java.util.Optional.of("c"), request.conversation(), "the request names its conversation");
     assertThrows(IllegalStateException.class, () -> memory.request("empty", GenerationOptions.defaults()));
   }
 
