@@ -5,6 +5,7 @@ import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
 import dev.parley.chat.StreamHandler;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What runs a loaded model for {@link LlamaChatModel}: llama.cpp through java-llama.cpp's JNI API
@@ -31,9 +32,13 @@ interface Engine extends AutoCloseable {
 
   /**
    * Starts generating a reply to {@code prompt}, of {@code promptTokens} tokens (checked to fit the
-   * context).
+   * context), for {@code conversation} (null: none named).
    */
-  GenerationHandle start(String prompt, int promptTokens, GenerationOptions options, StreamHandler handler);
+  GenerationHandle start(String prompt, int promptTokens, @Nullable String conversation, GenerationOptions options,
+      StreamHandler handler);
+
+  /** What the engine did so far. */
+  EngineStatistics statistics();
 
   @Override
   void close();

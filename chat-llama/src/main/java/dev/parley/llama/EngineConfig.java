@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
  * @param template a llama.cpp built-in template name to use instead of the file's own, or null
  * @param addsBos whether prompts start with the beginning-of-sequence token
  * @param kvCells KV cache cells in all; 0 for {@code contextSize * slots} (tests set fewer)
+ * @param stateCacheBytes host memory for conversations' saved KV states; 0 keeps none
  */
 record EngineConfig(
     Path modelFile,
@@ -23,7 +24,8 @@ record EngineConfig(
     Duration closeTimeout,
     boolean promptCache,
     boolean addsBos,
-    int kvCells) {
+    int kvCells,
+    long stateCacheBytes) {
 
   int effectiveBatchThreads() {
     return batchThreads > 0 ? batchThreads : threads;

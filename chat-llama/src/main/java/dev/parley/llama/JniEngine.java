@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,7 +124,8 @@ final class JniEngine implements Engine {
   }
 
   @Override
-  public GenerationHandle start(String prompt, int promptTokens, GenerationOptions options, StreamHandler handler) {
+  public GenerationHandle start(String prompt, int promptTokens, @Nullable String conversation,
+      GenerationOptions options, StreamHandler handler) {
     Generation g = new Generation(prompt, promptTokens, options, handler);
     active.add(g);
     try {
@@ -133,6 +135,11 @@ final class JniEngine implements Engine {
       throw new GenerationFailedException("model " + config.id() + " is closed", e);
     }
     return g;
+  }
+
+  @Override
+  public EngineStatistics statistics() {
+    return EngineStatistics.none(name());
   }
 
   /**

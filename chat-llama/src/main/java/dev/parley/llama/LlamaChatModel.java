@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LlamaChatModel.class);
+  /** {@link Builder#stateCacheBytes}'s default. */
+  static final long DEFAULT_STATE_CACHE_BYTES = 256L << 20;
 
   private final String id;
   private final Engine engine;
@@ -58,7 +60,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     this.addsBos = bos instanceof Boolean flag ? flag : "llama".equals(file.metadata().get("tokenizer.ggml.model"));
     String template = b.chatTemplate != null ? b.chatTemplate : file.hasChatTemplate() ? null : "chatml";
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
-        b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells));
+        b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0));
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
         b.slots, b.threads, template == null ? "" : ", template " + template, engine.name());
   }
@@ -113,7 +115,12 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       throw new InvalidRequestException("prompt of " + promptTokens + " tokens does not fit the context of "
           + contextSize + " tokens of model " + id);
     }
-    return engine.start(prompt, promptTokens, request.options(), handler);
+    return engine.start(prompt, promptTokens, request.conversationId(), request.options(), handler);
+  }
+
+  /** What the engine did so far: decode steps, batch sizes, prompt tokens reused, saved states. */
+  public EngineStatistics statistics() {
+    return engine.statistics();
   }
 
   // ---- Tokenizer ----
@@ -204,6 +211,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private Duration closeTimeout = Duration.ofSeconds(30);
     private boolean promptCache = true;
     private int kvCells;
+    private long stateCacheBytes = DEFAULT_STATE_CACHE_BYTES;
 
     private Builder(Path modelFile) {
       if (modelFile == null) {
@@ -285,10 +293,25 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
 
     /**
      * Reuse each slot's cached prompt, so the next turn of a conversation processes only its new
-     * messages; on by default. Off is for measuring what reuse saves.
+     * messages; on by default. Off (which also keeps no conversation states) is for measuring what
+     * reuse saves.
      */
     public Builder promptCache(boolean reuse) {
       this.promptCache = reuse;
+      return this;
+    }
+
+    /**
+     * Host memory for the KV states of conversations whose sequence was given to another: a
+     * request that names its conversation ({@link ChatRequest#conversationId()}) gets its state
+     * back and processes only its new tokens. 256 MiB by default; 0 keeps none. Past the bound,
+     * Caffeine's policy (recency and frequency) picks the states to drop. FFM engine only.
+     */
+    public Builder stateCacheBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("stateCacheBytes must be >= 0, was " + bytes);
+      }
+      this.stateCacheBytes = bytes;
       return this;
     }
 

@@ -177,6 +177,16 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
     return new PoolStatistics(!closed, slots(), busy, queue.size(), started, rejected, tokens, ttft);
   }
 
+  /** What the replicas' engines did, summed: decode steps, prompt tokens reused, saved states. */
+  public EngineStatistics engineStatistics() {
+    EngineStatistics sum = null;
+    for (Replica r : replicas) {
+      EngineStatistics s = r.model.statistics();
+      sum = sum == null ? s : sum.plus(s);
+    }
+    return sum;
+  }
+
   // ---- Tokenizer: the first replica's ----
 
   @Override

@@ -4,6 +4,9 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationFailedException;
 import dev.parley.chat.GenerationHandle;
@@ -76,6 +79,18 @@ final class FfmEngine implements Engine {
   private final CountDownLatch warm = new CountDownLatch(1);
   private volatile boolean closing;
   private volatile @Nullable Throwable broken;
+  /** Saved KV states of conversations whose sequence went to another; touched by the loop thread only. */
+  private final @Nullable Cache<String, SavedState> states;
+
+  // ---- statistics: written by the loop thread only ----
+  private volatile long steps;
+  private volatile long stepTokens;
+  private volatile long promptTokens;
+  private volatile long promptTokensReused;
+  private volatile long statesSaved;
+  private volatile long statesRestored;
+  private volatile long stateMisses;
+  private volatile long statesEvicted;
 
   // ---- owned by the loop thread ----
   private final Seq[] seqs;
@@ -124,6 +139,21 @@ final class FfmEngine implements Engine {
       throw LlamaLibrary.rethrow(e);
     }
     this.template = c.template() != null ? arena.allocateFrom(c.template()) : fileTemplate();
+    this.states = c.stateCacheBytes() <= 0 ? null : Caffeine.newBuilder()
+        .maximumWeight(c.stateCacheBytes())
+        .weigher((String conversation, SavedState state) -> state.weight())
+        // Every operation runs on the loop thread, and so do evictions: a state is freed at once.
+        .executor(Runnable::run)
+        .removalListener((String conversation, SavedState state, RemovalCause cause) -> {
+          // EXPLICIT: taken out to be restored (or at close), its taker frees it.
+          if (state != null && cause != RemovalCause.EXPLICIT) {
+            state.free();
+            if (cause.wasEvicted()) {
+              statesEvicted++;
+            }
+          }
+        })
+        .build();
     this.seqs = new Seq[c.slots()];
     for (int i = 0; i < seqs.length; i++) {
       seqs[i] = new Seq(i, c.contextSize());
@@ -269,9 +299,10 @@ final class FfmEngine implements Engine {
   }
 
   @Override
-  public GenerationHandle start(String prompt, int promptTokens, GenerationOptions options, StreamHandler handler) {
+  public GenerationHandle start(String prompt, int promptTokens, @Nullable String conversation,
+      GenerationOptions options, StreamHandler handler) {
     int[] tokens = tokenize(prompt, config.addsBos());
-    Request r = new Request(tokens, promptTokens, options, handler);
+    Request r = new Request(tokens, promptTokens, conversation, options, handler);
     Throwable failure = broken;
     if (failure != null) {
       throw new GenerationFailedException("the decode loop of " + config.id() + " failed: " + failure, failure);
@@ -282,6 +313,16 @@ final class FfmEngine implements Engine {
     incoming.add(r);
     LockSupport.unpark(loop);
     return r;
+  }
+
+  @Override
+  public EngineStatistics statistics() {
+    long bytes = 0;
+    if (states != null) {
+      bytes = states.policy().eviction().orElseThrow().weightedSize().orElse(0);
+    }
+    return new EngineStatistics(name(), steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
+        statesRestored, stateMisses, statesEvicted, bytes, config.stateCacheBytes());
   }
 
   /**
@@ -309,6 +350,12 @@ final class FfmEngine implements Engine {
       r.end(FinishReason.CANCELLED, null);
     }
     delivery.shutdown();
+    if (states != null) {
+      for (SavedState state : states.asMap().values()) {
+        state.free();
+      }
+      states.asMap().clear();
+    }
     freeNative();
   }
 
@@ -419,39 +466,140 @@ final class FfmEngine implements Engine {
     });
   }
 
-  /** Gives each free sequence the oldest waiting request, the one whose cache shares the most. */
+  /**
+   * Gives free sequences to the waiting requests, oldest first: the sequence that holds the
+   * request's conversation, else the one whose cells share the longest prefix with its prompt
+   * (ties: an empty one, then one no conversation owns, then the least recently used).
+   */
   private void assignFreeSequences() throws Throwable {
     while (!waiting.isEmpty()) {
       Request r = waiting.peekFirst();
-      Seq best = null;
-      int bestShared = -1;
-      for (Seq s : seqs) {
-        if (s.request == null) {
-          int shared = config.promptCache() ? s.sharedPrefix(r.tokens) : 0;
-          if (shared > bestShared || (shared == bestShared && s.lastUsed < best.lastUsed)) {
-            best = s;
-            bestShared = shared;
-          }
-        }
-      }
-      if (best == null) {
+      Seq target = chooseSequence(r);
+      if (target == null) {
         return;
       }
       waiting.pollFirst();
-      // Keep at least one prompt token to decode: its logits give the first reply token.
-      int keep = Math.min(bestShared, r.tokens.length - 1);
-      boolean removed = (boolean) lib.kvSelfSeqRm.invokeExact(context, best.id, keep, -1);
-      if (!removed) {
-        keep = 0;
-        lib.kvSelfSeqRm.invokeExact(context, best.id, 0, -1);
-      }
-      best.cachedLength = keep;
-      best.request = r;
-      best.prefilled = keep;
-      best.pending = -1;
-      best.generated = 0;
-      best.lastUsed = ++stepCounter;
+      prepare(target, r);
+      target.request = r;
+      target.pending = -1;
+      target.generated = 0;
+      target.lastUsed = ++stepCounter;
       r.sampler = sampler(r.options);
+    }
+  }
+
+  private @Nullable Seq chooseSequence(Request r) {
+    Seq best = null;
+    int bestShared = -1;
+    for (Seq s : seqs) {
+      if (s.request != null) {
+        continue;
+      }
+      if (r.conversation != null && r.conversation.equals(s.conversation) && s.cachedLength > 0) {
+        return s;
+      }
+      int shared = config.promptCache() ? s.sharedPrefix(r.tokens) : 0;
+      if (best == null || shared > bestShared
+          || (shared == bestShared && (s.cost() < best.cost() || (s.cost() == best.cost() && s.lastUsed < best.lastUsed)))) {
+        best = s;
+        bestShared = shared;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Makes {@code target}'s cells the longest prefix of the request's prompt that can be had without
+   * computing: what it holds, the conversation's saved state, or another sequence's cells. The
+   * conversation that owned the cells before is saved first.
+   */
+  private void prepare(Seq target, Request r) throws Throwable {
+    boolean same = r.conversation != null && r.conversation.equals(target.conversation);
+    if (!same && target.conversation != null && target.cachedLength > 0) {
+      save(target);
+    }
+    if (!same && r.conversation != null) {
+      SavedState state = states == null ? null : states.asMap().remove(r.conversation);
+      if (state == null || !restore(target, state)) {
+        stateMisses++;
+      }
+    }
+    target.conversation = r.conversation;
+    int last = r.tokens.length - 1; // at least one prompt token is decoded: its logits give the first reply token
+    int keep = config.promptCache() ? Math.min(target.sharedPrefix(r.tokens), last) : 0;
+    if (config.promptCache()) {
+      Seq donor = null;
+      int donorShared = keep;
+      for (Seq s : seqs) {
+        int shared = s == target ? 0 : Math.min(s.sharedPrefix(r.tokens), last);
+        if (shared > donorShared) {
+          donor = s;
+          donorShared = shared;
+        }
+      }
+      if (donor != null) {
+        // The same system prompt (or more) computed for another conversation: share its cells.
+        boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
+        lib.kvSelfSeqCp.invokeExact(context, donor.id, target.id, 0, donorShared);
+        System.arraycopy(r.tokens, 0, target.cached, 0, donorShared);
+        keep = donorShared;
+      }
+    }
+    boolean removed = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, keep, -1);
+    if (!removed) {
+      keep = 0;
+      boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
+    }
+    target.cachedLength = keep;
+    target.prefilled = keep;
+    promptTokens += r.tokens.length;
+    promptTokensReused += keep;
+  }
+
+  /** Copies the sequence's cells into the state cache under its conversation. */
+  private void save(Seq s) throws Throwable {
+    if (states == null || s.conversation == null || s.cachedLength == 0) {
+      return;
+    }
+    long size = (long) lib.stateSeqGetSize.invokeExact(context, s.id);
+    if (size <= 0 || size > config.stateCacheBytes()) {
+      return; // larger than the whole cache: it would be evicted at once
+    }
+    Arena memory = Arena.ofShared();
+    try {
+      MemorySegment data = memory.allocate(size);
+      long written = (long) lib.stateSeqGetData.invokeExact(context, data, size, s.id);
+      if (written <= 0) {
+        memory.close();
+        return;
+      }
+      states.put(s.conversation, new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, memory));
+      statesSaved++;
+    } catch (Throwable e) {
+      memory.close();
+      throw e;
+    }
+  }
+
+  /** Puts a saved state back into {@code target}'s cells; false if llama.cpp refused it. Frees the state. */
+  private boolean restore(Seq target, SavedState state) throws Throwable {
+    try {
+      boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
+      long read = (long) lib.stateSeqSetData.invokeExact(context, state.data, state.bytes, target.id);
+      if (read == 0) {
+        // No run of free cells long enough for it: the prompt is computed instead.
+        target.cachedLength = 0;
+        boolean cleared = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
+        LOG.debug("llama.cpp could not restore a conversation's state of {} tokens into {}", state.tokens.length,
+            config.id());
+        return false;
+      }
+      System.arraycopy(state.tokens, 0, target.cached, 0, state.tokens.length);
+      target.cachedLength = state.tokens.length;
+      statesRestored++;
+      return true;
+    } finally {
+      state.free();
     }
   }
 
@@ -484,6 +632,8 @@ final class FfmEngine implements Engine {
     }
     LlamaLibrary.BATCH_N_TOKENS.set(batch, n);
     int rc = (int) lib.decode.invokeExact(context, batch);
+    steps++;
+    stepTokens += n;
     if (rc != 0) {
       decodeFailed(rc);
       return;
@@ -524,6 +674,8 @@ final class FfmEngine implements Engine {
     boolean any = false;
     for (Seq s : seqs) {
       if (s.request == null && s.cachedLength > 0) {
+        save(s);
+        s.conversation = null;
         boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, s.id, 0, -1);
         s.cachedLength = 0;
         any = true;
@@ -638,6 +790,8 @@ final class FfmEngine implements Engine {
     final int[] cached;
     int cachedLength;
     @Nullable Request request;
+    /** The conversation whose cells these are, or null. */
+    @Nullable String conversation;
     /** Prompt tokens already in the cache or the current batch. */
     int prefilled;
     /** The sampled token not yet decoded, or -1. */
@@ -650,6 +804,11 @@ final class FfmEngine implements Engine {
     Seq(int id, int contextSize) {
       this.id = id;
       this.cached = new int[contextSize + 1];
+    }
+
+    /** What giving the sequence to another request loses: nothing, an anonymous cache, a conversation's cells. */
+    int cost() {
+      return cachedLength == 0 ? 0 : conversation == null ? 1 : 2;
     }
 
     int sharedPrefix(int[] tokens) {
@@ -665,6 +824,7 @@ final class FfmEngine implements Engine {
   /** A request: tokens in from the loop, text out to the handler on a delivery thread. */
   private final class Request extends Reply {
     final int[] tokens;
+    final @Nullable String conversation;
     /** Loop thread only. */
     @Nullable MemorySegment sampler;
     volatile boolean cancelled;
@@ -674,9 +834,11 @@ final class FfmEngine implements Engine {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Utf8 utf8 = new Utf8();
 
-    Request(int[] tokens, int promptTokens, GenerationOptions options, StreamHandler handler) {
+    Request(int[] tokens, int promptTokens, @Nullable String conversation, GenerationOptions options,
+        StreamHandler handler) {
       super(promptTokens, options, handler);
       this.tokens = tokens;
+      this.conversation = conversation;
     }
 
     void push(byte[] bytes) {
@@ -735,6 +897,29 @@ final class FfmEngine implements Engine {
     public void cancel() {
       cancelled = true;
       LockSupport.unpark(loop);
+    }
+  }
+
+  /** A conversation's KV cells, copied out of llama.cpp, and the tokens they hold. */
+  private static final class SavedState {
+    final int[] tokens;
+    final MemorySegment data;
+    final long bytes;
+    private final Arena memory;
+
+    SavedState(int[] tokens, MemorySegment data, long bytes, Arena memory) {
+      this.tokens = tokens;
+      this.data = data;
+      this.bytes = bytes;
+      this.memory = memory;
+    }
+
+    int weight() {
+      return (int) Math.min(Integer.MAX_VALUE, bytes + 4L * tokens.length);
+    }
+
+    void free() {
+      memory.close();
     }
   }
 

@@ -156,6 +156,10 @@ final class LlamaLibrary {
   final MethodHandle chatApplyTemplate;
   final MethodHandle kvSelfSeqRm;
   final MethodHandle kvSelfClear;
+  final MethodHandle kvSelfSeqCp;
+  final MethodHandle stateSeqGetSize;
+  final MethodHandle stateSeqGetData;
+  final MethodHandle stateSeqSetData;
   final MethodHandle samplerChainDefaultParams;
   final MethodHandle samplerChainInit;
   final MethodHandle samplerChainAdd;
@@ -198,6 +202,12 @@ final class LlamaLibrary {
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
     kvSelfSeqRm = b.bind("llama_kv_self_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     kvSelfClear = b.bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
+    kvSelfSeqCp = b.bind("llama_kv_self_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    stateSeqGetSize = b.bind("llama_state_seq_get_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
+    stateSeqGetData = b.bind("llama_state_seq_get_data",
+        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    stateSeqSetData = b.bind("llama_state_seq_set_data",
+        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
     samplerChainDefaultParams = b.bind("llama_sampler_chain_default_params", FunctionDescriptor.of(SAMPLER_CHAIN_PARAMS));
     samplerChainInit = b.bind("llama_sampler_chain_init", FunctionDescriptor.of(ADDRESS, SAMPLER_CHAIN_PARAMS));
     samplerChainAdd = b.bind("llama_sampler_chain_add", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));

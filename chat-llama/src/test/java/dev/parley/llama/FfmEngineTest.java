@@ -121,6 +121,126 @@ class FfmEngineTest {
     }
   }
 
+  private static final GenerationOptions GREEDY = GenerationOptions.builder().temperature(0).maxTokens(12).build();
+
+  private static LlamaChatModel oneSlot(long stateCacheBytes) {
+    return LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1)
+        .stateCacheBytes(stateCacheBytes).build();
+  }
+
+  private static LlamaChatModel uncached() {
+    return LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1).promptCache(false).build();
+  }
+
+  /**
+   * Three conversations take turns on one sequence: each returning conversation gets its saved
+   * state back, processes only its new tokens, and replies exactly as a model that computed the
+   * whole prompt again.
+   */
+  @Test
+  void aReturningConversationIsRestoredFromItsSavedState() {
+    List<String> ids = List.of("a", "b", "c");
+    try (LlamaChatModel model = oneSlot(LlamaChatModel.DEFAULT_STATE_CACHE_BYTES); LlamaChatModel fresh = uncached()) {
+      List<List<Message>> histories = new ArrayList<>();
+      for (String id : ids) {
+        List<Message> h = new ArrayList<>(List.of(Message.system("You are assistant " + id + "."),
+            Message.user("Conversation " + id + ": what is the weather like on the coast in spring?")));
+        ChatResponse r = model.generate(new ChatRequest(h, GREEDY, id));
+        h.add(r.toMessage());
+        h.add(Message.user("And in autumn, for conversation " + id + "?"));
+        histories.add(h);
+      }
+      EngineStatistics before = model.statistics();
+      assertEquals(2, before.statesSaved(), "a and b were saved when the sequence went to the next conversation");
+      assertEquals(3, before.stateMisses(), "every first turn is a miss");
+      for (int i = 0; i < ids.size(); i++) {
+        List<Message> h = histories.get(i);
+        EngineStatistics s0 = model.statistics();
+        ChatResponse r = model.generate(new ChatRequest(h, GREEDY, ids.get(i)));
+        EngineStatistics s1 = model.statistics();
+        int firstTurnPrompt = model.countTokens(h.subList(0, 2));
+        assertTrue(s1.promptTokensReused() - s0.promptTokensReused() >= firstTurnPrompt - 1,
+            "turn 2 of " + ids.get(i) + " reuses at least turn 1's prompt (" + firstTurnPrompt + " tokens): "
+                + (s1.promptTokensReused() - s0.promptTokensReused()));
+        assertEquals(fresh.generate(new ChatRequest(h, GREEDY)).text(), r.text(),
+            "conversation " + ids.get(i) + ": restored cells give the reply a full recomputation gives");
+      }
+      EngineStatistics after = model.statistics();
+      assertEquals(3, after.statesRestored(), "each came back from the cache (c was saved when a took the sequence)");
+      assertEquals(3, after.stateMisses());
+      assertTrue(after.stateBytes() > 0 && after.stateBytes() <= after.stateBytesLimit(), after.toString());
+    }
+  }
+
+  /** Many conversations through one sequence with room for two saved states: the cache stays in its bound. */
+  @Test
+  void theStateCacheNeverExceedsItsByteBound() {
+    long oneState;
+    try (LlamaChatModel probe = oneSlot(LlamaChatModel.DEFAULT_STATE_CACHE_BYTES)) {
+      probe.generate(conversation(0));
+      probe.generate(conversation(1));
+      oneState = probe.statistics().stateBytes();
+    }
+    assertTrue(oneState > 0);
+    long bound = oneState * 5 / 2;
+    try (LlamaChatModel model = oneSlot(bound)) {
+      List<String> replies = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        replies.add(model.generate(conversation(i)).text());
+        EngineStatistics s = model.statistics();
+        assertTrue(s.stateBytes() <= bound, "after conversation " + i + ": " + s.stateBytes() + " > " + bound);
+      }
+      EngineStatistics s = model.statistics();
+      assertEquals(7, s.statesSaved());
+      assertEquals(5, s.statesEvicted(), "7 saved, room for 2");
+      assertEquals(2 * oneState, s.stateBytes(), 2 * oneState / 10.0, "two states held");
+      // Whether a conversation comes back from the cache or is computed again, its reply is the same.
+      for (int i = 0; i < 8; i++) {
+        EngineStatistics s0 = model.statistics();
+        assertEquals(replies.get(i), model.generate(conversation(i)).text());
+        EngineStatistics s1 = model.statistics();
+        assertEquals(1, s1.statesRestored() - s0.statesRestored() + s1.stateMisses() - s0.stateMisses(),
+            "each request is either restored or a miss");
+        assertTrue(s1.stateBytes() <= bound);
+      }
+      assertTrue(model.statistics().statesRestored() >= 1, "some came back: " + model.statistics());
+    }
+  }
+
+  private static ChatRequest conversation(int i) {
+    return new ChatRequest(List.of(Message.user("Conversation number " + i + " asks about rivers and lakes.")), GREEDY,
+        "conversation-" + i);
+  }
+
+  /**
+   * A second conversation with the same long system prompt, arriving while the first generates,
+   * gets that prompt's cells copied from the first's sequence instead of computing them.
+   */
+  @Test
+  void aSharedSystemPromptIsComputedOnce() throws Exception {
+    String system = "You are a careful assistant for a shipping company. " .repeat(8);
+    try (LlamaChatModel model = LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(2).threads(1).build();
+        LlamaChatModel fresh = uncached()) {
+      java.util.concurrent.CountDownLatch firstToken = new java.util.concurrent.CountDownLatch(1);
+      GenerationHandle first = model.stream(new ChatRequest(List.of(Message.system(system), Message.user("Where is my parcel?")),
+          GenerationOptions.builder().temperature(0).maxTokens(200).build(), "x"),
+          new RecordingStreamHandler(t -> firstToken.countDown()));
+      assertTrue(firstToken.await(60, TimeUnit.SECONDS));
+      EngineStatistics s0 = model.statistics();
+      ChatRequest second = new ChatRequest(List.of(Message.system(system), Message.user("Can I change the address?")),
+          GREEDY, "y");
+      ChatResponse r = model.generate(second);
+      EngineStatistics s1 = model.statistics();
+      int systemTokens = model.countTokens(List.of(Message.system(system)));
+      assertTrue(s1.promptTokensReused() - s0.promptTokensReused() >= systemTokens - 8,
+          "the system prompt's " + systemTokens + " tokens were copied, not computed: "
+              + (s1.promptTokensReused() - s0.promptTokensReused()));
+      assertEquals(fresh.generate(second).text(), r.text(), "copied cells give the reply a full computation gives");
+      first.cancel();
+      first.completion().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+  }
+
   /** A library that lacks a function of llama.cpp's C API fails the load naming it; the JVM lives. */
   @Test
   void aLibraryWithoutAFunctionFailsTheLoadNamingIt() throws Exception {

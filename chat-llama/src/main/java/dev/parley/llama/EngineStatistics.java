@@ -1,0 +1,42 @@
+package dev.parley.llama;
+
+/**
+ * What a model's engine did: its decode steps and how much of the prompts it did not have to
+ * process again. The FFM engine counts all of it; the JNI engine (llama.cpp's server inside
+ * java-llama.cpp) reports none of it, and every count is 0.
+ *
+ * @param engine {@code "ffm"} or {@code "jni"}
+ * @param steps decode steps ({@code llama_decode} calls) run
+ * @param stepTokens tokens in those steps (generated tokens and prompt chunks): {@code
+ *     stepTokens / steps} is the mean batch size
+ * @param promptTokens prompt tokens of the requests started
+ * @param promptTokensReused prompt tokens whose KV cells were already there (the sequence's cache,
+ *     a restored conversation state, or a prefix copied from another sequence): not processed again
+ * @param statesSaved conversation states saved to host memory when their sequence was needed
+ * @param statesRestored saved states put back for a returning conversation
+ * @param stateMisses requests naming a conversation with no cells and no saved state
+ * @param statesEvicted saved states dropped to keep within the byte bound
+ * @param stateBytes bytes the saved states hold now
+ * @param stateBytesLimit the bound on {@code stateBytes}
+ */
+public record EngineStatistics(
+    String engine, long steps, long stepTokens, long promptTokens, long promptTokensReused, long statesSaved,
+    long statesRestored, long stateMisses, long statesEvicted, long stateBytes, long stateBytesLimit) {
+
+  static EngineStatistics none(String engine) {
+    return new EngineStatistics(engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+
+  /** Mean tokens per decode step; 0 before the first. */
+  public double meanBatchTokens() {
+    return steps == 0 ? 0 : (double) stepTokens / steps;
+  }
+
+  /** The sum of two models' statistics (a pool's replicas). */
+  EngineStatistics plus(EngineStatistics o) {
+    return new EngineStatistics(engine, steps + o.steps, stepTokens + o.stepTokens, promptTokens + o.promptTokens,
+        promptTokensReused + o.promptTokensReused, statesSaved + o.statesSaved, statesRestored + o.statesRestored,
+        stateMisses + o.stateMisses, statesEvicted + o.statesEvicted, stateBytes + o.stateBytes,
+        stateBytesLimit + o.stateBytesLimit);
+  }
+}
