@@ -65,14 +65,25 @@ public class InferenceBenchmark {
   static final List<Message> PROMPT =
       List.of(Message.system("You are a helpful assistant."), Message.user("Tell me a story about the sea."));
 
+  /** {@link #PROMPT} in ChatML, the template every implementation here uses: for llama-server's /completion. */
+  static String rawPrompt() {
+    return "<|im_start|>system\n" + PROMPT.get(0).content() + "<|im_end|>\n<|im_start|>user\n"
+        + PROMPT.get(1).content() + "<|im_end|>\n<|im_start|>assistant\n";
+  }
+
   /** What runs the model. */
   public enum Implementation {
     /** java-llama.cpp used directly: the floor for any wrapper's overhead. */
     RAW_LLAMA,
     /** Parley's ChatModel over one model. */
     LLAMA_CHAT_MODEL,
-    /** Parley's pool: one model, parallel slots, a bounded queue. */
+    /**
+     * Parley's pool: one model, parallel slots, a bounded queue; on the JVM's engine (FFM on JDK
+     * 22+, JNI before).
+     */
     MODEL_POOL,
+    /** Parley's pool forced onto the JNI engine ({@code -Dparley.llama.engine=jni}): FFM vs JNI in one run. */
+    MODEL_POOL_JNI,
     /** The seed's pool: a whole model copy per concurrent stream, behind a blocking queue. */
     SEED_POOL,
     /**
@@ -152,7 +163,10 @@ public class InferenceBenchmark {
         parley = m;
         chat = m;
       }
-      case MODEL_POOL -> {
+      case MODEL_POOL, MODEL_POOL_JNI -> {
+        if (implementation == Implementation.MODEL_POOL_JNI) {
+          System.setProperty("parley.llama.engine", "jni"); // each JMH fork is its own JVM
+        }
         ModelPool.Builder b = ModelPool.builder(file).contextSize(CONTEXT).slots(streams).threads(computeThreads);
         ModelPool p = (batchThreads > 0 ? b.batchThreads(batchThreads) : b).build();
         parley = p;

@@ -34,7 +34,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * </pre>
  *
  * {@code --only} keeps the runs whose id matches (ids: inference-threads, inference-tiny,
- * inference-streams-1/4/8, multi-turn, conversation, cache, sanitizer, rate-limiter, memory).
+ * inference-streams-1/4/8, multi-turn, conversation, cache, sanitizer, rate-limiter, memory,
+ * conversations). With {@code PARLEY_NATIVE_LLAMA_BIN} set (scripts/bench.sh does), each
+ * inference-streams run is measured between two rounds of llama.cpp's own tools on the same model.
  */
 public final class QuickProfile {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -61,7 +63,7 @@ public final class QuickProfile {
       }
     }
     boolean memory = only.matcher("memory").matches();
-    Path json = run(suites, memory, out);
+    Path json = run(suites, memory, only.matcher("conversations").matches(), out);
     String md = Files.readString(json.resolveSibling("results.md"));
     System.out.println(md);
     System.out.println("wrote " + json.toAbsolutePath() + " and " + json.resolveSibling("results.md").toAbsolutePath());
@@ -80,7 +82,9 @@ public final class QuickProfile {
     int cores = Runtime.getRuntime().availableProcessors();
     List<String> threadCounts = IntStream.rangeClosed(1, cores).mapToObj(Integer::toString).toList();
     List<String> inferenceSubjects = List.of("LLAMA_CHAT_MODEL", "MODEL_POOL");
-    List<String> inferenceBaselines = List.of("RAW_LLAMA", "SEED_POOL", "MEMORY_CEILING");
+    List<String> inferenceBaselines = List.of("RAW_LLAMA", "SEED_POOL", "MODEL_POOL_JNI", "MEMORY_CEILING");
+    // On a JDK 22+ MODEL_POOL runs the FFM engine and MODEL_POOL_JNI the JNI one, in the same run.
+    boolean ffm = Runtime.version().feature() >= 22;
     String inference = "dev.parley.benchmarks.InferenceBenchmark.generate";
     List<Suite> suites = new ArrayList<>();
     suites.add(new Suite("inference-threads", "Tokens/s, one stream, synthetic 135M model, compute threads 1.." + cores,
@@ -98,9 +102,9 @@ public final class QuickProfile {
           "Aggregate tokens/s, " + streams + " concurrent conversation" + (streams > 1 ? "s" : "")
               + ", synthetic 135M model, default compute threads (threads 0: Parley's default, "
               + LlamaChatModel.defaultThreads() + " here; the seed pool's copies share them)",
-          inference, Map.of("implementation", streams == 1
+          inference, Map.of("implementation", withJni(ffm, streams == 1
                   ? List.of("RAW_LLAMA", "MODEL_POOL", "SEED_POOL", "MEMORY_CEILING")
-                  : List.of("RAW_LLAMA", "MODEL_POOL", "SEED_POOL"),
+                  : List.of("RAW_LLAMA", "MODEL_POOL", "SEED_POOL")),
               "threads", List.of("0"), "streams", List.of(Integer.toString(streams)), "model", List.of("synthetic-135m")),
           streams, new int[] {1, streams > 1 ? 10 : 5}, new int[] {3, streams > 1 ? 10 : 5}, "implementation", inferenceSubjects, inferenceBaselines,
           null, "tokens/s"));
@@ -123,8 +127,62 @@ public final class QuickProfile {
     return suites;
   }
 
+  private static List<String> withJni(boolean ffm, List<String> implementations) {
+    if (!ffm) {
+      return implementations;
+    }
+    List<String> all = new ArrayList<>(implementations);
+    all.add(all.indexOf("MODEL_POOL") + 1, "MODEL_POOL_JNI");
+    return all;
+  }
+
+  /**
+   * llama.cpp's own tools measured around a run (before and after it: this host's speed drifts),
+   * on the same model, at every thread count: {@code llama-bench} for one stream, {@code
+   * llama-batched-bench} and {@code llama-server} for N conversations.
+   */
+  static List<NativeCase> nativeCases(Suite s, NativeReference natives) {
+    if (!s.id().startsWith("inference-streams-")) {
+      return List.of();
+    }
+    int streams = Integer.parseInt(s.id().substring("inference-streams-".length()));
+    Path model = BenchmarkModels.synthetic135m();
+    String prompt = InferenceBenchmark.rawPrompt();
+    List<NativeCase> cases = new ArrayList<>();
+    for (int t = 1; t <= Runtime.getRuntime().availableProcessors(); t++) {
+      int threads = t;
+      if (streams == 1) {
+        cases.add(new NativeCase("llama-bench tg" + InferenceBenchmark.TOKENS + ", " + t + " thread(s)",
+            () -> natives.llamaBench(model, threads, InferenceBenchmark.TOKENS)));
+      } else {
+        cases.add(new NativeCase("llama-batched-bench, " + streams + " sequences, " + t + " thread(s)",
+            () -> natives.batchedBench(model, threads, streams, 32, InferenceBenchmark.TOKENS)));
+        cases.add(new NativeCase("llama-server -np " + streams + ", " + t + " thread(s)", () -> {
+          try (NativeReference.LlamaServer server = natives.server(model, threads, streams, InferenceBenchmark.CONTEXT)) {
+            return server.throughput(prompt, streams, InferenceBenchmark.TOKENS, 3);
+          }
+        }));
+      }
+    }
+    return cases;
+  }
+
+  /** One native measurement: a label and what it measures (tokens/s). */
+  record NativeCase(String label, java.util.concurrent.Callable<Double> measure) {}
+
+  private static void measureNatives(List<NativeCase> cases, Map<String, List<Double>> samples) throws Exception {
+    for (NativeCase c : cases) {
+      samples.computeIfAbsent(c.label(), k -> new ArrayList<>()).add(c.measure().call());
+    }
+  }
+
   /** Runs the suites (and the memory comparison), writes results.json and results.md into {@code out}. */
-  static Path run(List<Suite> suites, boolean memory, Path out) throws IOException, RunnerException, InterruptedException {
+  static Path run(List<Suite> suites, boolean memory, Path out) throws Exception {
+    return run(suites, memory, false, out);
+  }
+
+  /** Also runs the many-conversations scenario ({@link ConversationLoad}) when {@code conversations}. */
+  static Path run(List<Suite> suites, boolean memory, boolean conversations, Path out) throws Exception {
     Files.createDirectories(out);
     ObjectNode doc = JSON.createObjectNode();
     ObjectNode machine = doc.putObject("machine");
@@ -134,9 +192,18 @@ public final class QuickProfile {
     machine.put("date", LocalDate.now().toString());
     ArrayNode runs = doc.putArray("runs");
     Path json = out.resolve("results.json");
+    NativeReference natives = NativeReference.find().orElse(null);
+    if (natives == null) {
+      System.err.println("no native reference: " + NativeReference.BIN_ENV + " is not set (scripts/bench.sh builds"
+          + " llama.cpp's tools and sets it)");
+    }
     for (Suite s : suites) {
       Path raw = out.resolve("jmh-" + s.id() + ".json");
+      List<NativeCase> nativeCases = natives == null ? List.of() : nativeCases(s, natives);
+      Map<String, List<Double>> nativeSamples = new LinkedHashMap<>();
+      measureNatives(nativeCases, nativeSamples);
       new Runner(options(s, raw)).run();
+      measureNatives(nativeCases, nativeSamples);
       ObjectNode run = runs.addObject();
       run.put("id", s.id());
       run.put("title", s.title());
@@ -150,6 +217,17 @@ public final class QuickProfile {
         run.put("metricUnit", s.metricUnit());
       }
       run.set("jmh", JSON.readTree(raw.toFile()));
+      if (!nativeSamples.isEmpty()) {
+        ArrayNode n = run.putArray("native");
+        nativeSamples.forEach((label, values) -> {
+          ObjectNode c = n.addObject().put("label", label);
+          values.forEach(c.putArray("samples")::add);
+        });
+      }
+      write(doc, json);
+    }
+    if (conversations) {
+      doc.set("conversations", conversations(natives));
       write(doc, json);
     }
     if (memory) {
@@ -179,6 +257,27 @@ public final class QuickProfile {
       o.param(p.getKey(), p.getValue().toArray(String[]::new));
     }
     return o.build();
+  }
+
+  /** 32 conversations x 6 turns on 4 sequences: Parley on each engine and llama-server, in turn. */
+  private static ObjectNode conversations(NativeReference natives) throws Exception {
+    ObjectNode c = JSON.createObjectNode();
+    c.put("title", "Time to first token per turn, 32 conversations x 6 turns on 4 sequences, 4 users at a time,"
+        + " 24-token replies, synthetic 135M model, default threads (ConversationLoad)");
+    ArrayNode backends = c.putArray("backends");
+    Path model = BenchmarkModels.synthetic135m();
+    int threads = LlamaChatModel.defaultThreads();
+    List<ConversationLoad.Backend> order = new ArrayList<>(List.of(ConversationLoad.Backend.PARLEY));
+    if (Runtime.version().feature() >= 22) {
+      order.add(ConversationLoad.Backend.PARLEY_JNI);
+    }
+    if (natives != null) {
+      order.add(ConversationLoad.Backend.LLAMA_SERVER);
+    }
+    for (ConversationLoad.Backend b : order) {
+      backends.add(ConversationLoad.measure(b, model, threads, 4, 32, 6, 4, 24, natives));
+    }
+    return c;
   }
 
   private static ObjectNode memory() throws IOException, InterruptedException {

@@ -47,6 +47,13 @@ public final class ResultTable {
     }
     for (JsonNode run : doc.path("runs")) {
       b.append(table(run)).append('\n');
+      if (run.path("native").isArray()) {
+        b.append(natives(run)).append('\n');
+      }
+    }
+    JsonNode conversations = doc.path("conversations");
+    if (conversations.isObject()) {
+      b.append(conversations(conversations)).append('\n');
     }
     JsonNode memory = doc.path("memory");
     if (memory.isObject()) {
@@ -152,6 +159,87 @@ public final class ResultTable {
       b.append('\n');
     }
     return b.toString();
+  }
+
+  /**
+   * llama.cpp's own tools measured around a run: median and range of their samples, and each of
+   * Parley's implementations (in the run's single row) against the median.
+   */
+  static String natives(JsonNode run) {
+    List<String> subjects = strings(run.path("subjects"));
+    String axis = run.path("axis").asText();
+    Map<String, Double> scores = new LinkedHashMap<>();
+    for (JsonNode result : run.path("jmh")) {
+      String implementation = result.path("params").path(axis).asText();
+      if (subjects.contains(implementation)) {
+        scores.put(implementation, result.path("primaryMetric").path("score").asDouble());
+      }
+    }
+    StringBuilder b = new StringBuilder("Native reference (llama.cpp b4980's own tools, same model, measured before and"
+        + " after the run above):\n\n| tool | median tokens/s | samples |");
+    scores.keySet().forEach(s -> b.append(' ').append(s).append(" / median |"));
+    b.append("\n|---|---|---|").append("---|".repeat(scores.size())).append('\n');
+    for (JsonNode n : run.path("native")) {
+      List<Double> samples = new ArrayList<>();
+      n.path("samples").forEach(v -> samples.add(v.asDouble()));
+      double median = median(samples);
+      b.append("| ").append(n.path("label").asText()).append(" | ").append(number(median)).append(" | ");
+      b.append(String.join(", ", samples.stream().map(ResultTable::number).toList())).append(" |");
+      scores.values().forEach(v -> b.append(' ').append(median > 0 ? ratio(v / median) : "—").append(" |"));
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  /** The many-conversations scenario: time to first token per turn for each backend. */
+  static String conversations(JsonNode c) {
+    StringBuilder b = new StringBuilder("## ").append(c.path("title").asText()).append("\n\nMedian / p90 ms.\n\n| turn |");
+    List<JsonNode> backends = new ArrayList<>();
+    c.path("backends").forEach(backends::add);
+    backends.forEach(x -> b.append(' ').append(x.path("backend").asText()).append(" |"));
+    b.append("\n|---|").append("---|".repeat(backends.size())).append('\n');
+    int turns = backends.isEmpty() ? 0 : backends.get(0).path("turns").size();
+    for (int t = 0; t < turns; t++) {
+      b.append("| ").append(t + 1).append(" |");
+      for (JsonNode x : backends) {
+        JsonNode row = x.path("turns").path(t);
+        b.append(' ').append(number(row.path("medianMs").asDouble())).append(" / ")
+            .append(number(row.path("p90Ms").asDouble())).append(" |");
+      }
+      b.append('\n');
+    }
+    b.append("| last / first (median) |");
+    for (JsonNode x : backends) {
+      JsonNode rows = x.path("turns");
+      double first = rows.path(0).path("medianMs").asDouble();
+      double last = rows.path(rows.size() - 1).path("medianMs").asDouble();
+      b.append(' ').append(first > 0 ? ratio(last / first) : "—").append(" |");
+    }
+    b.append('\n');
+    for (JsonNode x : backends) {
+      JsonNode e = x.path("engine");
+      if (e.isObject()) {
+        b.append(String.format(Locale.ROOT, "%n%s (%s engine): prompt tokens reused %.0f%%, states saved %d / restored %d"
+                + " / missed %d / evicted %d, mean batch %.1f tokens, decode loop outside llama_decode %.2f%%.%n",
+            x.path("backend").asText(), e.path("engine").asText(),
+            100.0 * e.path("promptTokensReused").asDouble() / Math.max(1, e.path("promptTokens").asDouble()),
+            e.path("statesSaved").asLong(), e.path("statesRestored").asLong(), e.path("stateMisses").asLong(),
+            e.path("statesEvicted").asLong(), e.path("stepTokens").asDouble() / Math.max(1, e.path("steps").asDouble()),
+            e.path("stepNanos").asDouble() == 0 ? 0
+                : 100.0 * (1 - e.path("decodeNanos").asDouble() / e.path("stepNanos").asDouble())));
+      }
+    }
+    return b.toString();
+  }
+
+  static double median(List<Double> values) {
+    if (values.isEmpty()) {
+      return 0;
+    }
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
   private static JsonNode score(JsonNode result, String metric) {

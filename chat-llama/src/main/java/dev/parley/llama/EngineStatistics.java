@@ -18,13 +18,18 @@ package dev.parley.llama;
  * @param statesEvicted saved states dropped to keep within the byte bound
  * @param stateBytes bytes the saved states hold now
  * @param stateBytesLimit the bound on {@code stateBytes}
+ * @param decodeNanos time spent inside {@code llama_decode}
+ * @param stepNanos time the decode loop spent on its steps in all: {@code llama_decode} plus the
+ *     loop's own work (batch building, sampling, handing tokens to the delivery threads); {@code
+ *     1 - decodeNanos / stepNanos} is the share of a step not spent computing
  */
 public record EngineStatistics(
     String engine, long steps, long stepTokens, long promptTokens, long promptTokensReused, long statesSaved,
-    long statesRestored, long stateMisses, long statesEvicted, long stateBytes, long stateBytesLimit) {
+    long statesRestored, long stateMisses, long statesEvicted, long stateBytes, long stateBytesLimit,
+    long decodeNanos, long stepNanos) {
 
   static EngineStatistics none(String engine) {
-    return new EngineStatistics(engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return new EngineStatistics(engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 
   /** Mean tokens per decode step; 0 before the first. */
@@ -37,6 +42,11 @@ public record EngineStatistics(
     return new EngineStatistics(engine, steps + o.steps, stepTokens + o.stepTokens, promptTokens + o.promptTokens,
         promptTokensReused + o.promptTokensReused, statesSaved + o.statesSaved, statesRestored + o.statesRestored,
         stateMisses + o.stateMisses, statesEvicted + o.statesEvicted, stateBytes + o.stateBytes,
-        stateBytesLimit + o.stateBytesLimit);
+        stateBytesLimit + o.stateBytesLimit, decodeNanos + o.decodeNanos, stepNanos + o.stepNanos);
+  }
+
+  /** The share of the decode loop's step time spent outside {@code llama_decode}; 0 before the first step. */
+  public double loopOverhead() {
+    return stepNanos == 0 ? 0 : 1.0 - (double) decodeNanos / stepNanos;
   }
 }

@@ -438,6 +438,15 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
       return this;
     }
 
+    /**
+     * Host memory per replica for conversations' saved KV states (see {@link
+     * LlamaChatModel.Builder#stateCacheBytes}).
+     */
+    public Builder stateCacheBytes(long bytes) {
+      model.stateCacheBytes(bytes);
+      return this;
+    }
+
     /** A llama.cpp built-in chat template name, instead of the file's own. */
     public Builder chatTemplate(String name) {
       model.chatTemplate(name);

@@ -91,6 +91,8 @@ final class FfmEngine implements Engine {
   private volatile long statesRestored;
   private volatile long stateMisses;
   private volatile long statesEvicted;
+  private volatile long decodeNanos;
+  private volatile long stepNanos;
 
   // ---- owned by the loop thread ----
   private final Seq[] seqs;
@@ -322,7 +324,7 @@ final class FfmEngine implements Engine {
       bytes = states.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
     return new EngineStatistics(name(), steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
-        statesRestored, stateMisses, statesEvicted, bytes, config.stateCacheBytes());
+        statesRestored, stateMisses, statesEvicted, bytes, config.stateCacheBytes(), decodeNanos, stepNanos);
   }
 
   /**
@@ -605,6 +607,15 @@ final class FfmEngine implements Engine {
 
   /** One llama_decode: every generating sequence's next token, then prompt chunks. */
   private void step() throws Throwable {
+    long start = System.nanoTime();
+    try {
+      buildDecodeAndSample();
+    } finally {
+      stepNanos += System.nanoTime() - start;
+    }
+  }
+
+  private void buildDecodeAndSample() throws Throwable {
     int n = 0;
     for (Seq s : seqs) {
       s.stepStart = s.cachedLength;
@@ -631,7 +642,9 @@ final class FfmEngine implements Engine {
       return;
     }
     LlamaLibrary.BATCH_N_TOKENS.set(batch, n);
+    long decodeStart = System.nanoTime();
     int rc = (int) lib.decode.invokeExact(context, batch);
+    decodeNanos += System.nanoTime() - decodeStart;
     steps++;
     stepTokens += n;
     if (rc != 0) {

@@ -1,0 +1,221 @@
+package dev.parley.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.Message;
+import dev.parley.chat.ParleyException;
+import dev.parley.chat.StreamHandler;
+import dev.parley.chat.Role;
+import dev.parley.llama.ModelPool;
+import dev.parley.memory.ConversationManager;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Many conversations taking turns on few sequences: {@code conversations} conversations, {@code
+ * turns} turns each, {@code users} users sending at a time (each sends its next message when its
+ * reply has ended), replies of {@code replyTokens} tokens, memory in a {@link ConversationManager}.
+ * Reports the time to first token of every turn (median, p90): when a conversation's history must be
+ * processed again on every turn, later turns wait longer; when its KV state is kept, they do not.
+ *
+ * <p>Backends: Parley's {@link ModelPool} on the JVM's engine (FFM on JDK 22+), the same forced onto
+ * JNI, and llama.cpp's own {@code llama-server} over HTTP (its OpenAI-compatible chat endpoint,
+ * streamed).
+ */
+final class ConversationLoad {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String SYSTEM = "You are a helpful assistant for a travel agency. Answer in two short"
+      + " sentences, mention the season, and never invent prices or dates.";
+
+  enum Backend {
+    PARLEY, PARLEY_JNI, LLAMA_SERVER
+  }
+
+  private ConversationLoad() {}
+
+  /**
+   * {@code java -cp benchmarks.jar dev.parley.benchmarks.ConversationLoad [BACKEND...]}: the issue's
+   * scenario (32 conversations x 6 turns on 4 sequences, 4 users, 24-token replies) on the
+   * synthetic 135M model, each backend in turn; prints one JSON object per backend.
+   */
+  public static void main(String[] args) throws Exception {
+    List<Backend> backends = args.length == 0 ? List.of(Backend.values())
+        : Arrays.stream(args).map(Backend::valueOf).toList();
+    Path model = BenchmarkModels.synthetic135m();
+    int threads = dev.parley.llama.LlamaChatModel.defaultThreads();
+    NativeReference natives = NativeReference.find().orElse(null);
+    for (Backend b : backends) {
+      if (b == Backend.LLAMA_SERVER && natives == null) {
+        System.err.println("skipping LLAMA_SERVER: set " + NativeReference.BIN_ENV + " (scripts/bench.sh builds it)");
+        continue;
+      }
+      System.out.println(JSON.writeValueAsString(measure(b, model, threads, 4, 32, 6, 4, 24, natives)));
+    }
+  }
+
+  /**
+   * Runs the scenario on {@code backend}; returns {"backend", "turns": [{"turn", "medianMs",
+   * "p90Ms", "maxMs"}], "engine": {...}}.
+   */
+  static ObjectNode measure(Backend backend, Path model, int threads, int sequences, int conversations, int turns,
+      int users, int replyTokens, NativeReference natives) throws Exception {
+    ObjectNode result = JSON.createObjectNode();
+    result.put("backend", backend.name());
+    ConversationManager memory = ConversationManager.builder().maxMessages(64).build();
+    GenerationOptions options = GenerationOptions.builder().temperature(0).maxTokens(replyTokens).build();
+    Turn turn;
+    AutoCloseable resource;
+    ModelPool pool = null;
+    if (backend == Backend.LLAMA_SERVER) {
+      NativeReference.LlamaServer server = natives.server(model, threads, sequences, 2048);
+      resource = server;
+      // HTTP/1.1: the JDK client's default h2c upgrade request is not for llama-server.
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      turn = (id, request) -> chatOverHttp(http, server, request, replyTokens);
+    } else {
+      String before = System.getProperty("parley.llama.engine");
+      if (backend == Backend.PARLEY_JNI) {
+        System.setProperty("parley.llama.engine", "jni");
+      }
+      try {
+        ModelPool.Builder b = ModelPool.builder(model).slots(sequences).contextSize(2048).threads(threads)
+            .maxQueue(conversations);
+        String bytes = System.getProperty("parley.bench.stateCacheBytes");
+        pool = (bytes == null ? b : b.stateCacheBytes(Long.parseLong(bytes))).build();
+      } finally {
+        if (before == null) {
+          System.clearProperty("parley.llama.engine");
+        } else {
+          System.setProperty("parley.llama.engine", before);
+        }
+      }
+      ModelPool p = pool;
+      resource = pool;
+      turn = (id, request) -> {
+        long start = System.nanoTime();
+        long[] first = {-1};
+        StreamHandler h = new StreamHandler() {
+          @Override
+          public void onToken(String token) {
+            if (first[0] < 0) {
+              first[0] = System.nanoTime();
+            }
+          }
+
+          @Override
+          public void onComplete(ChatResponse response) {}
+
+          @Override
+          public void onError(ParleyException error) {}
+        };
+        ChatResponse r = p.stream(request, h).completion().toCompletableFuture().get(10, TimeUnit.MINUTES);
+        return new Reply(r.text(), first[0] < 0 ? System.nanoTime() - start : first[0] - start);
+      };
+    }
+    ArrayNode perTurn = result.putArray("turns");
+    ExecutorService clients = Executors.newFixedThreadPool(users);
+    try (AutoCloseable closing = resource) {
+      for (int c = 0; c < conversations; c++) {
+        memory.append("c" + c, Message.system(SYSTEM));
+      }
+      for (int t = 1; t <= turns; t++) {
+        List<Future<Long>> ttft = new ArrayList<>();
+        for (int c = 0; c < conversations; c++) {
+          String id = "c" + c;
+          String text = "Turn " + t + " of traveller " + c + ": which coastal town would you suggest for a quiet week"
+              + " by the sea, and what should I pack?";
+          int n = t;
+          ttft.add(clients.submit(() -> {
+            memory.append(id, Message.user(text));
+            Reply r = turn.take(id, memory.request(id, options));
+            memory.append(id, Message.assistant(r.text().isEmpty() ? "(no reply " + n + ")" : r.text()));
+            return r.firstTokenNanos();
+          }));
+        }
+        long[] nanos = new long[conversations];
+        for (int c = 0; c < conversations; c++) {
+          nanos[c] = ttft.get(c).get(30, TimeUnit.MINUTES);
+        }
+        Arrays.sort(nanos);
+        ObjectNode row = perTurn.addObject();
+        row.put("turn", t);
+        row.put("medianMs", nanos[nanos.length / 2] / 1e6);
+        row.put("p90Ms", nanos[(int) Math.min(nanos.length - 1, Math.ceil(nanos.length * 0.9) - 1)] / 1e6);
+        row.put("maxMs", nanos[nanos.length - 1] / 1e6);
+      }
+      if (pool != null) {
+        result.set("engine", JSON.valueToTree(pool.engineStatistics()));
+      }
+    } finally {
+      clients.shutdownNow();
+    }
+    return result;
+  }
+
+  /** One turn over llama-server's OpenAI-compatible endpoint, streamed: the reply and its first token's delay. */
+  private static Reply chatOverHttp(HttpClient http, NativeReference.LlamaServer server, ChatRequest request,
+      int replyTokens) throws Exception {
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode messages = body.putArray("messages");
+    for (Message m : request.messages()) {
+      messages.addObject().put("role", m.role() == Role.SYSTEM ? "system" : m.role() == Role.USER ? "user" : "assistant")
+          .put("content", m.content());
+    }
+    body.put("max_tokens", replyTokens).put("temperature", 0).put("stream", true).put("cache_prompt", true);
+    long start = System.nanoTime();
+    HttpResponse<InputStream> r;
+    try {
+      r = http.send(HttpRequest.newBuilder(server.base.resolve("/v1/chat/completions"))
+        .header("Content-Type", "application/json").header("Connection", "close").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+        .build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (java.io.IOException e) {
+      throw new java.io.IOException("llama-server failed a request: " + e.getMessage() + "; its log ends:\n"
+          + server.logTail(), e);
+    }
+    long first = -1;
+    StringBuilder text = new StringBuilder();
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("llama-server answered " + r.statusCode());
+      }
+      for (String line; (line = in.readLine()) != null; ) {
+        if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {
+          continue;
+        }
+        JsonNode content = JSON.readTree(line.substring(6)).path("choices").path(0).path("delta").path("content");
+        if (content.isTextual() && !content.asText().isEmpty()) {
+          if (first < 0) {
+            first = System.nanoTime();
+          }
+          text.append(content.asText());
+        }
+      }
+    }
+    return new Reply(text.toString(), (first < 0 ? System.nanoTime() : first) - start);
+  }
+
+  private record Reply(String text, long firstTokenNanos) {}
+
+  @FunctionalInterface
+  private interface Turn {
+    Reply take(String conversation, ChatRequest request) throws Exception;
+  }
+}
