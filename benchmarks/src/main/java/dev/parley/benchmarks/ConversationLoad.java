@@ -11,9 +11,12 @@ import dev.parley.chat.Message;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
 import dev.parley.chat.Role;
+import dev.parley.llama.EngineStatistics;
+import dev.parley.llama.LlamaChatModel;
 import dev.parley.llama.ModelPool;
 import dev.parley.memory.ConversationManager;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.http.HttpClient;
@@ -60,7 +63,7 @@ final class ConversationLoad {
     List<Backend> backends = args.length == 0 ? List.of(Backend.values())
         : Arrays.stream(args).map(Backend::valueOf).toList();
     Path model = BenchmarkModels.synthetic135m();
-    int threads = dev.parley.llama.LlamaChatModel.defaultThreads();
+    int threads = LlamaChatModel.defaultThreads();
     NativeReference natives = NativeReference.find().orElse(null);
     for (Backend b : backends) {
       if (b == Backend.LLAMA_SERVER && natives == null) {
@@ -137,6 +140,7 @@ final class ConversationLoad {
         memory.append("c" + c, Message.system(SYSTEM));
       }
       for (int t = 1; t <= turns; t++) {
+        EngineStatistics before = pool == null ? null : pool.engineStatistics();
         List<Future<Long>> ttft = new ArrayList<>();
         for (int c = 0; c < conversations; c++) {
           String id = "c" + c;
@@ -160,6 +164,16 @@ final class ConversationLoad {
         row.put("medianMs", nanos[nanos.length / 2] / 1e6);
         row.put("p90Ms", nanos[(int) Math.min(nanos.length - 1, Math.ceil(nanos.length * 0.9) - 1)] / 1e6);
         row.put("maxMs", nanos[nanos.length - 1] / 1e6);
+        if (pool != null && before != null) {
+          EngineStatistics after = pool.engineStatistics();
+          long prompt = after.promptTokens() - before.promptTokens();
+          if (prompt > 0) {
+            // FFM only: prompt tokens computed per request this turn (the rest came from cells kept)
+            row.put("promptTokensPerRequest", (double) prompt / conversations);
+            row.put("computedTokensPerRequest",
+                (double) (prompt - (after.promptTokensReused() - before.promptTokensReused())) / conversations);
+          }
+        }
       }
       if (pool != null) {
         result.set("engine", JSON.valueToTree(pool.engineStatistics()));
@@ -186,8 +200,8 @@ final class ConversationLoad {
       r = http.send(HttpRequest.newBuilder(server.base.resolve("/v1/chat/completions"))
         .header("Content-Type", "application/json").header("Connection", "close").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
         .build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (java.io.IOException e) {
-      throw new java.io.IOException("llama-server failed a request: " + e.getMessage() + "; its log ends:\n"
+    } catch (IOException e) {
+      throw new IOException("llama-server failed a request: " + e.getMessage() + "; its log ends:\n"
           + server.logTail(), e);
     }
     long first = -1;

@@ -42,8 +42,16 @@ public final class MemoryFootprint {
 
   static long[] measure(String kind, Path file) throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        MemoryFootprint.class.getName(), "--child=" + kind, file.toString())
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+    if (Runtime.version().feature() >= 22) {
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    if (kind.equals("pool-jni")) {
+      command.add("-Dparley.llama.engine=jni"); // ModelPool on the JNI engine, on any JDK
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryFootprint.class.getName(),
+        "--child=" + kind, file.toString()));
+    Process p = new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
@@ -65,7 +73,7 @@ public final class MemoryFootprint {
 
   private static void child(String kind, Path file) throws IOException {
     List<AutoCloseable> loaded = new ArrayList<>();
-    if (kind.equals("pool")) {
+    if (kind.startsWith("pool")) {
       ModelPool pool = ModelPool.builder(file).slots(CONVERSATIONS).contextSize(CONTEXT).threads(1).build();
       loaded.add(pool);
     } else {

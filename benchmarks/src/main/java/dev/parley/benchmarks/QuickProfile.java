@@ -285,7 +285,11 @@ public final class QuickProfile {
     m.put("title", "Resident memory, 8 conversations at once, synthetic 135M model (MemoryFootprint)");
     Path file = BenchmarkModels.synthetic135m();
     Map<String, String> labels = new LinkedHashMap<>();
-    labels.put("pool", "ModelPool: 1 model × 8 slots");
+    labels.put("pool", "ModelPool: 1 model × 8 slots"
+        + (Runtime.version().feature() >= 22 ? " (FFM engine)" : " (JNI engine)"));
+    if (Runtime.version().feature() >= 22) {
+      labels.put("pool-jni", "ModelPool on the JNI engine");
+    }
     labels.put("seed", "seed pool: 8 model instances");
     for (Map.Entry<String, String> e : labels.entrySet()) {
       long[] kib = MemoryFootprint.measure(e.getKey(), file);

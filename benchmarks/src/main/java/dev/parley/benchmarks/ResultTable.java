@@ -58,13 +58,16 @@ public final class ResultTable {
     JsonNode memory = doc.path("memory");
     if (memory.isObject()) {
       b.append("## ").append(memory.path("title").asText()).append("\n\n");
-      b.append("| implementation | resident (VmRSS) | anonymous (RssAnon) | seed / ModelPool |\n|---|---|---|---|\n");
+      b.append("| implementation | resident (VmRSS) | anonymous (RssAnon) | it / ModelPool |\n|---|---|---|---|\n");
       double pool = memory.path("pool").path("vmRssMb").asDouble();
-      for (String kind : List.of("pool", "seed")) {
+      for (String kind : List.of("pool", "pool-jni", "seed")) {
         JsonNode m = memory.path(kind);
+        if (m.isMissingNode()) {
+          continue;
+        }
         b.append(String.format(Locale.ROOT, "| %s | %.0f MB | %.0f MB | %s |%n", m.path("label").asText(),
             m.path("vmRssMb").asDouble(), m.path("rssAnonMb").asDouble(),
-            kind.equals("seed") ? ratio(m.path("vmRssMb").asDouble() / pool) : ""));
+            kind.equals("pool") ? "" : ratio(m.path("vmRssMb").asDouble() / pool)));
       }
       b.append('\n');
     }
@@ -204,7 +207,12 @@ public final class ResultTable {
       for (JsonNode x : backends) {
         JsonNode row = x.path("turns").path(t);
         b.append(' ').append(number(row.path("medianMs").asDouble())).append(" / ")
-            .append(number(row.path("p90Ms").asDouble())).append(" |");
+            .append(number(row.path("p90Ms").asDouble()));
+        if (row.has("computedTokensPerRequest")) {
+          b.append(String.format(Locale.ROOT, " (computed %.0f of %.0f prompt tokens)",
+              row.path("computedTokensPerRequest").asDouble(), row.path("promptTokensPerRequest").asDouble()));
+        }
+        b.append(" |");
       }
       b.append('\n');
     }

@@ -57,6 +57,34 @@ class QuickProfileTest {
   }
 
   @Test
+  void nativeReferencesShowTheirMedianAndParleyAgainstIt() {
+    ObjectNode run = run("thrpt", 120, 10);
+    ObjectNode n = run.putArray("native").addObject().put("label", "llama-batched-bench, 4 sequences, 2 thread(s)");
+    n.putArray("samples").add(100.0).add(80.0).add(90.0);
+    String table = ResultTable.natives(run);
+    assertTrue(table.contains("| llama-batched-bench, 4 sequences, 2 thread(s) | 90.0 | 100, 80.0, 90.0 | 1.33× |"),
+        "median of the samples, and PARLEY's 120 against it: " + table);
+  }
+
+  @Test
+  void conversationsShowEachTurnAndTheLastAgainstTheFirst() {
+    ObjectNode c = JSON.createObjectNode().put("title", "C");
+    ArrayNode backends = c.putArray("backends");
+    for (String name : List.of("PARLEY", "LLAMA_SERVER")) {
+      ObjectNode b = backends.addObject().put("backend", name);
+      ArrayNode turns = b.putArray("turns");
+      turns.addObject().put("turn", 1).put("medianMs", 400).put("p90Ms", 800);
+      ObjectNode last = turns.addObject().put("turn", 2).put("medianMs", name.equals("PARLEY") ? 500 : 4000).put("p90Ms", 900);
+      if (name.equals("PARLEY")) {
+        last.put("promptTokensPerRequest", 300.0).put("computedTokensPerRequest", 60.0);
+      }
+    }
+    String table = ResultTable.conversations(c);
+    assertTrue(table.contains("| 2 | 500 / 900 (computed 60 of 300 prompt tokens) | 4,000 / 900 |"), table);
+    assertTrue(table.contains("| last / first (median) | 1.25× | 10.00× |"), table);
+  }
+
+  @Test
   void everySuiteNamesBenchmarksAndImplementationsThatExist() throws Exception {
     for (Suite s : QuickProfile.suites()) {
       String className = s.include().replaceFirst("\\.generate$", "");

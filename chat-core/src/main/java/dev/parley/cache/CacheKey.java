@@ -19,7 +19,7 @@ import java.util.HexFormat;
  */
 public record CacheKey(long h0, long h1, long h2, long h3) {
 
-  private static final byte[] VERSION = "parley-response-cache-v1".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] VERSION = "parley-response-cache-v2".getBytes(StandardCharsets.UTF_8);
 
   /** The key of {@code request} to model {@code modelId}. */
   public static CacheKey of(String modelId, ChatRequest request) {
@@ -37,6 +37,9 @@ public record CacheKey(long h0, long h1, long h2, long h3) {
     putInt(sha, o.maxTokens());
     putLong(sha, Double.doubleToLongBits(o.temperature()));
     putLong(sha, Double.doubleToLongBits(o.topP()));
+    putInt(sha, o.topK());
+    putLong(sha, Double.doubleToLongBits(o.minP()));
+    putLong(sha, Double.doubleToLongBits(o.repeatPenalty()));
     putInt(sha, o.seed().isPresent() ? 1 : 0);
     putLong(sha, o.seed().orElse(0));
     putInt(sha, o.stopSequences().size());

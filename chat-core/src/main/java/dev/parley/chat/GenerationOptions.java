@@ -19,6 +19,9 @@ public final class GenerationOptions {
   private final int maxTokens;
   private final double temperature;
   private final double topP;
+  private final int topK;
+  private final double minP;
+  private final double repeatPenalty;
   private final @Nullable Long seed;
   private final List<String> stopSequences;
 
@@ -26,11 +29,17 @@ public final class GenerationOptions {
     this.maxTokens = b.maxTokens;
     this.temperature = b.temperature;
     this.topP = b.topP;
+    this.topK = b.topK;
+    this.minP = b.minP;
+    this.repeatPenalty = b.repeatPenalty;
     this.seed = b.seed;
     this.stopSequences = List.copyOf(b.stopSequences);
   }
 
-  /** 256 tokens, temperature 0.7, top-p 0.95, no seed, no stop sequences. */
+  /**
+   * 256 tokens, temperature 0.7, top-p 0.95, top-k 40, min-p 0.05, no repetition penalty, no seed,
+   * no stop sequences (llama.cpp's own sampling defaults where it has them).
+   */
   public static GenerationOptions defaults() {
     return DEFAULTS;
   }
@@ -44,6 +53,9 @@ public final class GenerationOptions {
     b.maxTokens = maxTokens;
     b.temperature = temperature;
     b.topP = topP;
+    b.topK = topK;
+    b.minP = minP;
+    b.repeatPenalty = repeatPenalty;
     b.seed = seed;
     b.stopSequences = stopSequences;
     return b;
@@ -62,6 +74,24 @@ public final class GenerationOptions {
   /** Nucleus sampling: only tokens within this cumulative probability are considered. */
   public double topP() {
     return topP;
+  }
+
+  /** Only the {@code topK} most likely tokens are considered; 0 considers all. */
+  public int topK() {
+    return topK;
+  }
+
+  /** Tokens less likely than {@code minP} times the most likely one are dropped; 0 keeps all. */
+  public double minP() {
+    return minP;
+  }
+
+  /**
+   * Divides the likelihood of tokens that appeared in the last 64 generated tokens; 1 (the
+   * default) leaves them alone.
+   */
+  public double repeatPenalty() {
+    return repeatPenalty;
   }
 
   /** The sampling seed, when fixed. */
@@ -85,19 +115,23 @@ public final class GenerationOptions {
         && maxTokens == other.maxTokens
         && Double.compare(temperature, other.temperature) == 0
         && Double.compare(topP, other.topP) == 0
+        && topK == other.topK
+        && Double.compare(minP, other.minP) == 0
+        && Double.compare(repeatPenalty, other.repeatPenalty) == 0
         && java.util.Objects.equals(seed, other.seed)
         && stopSequences.equals(other.stopSequences);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(maxTokens, temperature, topP, seed, stopSequences);
+    return java.util.Objects.hash(maxTokens, temperature, topP, topK, minP, repeatPenalty, seed, stopSequences);
   }
 
   @Override
   public String toString() {
     return "GenerationOptions[maxTokens=" + maxTokens + ", temperature=" + temperature
-        + ", topP=" + topP + ", seed=" + seed + ", stopSequences=" + stopSequences + "]";
+        + ", topP=" + topP + ", topK=" + topK + ", minP=" + minP + ", repeatPenalty=" + repeatPenalty
+        + ", seed=" + seed + ", stopSequences=" + stopSequences + "]";
   }
 
   /** Builds {@link GenerationOptions}; each setter checks its argument at once. */
@@ -105,6 +139,9 @@ public final class GenerationOptions {
     private int maxTokens = 256;
     private double temperature = 0.7;
     private double topP = 0.95;
+    private int topK = 40;
+    private double minP = 0.05;
+    private double repeatPenalty = 1.0;
     private @Nullable Long seed;
     private List<String> stopSequences = List.of();
 
@@ -126,6 +163,31 @@ public final class GenerationOptions {
         throw new IllegalArgumentException("topP must be > 0, was 0.0");
       }
       this.topP = topP;
+      return this;
+    }
+
+    /** 0 considers every token. */
+    public Builder topK(int topK) {
+      if (topK < 0) {
+        throw new IllegalArgumentException("topK must be >= 0, was " + topK);
+      }
+      this.topK = topK;
+      return this;
+    }
+
+    /** 0 keeps every token. */
+    public Builder minP(double minP) {
+      this.minP = Checks.inRange(minP, 0.0, 1.0, "minP");
+      return this;
+    }
+
+    /** 1 is none; above 1 makes repeats less likely. */
+    public Builder repeatPenalty(double repeatPenalty) {
+      Checks.inRange(repeatPenalty, 0.0, 2.0, "repeatPenalty");
+      if (repeatPenalty == 0.0) {
+        throw new IllegalArgumentException("repeatPenalty must be > 0, was 0.0");
+      }
+      this.repeatPenalty = repeatPenalty;
       return this;
     }
 

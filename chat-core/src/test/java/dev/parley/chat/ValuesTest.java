@@ -59,6 +59,14 @@ class ValuesTest {
   void chatRequestNeedsMessages() {
     assertEquals("messages must not be empty",
         assertThrows(IllegalArgumentException.class, () -> ChatRequest.of(List.of())).getMessage());
+    assertEquals("topK must be >= 0, was -1",
+        assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().topK(-1)).getMessage());
+    assertEquals("repeatPenalty must be > 0, was 0.0",
+        assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().repeatPenalty(0)).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().minP(1.5));
+    GenerationOptions tuned = GenerationOptions.builder().topK(0).minP(0).repeatPenalty(1.1).build();
+    assertEquals(tuned, tuned.toBuilder().build(), "toBuilder keeps the sampling settings");
+    assertTrue(!tuned.equals(GenerationOptions.defaults()));
     assertEquals("conversationId must not be blank, was \" \"", assertThrows(IllegalArgumentException.class,
         () -> ChatRequest.of(Message.user("x")).withConversation(" ")).getMessage());
     ChatRequest named = ChatRequest.of(Message.user("x")).withConversation("c-1");

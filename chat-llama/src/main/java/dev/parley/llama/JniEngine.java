@@ -221,6 +221,9 @@ final class JniEngine implements Engine {
               .setNPredict(options.maxTokens())
               .setTemperature((float) options.temperature())
               .setTopP((float) options.topP())
+              .setTopK(options.topK())
+              .setMinP((float) options.minP())
+              .setRepeatPenalty((float) options.repeatPenalty())
               .setCachePrompt(config.promptCache());
       if (options.seed().isPresent()) {
         ip.setSeed((int) options.seed().getAsLong());

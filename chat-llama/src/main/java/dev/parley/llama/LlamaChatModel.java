@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LlamaChatModel.class);
   /** {@link Builder#stateCacheBytes}'s default. */
-  static final long DEFAULT_STATE_CACHE_BYTES = 256L << 20;
+  static final long DEFAULT_STATE_CACHE_BYTES = 1L << 30;
 
   private final String id;
   private final Engine engine;
@@ -304,8 +304,11 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     /**
      * Host memory for the KV states of conversations whose sequence was given to another: a
      * request that names its conversation ({@link ChatRequest#conversationId()}) gets its state
-     * back and processes only its new tokens. 256 MiB by default; 0 keeps none. Past the bound,
-     * Caffeine's policy (recency and frequency) picks the states to drop. FFM engine only.
+     * back and processes only its new tokens. 1 GiB by default, off the Java heap; 0 keeps none.
+     * Past the bound, Caffeine's policy (recency and frequency) picks the states to drop. A state
+     * costs its tokens times the model's KV bytes per token (f16: 2 x layers x KV width x 2 bytes;
+     * about 23 KB for a 135M model, 128 KB for an 8B one), so size this to the conversations that
+     * come back. FFM engine only.
      */
     public Builder stateCacheBytes(long bytes) {
       if (bytes < 0) {

@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -64,6 +65,8 @@ final class FfmEngine implements Engine {
   private static final int MICRO_BATCH = 64;
   private static final int PIECE_BYTES = 256;
   static final String DECODE_THREAD = "parley-decode-";
+  /** Generated tokens the repetition penalty looks back on (GenerationOptions#repeatPenalty). */
+  private static final int REPEAT_LAST_N = 64;
 
   private final EngineConfig config;
   private final LlamaLibrary lib;
@@ -90,7 +93,8 @@ final class FfmEngine implements Engine {
   private volatile long statesSaved;
   private volatile long statesRestored;
   private volatile long stateMisses;
-  private volatile long statesEvicted;
+  /** Evictions may run on a thread reading the statistics (Caffeine's maintenance). */
+  private final LongAdder statesEvicted = new LongAdder();
   private volatile long decodeNanos;
   private volatile long stepNanos;
 
@@ -151,7 +155,7 @@ final class FfmEngine implements Engine {
           if (state != null && cause != RemovalCause.EXPLICIT) {
             state.free();
             if (cause.wasEvicted()) {
-              statesEvicted++;
+              statesEvicted.increment();
             }
           }
         })
@@ -324,7 +328,7 @@ final class FfmEngine implements Engine {
       bytes = states.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
     return new EngineStatistics(name(), steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
-        statesRestored, stateMisses, statesEvicted, bytes, config.stateCacheBytes(), decodeNanos, stepNanos);
+        statesRestored, stateMisses, statesEvicted.sum(), bytes, config.stateCacheBytes(), decodeNanos, stepNanos);
   }
 
   /**
@@ -552,6 +556,13 @@ final class FfmEngine implements Engine {
       keep = 0;
       boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
     }
+    if (LOG.isTraceEnabled()) {
+      int at = keep;
+      LOG.trace("seq {} conversation {}: prompt {} tokens, cached {}, kept {}; at {}: cached {} prompt {}", target.id,
+          r.conversation, r.tokens.length, target.cachedLength, keep, at,
+          at < target.cachedLength ? Arrays.toString(Arrays.copyOfRange(target.cached, at, Math.min(target.cachedLength, at + 6))) : "-",
+          Arrays.toString(Arrays.copyOfRange(r.tokens, at, Math.min(r.tokens.length, at + 6))));
+    }
     target.cachedLength = keep;
     target.prefilled = keep;
     promptTokens += r.tokens.length;
@@ -768,15 +779,24 @@ final class FfmEngine implements Engine {
     try (Arena local = Arena.ofConfined()) {
       MemorySegment params = (MemorySegment) lib.samplerChainDefaultParams.invokeExact((SegmentAllocator) local);
       MemorySegment chain = (MemorySegment) lib.samplerChainInit.invokeExact(params);
+      // llama.cpp's own order (common/sampling): penalties, top-k, top-p, min-p, temperature, draw.
+      if (options.repeatPenalty() != 1.0) {
+        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitPenalties.invokeExact(REPEAT_LAST_N,
+            (float) options.repeatPenalty(), 0f, 0f));
+      }
       if (options.temperature() <= 0) {
         lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitGreedy.invokeExact());
         return chain;
       }
-      lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTopK.invokeExact(40));
+      if (options.topK() > 0) {
+        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTopK.invokeExact(options.topK()));
+      }
       if (options.topP() < 1.0) {
         lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTopP.invokeExact((float) options.topP(), 1L));
       }
-      lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitMinP.invokeExact(0.05f, 1L));
+      if (options.minP() > 0) {
+        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitMinP.invokeExact((float) options.minP(), 1L));
+      }
       lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTemp.invokeExact((float) options.temperature()));
       int seed = options.seed().isPresent() ? (int) options.seed().getAsLong() : LlamaLibrary.DEFAULT_SEED;
       lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitDist.invokeExact(seed));

@@ -169,6 +169,7 @@ final class LlamaLibrary {
   final MethodHandle samplerInitTopP;
   final MethodHandle samplerInitMinP;
   final MethodHandle samplerInitTemp;
+  final MethodHandle samplerInitPenalties;
   final MethodHandle samplerSample;
   final MethodHandle samplerFree;
   private final MemorySegment logCallback;
@@ -217,6 +218,8 @@ final class LlamaLibrary {
     samplerInitTopP = b.bind("llama_sampler_init_top_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
     samplerInitMinP = b.bind("llama_sampler_init_min_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
     samplerInitTemp = b.bind("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
+    samplerInitPenalties = b.bind("llama_sampler_init_penalties",
+        FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT));
     samplerSample = b.bind("llama_sampler_sample", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     samplerFree = b.bind("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
     try {

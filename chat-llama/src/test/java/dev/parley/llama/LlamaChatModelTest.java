@@ -118,6 +118,15 @@ class LlamaChatModelTest {
   }
 
   @Test
+  void aRepeatPenaltyChangesARepetitiveGreedyReply() {
+    ChatRequest plain = greedy(48);
+    ChatRequest penalised = plain.withOptions(plain.options().toBuilder().repeatPenalty(1.5).build());
+    String repetitive = model.generate(plain).text();
+    assertEquals(repetitive, model.generate(plain).text());
+    assertTrue(!repetitive.equals(model.generate(penalised).text()), "the penalty reaches the sampler: " + repetitive);
+  }
+
+  @Test
   void greedyGenerationIsRepeatable() {
     assertEquals(model.generate(greedy(12)).text(), model.generate(greedy(12)).text());
   }

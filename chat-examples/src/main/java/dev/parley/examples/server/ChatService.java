@@ -178,7 +178,8 @@ final class ChatService {
             + " tokens, over the model's " + e.allowed() + "-token budget");
       }
     }
-    return start(scratch.request(id, generation), null, null, listener);
+    // The scratch id names no real conversation: the engine must not keep state under it.
+    return start(scratch.request(id, generation).withConversation(null), null, null, listener);
   }
 
   private Reply start(ChatRequest request, @Nullable String conversationId, @Nullable String author,
