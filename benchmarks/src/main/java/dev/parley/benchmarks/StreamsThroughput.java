@@ -1,0 +1,130 @@
+package dev.parley.benchmarks;
+
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.ParleyException;
+import dev.parley.chat.StreamHandler;
+import dev.parley.llama.LlamaChatModel;
+import dev.parley.llama.ModelPool;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Aggregate tokens/s of N conversations generating at once, counted token by token as they stream
+ * over a fixed window, so a reply that straddles the window's end counts for what it streamed
+ * inside it (JMH counts only whole invocations: with 64-token replies taking seconds, its
+ * multi-stream scores lose up to one reply per thread per iteration). Each round measures, one
+ * after the other: {@link ModelPool} on the JVM's engine, the same pool on JNI, and llama.cpp's
+ * {@code llama-batched-bench} and {@code llama-server -np N} at the same thread count; the
+ * rounds repeat, and each line reports its median and samples.
+ *
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.parley.benchmarks.StreamsThroughput [streams] [rounds] [seconds]</pre>
+ */
+final class StreamsThroughput {
+  private StreamsThroughput() {}
+
+  public static void main(String[] args) throws Exception {
+    int streams = args.length > 0 ? Integer.parseInt(args[0]) : 8;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+    Path model = BenchmarkModels.synthetic135m();
+    int threads = LlamaChatModel.defaultThreads();
+    NativeReference natives = NativeReference.find().orElse(null);
+    Map<String, List<Double>> samples = new LinkedHashMap<>();
+    for (int r = 0; r < rounds; r++) {
+      add(samples, "ModelPool (" + (Runtime.version().feature() >= 22 ? "FFM" : "JNI") + " engine)",
+          parley(model, threads, streams, seconds, false));
+      if (Runtime.version().feature() >= 22) {
+        add(samples, "ModelPool (JNI engine)", parley(model, threads, streams, seconds, true));
+      }
+      if (natives != null) {
+        add(samples, "llama-batched-bench, " + threads + " threads",
+            natives.batchedBench(model, threads, streams, 32, InferenceBenchmark.TOKENS));
+        try (NativeReference.LlamaServer server = natives.server(model, threads, streams, InferenceBenchmark.CONTEXT)) {
+          add(samples, "llama-server -np " + streams + ", " + threads + " threads",
+              server.throughput(InferenceBenchmark.rawPrompt(), streams, InferenceBenchmark.TOKENS, 3));
+        }
+      }
+      System.out.println("round " + (r + 1) + ": " + samples);
+    }
+    System.out.printf("%d conversations, synthetic 135M, %d threads, %d rounds of %d s%n", streams, threads, rounds,
+        seconds);
+    for (Map.Entry<String, List<Double>> e : samples.entrySet()) {
+      System.out.printf("%-40s median %7.1f tok/s  samples %s%n", e.getKey(), ResultTable.median(e.getValue()),
+          e.getValue().stream().map(v -> String.format("%.1f", v)).toList());
+    }
+  }
+
+  private static void add(Map<String, List<Double>> samples, String label, double value) {
+    samples.computeIfAbsent(label, k -> new ArrayList<>()).add(value);
+  }
+
+  /** Tokens streamed per second by {@code streams} clients, each asking for 64-token replies in a loop. */
+  static double parley(Path model, int threads, int streams, int seconds, boolean jni) throws Exception {
+    String before = System.getProperty("parley.llama.engine");
+    if (jni) {
+      System.setProperty("parley.llama.engine", "jni");
+    }
+    ModelPool pool;
+    try {
+      pool = ModelPool.builder(model).slots(streams).contextSize(InferenceBenchmark.CONTEXT).threads(threads).build();
+    } finally {
+      if (before == null) {
+        System.clearProperty("parley.llama.engine");
+      } else {
+        System.setProperty("parley.llama.engine", before);
+      }
+    }
+    LongAdder tokens = new LongAdder();
+    StreamHandler counting = new StreamHandler() {
+      @Override
+      public void onToken(String token) {
+        tokens.increment();
+      }
+
+      @Override
+      public void onComplete(ChatResponse response) {}
+
+      @Override
+      public void onError(ParleyException error) {}
+    };
+    ChatRequest request = new ChatRequest(InferenceBenchmark.PROMPT,
+        GenerationOptions.builder().maxTokens(InferenceBenchmark.TOKENS).temperature(0).build());
+    ExecutorService clients = Executors.newFixedThreadPool(streams);
+    stop = false;
+    try (ModelPool closing = pool) {
+      for (int i = 0; i < streams; i++) {
+        clients.execute(() -> {
+          while (!stop) {
+            try {
+              pool.stream(request, counting).completion().toCompletableFuture().get(5, TimeUnit.MINUTES);
+            } catch (Exception e) {
+              return;
+            }
+          }
+        });
+      }
+      Thread.sleep(5_000); // warm-up: every stream running, pages touched
+      long start = System.nanoTime();
+      long first = tokens.sum();
+      Thread.sleep(seconds * 1000L);
+      long counted = tokens.sum() - first;
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      stop = true;
+      return counted / elapsed;
+    } finally {
+      clients.shutdownNow();
+    }
+  }
+
+  /** Tells the clients to stop asking. */
+  private static volatile boolean stop;
+}
