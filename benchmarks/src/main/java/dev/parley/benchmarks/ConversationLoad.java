@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Backends: Parley's {@link ModelPool} on the JVM's engine (FFM on JDK 22+), the same forced onto
  * JNI, and llama.cpp's own {@code llama-server} over HTTP (its OpenAI-compatible chat endpoint,
- * streamed).
+ * streamed). {@code -Dparley.bench.stateCacheBytes=N} sets the FFM engine's state cache (default:
+ * Parley's) to see what evictions cost.
  */
 final class ConversationLoad {
   private static final ObjectMapper JSON = new ObjectMapper();
