@@ -19,8 +19,8 @@ interface Engine extends AutoCloseable {
   /** {@code "ffm"} or {@code "jni"}. */
   String name();
 
-  /** Tokens of {@code text}, special tokens parsed, no beginning-of-sequence token added. */
-  int countTokens(String text);
+  /** The tokens of {@code text}, special tokens parsed, no beginning-of-sequence token added. */
+  int[] tokenize(String text);
 
   /**
    * The prompt for a conversation through the chat template.
@@ -31,11 +31,12 @@ interface Engine extends AutoCloseable {
   String applyTemplate(String system, List<Message> turns);
 
   /**
-   * Starts generating a reply to {@code prompt}, of {@code promptTokens} tokens (checked to fit the
+   * Starts generating a reply to {@code prompt}, whose {@link #tokenize tokens} are {@code tokens}
+   * and which counts {@code promptTokens} with the beginning-of-sequence token (checked to fit the
    * context), for {@code conversation} (null: none named).
    */
-  GenerationHandle start(String prompt, int promptTokens, @Nullable String conversation, GenerationOptions options,
-      StreamHandler handler);
+  GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
+      GenerationOptions options, StreamHandler handler);
 
   /** What the engine did so far. */
   EngineStatistics statistics();

@@ -110,8 +110,8 @@ final class JniEngine implements Engine {
   }
 
   @Override
-  public int countTokens(String text) {
-    return model.encode(text).length;
+  public int[] tokenize(String text) {
+    return model.encode(text);
   }
 
   @Override
@@ -124,7 +124,7 @@ final class JniEngine implements Engine {
   }
 
   @Override
-  public GenerationHandle start(String prompt, int promptTokens, @Nullable String conversation,
+  public GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
       GenerationOptions options, StreamHandler handler) {
     Generation g = new Generation(prompt, promptTokens, options, handler);
     active.add(g);

@@ -110,12 +110,13 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
     ensureOpen();
     String prompt = render(request.messages());
-    int promptTokens = engine.countTokens(prompt) + (addsBos ? 1 : 0);
+    int[] tokens = engine.tokenize(prompt);
+    int promptTokens = tokens.length + (addsBos ? 1 : 0);
     if (promptTokens >= contextSize) {
       throw new InvalidRequestException("prompt of " + promptTokens + " tokens does not fit the context of "
           + contextSize + " tokens of model " + id);
     }
-    return engine.start(prompt, promptTokens, request.conversationId(), request.options(), handler);
+    return engine.start(prompt, tokens, promptTokens, request.conversationId(), request.options(), handler);
   }
 
   /** What the engine did so far: decode steps, batch sizes, prompt tokens reused, saved states. */
@@ -131,7 +132,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       throw new IllegalArgumentException("text must not be null");
     }
     ensureOpen();
-    return engine.countTokens(text);
+    return engine.tokenize(text).length;
   }
 
   @Override
@@ -140,7 +141,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       throw new IllegalArgumentException("message must not be null");
     }
     ensureOpen();
-    return engine.countTokens(render(List.of(message)));
+    return engine.tokenize(render(List.of(message))).length;
   }
 
   @Override
@@ -149,7 +150,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       throw new IllegalArgumentException("messages must not be null");
     }
     ensureOpen();
-    return engine.countTokens(render(messages)) + (addsBos ? 1 : 0);
+    return engine.tokenize(render(messages)).length + (addsBos ? 1 : 0);
   }
 
   /** The prompt llama.cpp sees for {@code messages}, rendered with the chat template. */

@@ -72,6 +72,8 @@ final class FfmEngine implements Engine {
   private final LlamaLibrary lib;
   private final MemorySegment model;
   private final MemorySegment vocab;
+  /** The beginning-of-sequence token, put before a prompt when the model wants one. */
+  private final int bos;
   private final MemorySegment context;
   /** The template argument of llama_chat_apply_template: a built-in name or the file's template. */
   private final MemorySegment template;
@@ -124,6 +126,7 @@ final class FfmEngine implements Engine {
             "llama.cpp could not load " + c.modelFile() + " (see the dev.parley.llama.native log)", null);
       }
       this.vocab = (MemorySegment) lib.modelGetVocab.invokeExact(model);
+      this.bos = (int) lib.vocabBos.invokeExact(vocab);
       this.batchCapacity = c.slots() + PREFILL_CHUNK;
       MemorySegment cp = (MemorySegment) lib.contextDefaultParams.invokeExact((SegmentAllocator) local);
       LlamaLibrary.CTX_N_CTX.set(cp, c.effectiveKvCells());
@@ -238,23 +241,18 @@ final class FfmEngine implements Engine {
   }
 
   @Override
-  public int countTokens(String text) {
-    return tokenize(text, false).length;
-  }
-
-  /** Tokens of {@code text}, special tokens parsed; with the beginning-of-sequence token if asked. */
-  int[] tokenize(String text, boolean addSpecial) {
+  public int[] tokenize(String text) {
     byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
     try (Arena local = Arena.ofConfined()) {
       MemorySegment bytes = local.allocate(Math.max(1, utf8.length));
       MemorySegment.copy(utf8, 0, bytes, JAVA_BYTE, 0, utf8.length);
       int capacity = utf8.length + 2;
       MemorySegment out = local.allocate(JAVA_INT, capacity);
-      int n = (int) lib.tokenize.invokeExact(vocab, bytes, utf8.length, out, capacity, addSpecial, true);
+      int n = (int) lib.tokenize.invokeExact(vocab, bytes, utf8.length, out, capacity, false, true);
       if (n < 0) {
         capacity = -n;
         out = local.allocate(JAVA_INT, capacity);
-        n = (int) lib.tokenize.invokeExact(vocab, bytes, utf8.length, out, capacity, addSpecial, true);
+        n = (int) lib.tokenize.invokeExact(vocab, bytes, utf8.length, out, capacity, false, true);
       }
       if (n < 0) {
         throw new InvalidRequestException("llama.cpp could not tokenize a text of " + utf8.length + " bytes");
@@ -307,10 +305,15 @@ final class FfmEngine implements Engine {
   }
 
   @Override
-  public GenerationHandle start(String prompt, int promptTokens, @Nullable String conversation,
+  public GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
       GenerationOptions options, StreamHandler handler) {
-    int[] tokens = tokenize(prompt, config.addsBos());
-    Request r = new Request(tokens, promptTokens, conversation, options, handler);
+    int[] sequence = tokens;
+    if (config.addsBos()) {
+      sequence = new int[tokens.length + 1];
+      sequence[0] = bos;
+      System.arraycopy(tokens, 0, sequence, 1, tokens.length);
+    }
+    Request r = new Request(sequence, promptTokens, conversation, options, handler);
     Throwable failure = broken;
     if (failure != null) {
       throw new GenerationFailedException("the decode loop of " + config.id() + " failed: " + failure, failure);

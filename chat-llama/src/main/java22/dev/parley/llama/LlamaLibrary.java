@@ -153,6 +153,7 @@ final class LlamaLibrary {
   final MethodHandle tokenize;
   final MethodHandle tokenToPiece;
   final MethodHandle vocabIsEog;
+  final MethodHandle vocabBos;
   final MethodHandle chatApplyTemplate;
   final MethodHandle kvSelfSeqRm;
   final MethodHandle kvSelfClear;
@@ -199,6 +200,7 @@ final class LlamaLibrary {
     tokenToPiece = b.bind("llama_token_to_piece",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_BOOLEAN));
     vocabIsEog = b.bind("llama_vocab_is_eog", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT));
+    vocabBos = b.bind("llama_vocab_bos", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     chatApplyTemplate = b.bind("llama_chat_apply_template",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
     kvSelfSeqRm = b.bind("llama_kv_self_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));

@@ -81,6 +81,16 @@ class FfmEngineTest {
     }
   }
 
+  /** The prompt the loop decodes is the one counted: the template's tokens after the beginning-of-sequence token. */
+  @Test
+  void theDecodedPromptIsTheCountedPrompt() {
+    try (LlamaChatModel model = oneSlot(0)) {
+      List<Message> messages = List.of(Message.system("Be brief."), Message.user("Name a river."));
+      model.generate(new ChatRequest(messages, GREEDY));
+      assertEquals(model.countTokens(messages), model.statistics().promptTokens(), "BOS included, nothing twice");
+    }
+  }
+
   /** A stream handler that never returns holds only its own reply back, not the decode loop. */
   @Test
   void aBlockedHandlerDoesNotHoldTheOtherConversationsBack() throws Exception {
