@@ -104,7 +104,8 @@ public final class ChatServer implements AutoCloseable {
     Limit minute = Limit.perMinute(o.requestsPerMinute);
     Limit day = Limit.perDay(o.requestsPerDay);
     if (o.redisUrl != null && !o.redisUrl.isBlank()) {
-      return RedisRateLimiter.builder(o.redisUrl).limit(minute).limit(day).build();
+      return RedisRateLimiter.builder(o.redisUrl).limit(minute).limit(day)
+          .timeout(Duration.ofMillis(o.redisTimeoutMs)).build();
     }
     return TokenBucketRateLimiter.builder().limit(minute).limit(day).build();
   }

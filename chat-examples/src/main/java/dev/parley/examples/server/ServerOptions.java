@@ -86,6 +86,11 @@ public final class ServerOptions {
       description = "redis://HOST:PORT: share rate limits with every instance using it (env REDIS_URL).")
   @Nullable String redisUrl;
 
+  @Option(names = "--redis-timeout-ms", defaultValue = "${env:PARLEY_REDIS_TIMEOUT_MS:-100}",
+      description = "The longest a rate-limit decision waits for Redis before this instance decides alone "
+          + "(env PARLEY_REDIS_TIMEOUT_MS). Default: ${DEFAULT-VALUE}")
+  int redisTimeoutMs;
+
   @Option(names = "--api-keys", defaultValue = "${env:PARLEY_API_KEYS}", split = ",",
       description = "API keys as KEY=USER, comma-separated (env PARLEY_API_KEYS). With neither keys nor a JWT "
           + "secret, the server makes one key for user 'local' and prints a link that carries it.")
@@ -155,6 +160,7 @@ public final class ServerOptions {
     positive(maxReplyTokens, "--max-reply-tokens must be > 0, was " + maxReplyTokens);
     positive(requestsPerMinute, "--requests-per-minute must be > 0, was " + requestsPerMinute);
     positive(requestsPerDay, "--requests-per-day must be > 0, was " + requestsPerDay);
+    positive(redisTimeoutMs, "--redis-timeout-ms must be > 0, was " + redisTimeoutMs);
     positive(maxMessageChars, "--max-message-chars must be > 0, was " + maxMessageChars);
     positive(maxBodyBytes, "--max-body-bytes must be > 0, was " + maxBodyBytes);
     positive(maxFrameBytes, "--max-frame-bytes must be > 0, was " + maxFrameBytes);

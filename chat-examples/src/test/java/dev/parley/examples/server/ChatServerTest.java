@@ -417,7 +417,7 @@ class ChatServerTest {
   void helpListsEveryOptionWithItsEnvironmentVariable() {
     String help = new picocli.CommandLine(new ServerOptions()).getUsageMessage();
     for (String option : List.of("--host", "--port", "--model", "--db", "--redis-url", "--api-keys", "--jwt-secret",
-        "--cors-origins", "--requests-per-minute", "--max-body-bytes", "--max-frame-bytes", "--shutdown-seconds",
+        "--cors-origins", "--requests-per-minute", "--redis-timeout-ms", "--max-body-bytes", "--max-frame-bytes", "--shutdown-seconds",
         "env REDIS_URL", "env PARLEY_PORT", "Default: 127.0.0.1", "Default: 8080")) {
       assertTrue(help.contains(option), "help mentions " + option + ":\n" + help);
     }
@@ -428,6 +428,8 @@ class ChatServerTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ServerHarness.options("--slots", "0").validate());
     assertEquals("--slots must be > 0, was 0", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ServerHarness.options("--redis-timeout-ms", "-5").validate());
+    assertEquals("--redis-timeout-ms must be > 0, was -5", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> ServerHarness.options("--api-keys", "novalue").validate());
     assertTrue(e.getMessage().contains("KEY=USER"));
     e = assertThrows(IllegalArgumentException.class, () -> ServerHarness.options("--jwt-secret", "short").validate());

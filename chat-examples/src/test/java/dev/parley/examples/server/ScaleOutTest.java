@@ -13,7 +13,9 @@ class ScaleOutTest {
   void twoInstancesShareSessionsHistoryAndRateLimits() throws Exception {
     try (PostgresServer postgres = PostgresServer.start(); RedisServer redis = RedisServer.start()) {
       String[] shared = {"--db", postgres.jdbcUrl(), "--db-user", "parley", "--redis-url", redis.uri(),
-          "--requests-per-minute", "3"};
+          "--requests-per-minute", "3",
+          // Sharing is under test, not latency: a decision that timed out would be this instance's alone.
+          "--redis-timeout-ms", "5000"};
       try (ServerHarness a = ServerHarness.start(shared); ServerHarness b = ServerHarness.start(shared)) {
         String id = a.createSession(ServerHarness.ALICE);
         assertEquals(200, a.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"one\"}").statusCode());

@@ -18,8 +18,11 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.TimeoutOptions.TimeoutSource;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.io.IOException;
@@ -153,15 +156,30 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
           .autoReconnect(true)
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
           .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-          .timeoutOptions(TimeoutOptions.enabled(timeout))
+          .timeoutOptions(TimeoutOptions.builder().timeoutSource(new TimeoutSource() {
+            // Decisions wait `timeout`; loading the script once at build may take longer.
+            @Override
+            public long getTimeout(RedisCommand<?, ?, ?> command) {
+              return command.getType() == CommandType.SCRIPT
+                  ? Math.max(timeout.toNanos(), WARM_UP_TIMEOUT.toNanos())
+                  : timeout.toNanos();
+            }
+
+            @Override
+            public TimeUnit getTimeUnit() {
+              return TimeUnit.NANOSECONDS;
+            }
+          }).build())
           .build());
     }
   }
 
   /**
    * A builder for a limiter that opens its own connection to {@code redisUri} ({@code
-   * redis://[:password@]host[:port][/database]}, or {@code rediss://} for TLS). The connection is
-   * opened on first use, so a limiter can be built while Redis is down.
+   * redis://[:password@]host[:port][/database]}, or {@code rediss://} for TLS). {@link
+   * Builder#build()} connects and loads the script, so the first decision does not pay for either
+   * (on a cold JVM they take longer than the decision timeout, and that decision would fall back);
+   * a limiter can still be built while Redis is down, and then connects on first use.
    */
   public static Builder builder(String redisUri) {
     if (redisUri == null || redisUri.isBlank()) {
@@ -307,6 +325,26 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         connection = client.connect(StringCodec.UTF8, uri);
       }
       return connection;
+    }
+  }
+
+  /** The longest {@link Builder#build()} waits for Redis to load the script. */
+  public static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(2);
+
+  private void warmUp() {
+    if (client == null) {
+      return;
+    }
+    try {
+      String loaded = connection().async().scriptLoad(SCRIPT).toCompletableFuture()
+          .get(Math.max(timeout.toNanos(), WARM_UP_TIMEOUT.toNanos()), TimeUnit.NANOSECONDS);
+      if (!SHA.equals(loaded)) {
+        LOG.warn("Redis loaded the rate-limit script as {}, expected {}", loaded, SHA);
+      }
+    } catch (RedisException | ExecutionException | TimeoutException e) {
+      LOG.info("Redis is not reachable yet ({}); the first decision connects", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -506,7 +544,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     /**
-     * The limiter. Does not connect: the first decision does.
+     * The limiter. One that opens its own connection connects now and loads its script, waiting at
+     * most {@link RedisRateLimiter#WARM_UP_TIMEOUT} (connection refused or timed out returns at once); if Redis
+     * cannot be reached the limiter is built anyway and its first decision connects.
      *
      * @throws IllegalStateException if no limit was added
      */
@@ -514,7 +554,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       if (limits.isEmpty()) {
         throw new IllegalStateException("no limit was added; call limit(..) at least once");
       }
-      return new RedisRateLimiter(this);
+      RedisRateLimiter limiter = new RedisRateLimiter(this);
+      limiter.warmUp();
+      return limiter;
     }
   }
 }

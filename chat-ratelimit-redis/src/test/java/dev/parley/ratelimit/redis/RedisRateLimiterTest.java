@@ -163,6 +163,38 @@ class RedisRateLimiterTest {
   }
 
   @Test
+  void buildConnectsAndLoadsTheScriptSoTheFirstDecisionIsOneRoundTrip() {
+    admin.sync().scriptFlush();
+    long connectedBefore = connectedClients();
+    try (RedisRateLimiter limiter = RedisRateLimiter.builder(server.uri()).limit(Limit.perMinute(5)).build()) {
+      // Before any decision: the limiter holds a connection and Redis knows the script.
+      assertEquals(connectedBefore + 1, connectedClients());
+      assertEquals(List.of(true), admin.sync().scriptExists(limiterSha()));
+      // With the default 100 ms timeout the first decision is answered by Redis, not the fallback.
+      String key = key();
+      assertTrue(limiter.tryAcquire(key).allowed());
+      assertEquals(RedisRateLimiter.BreakerState.CLOSED, limiter.breakerState());
+      assertTrue(admin.sync().exists("parley:ratelimit:" + key) == 1, "the bucket lives in Redis");
+    }
+  }
+
+  private static long connectedClients() {
+    String info = admin.sync().info("clients");
+    return info.lines().filter(l -> l.startsWith("connected_clients:"))
+        .mapToLong(l -> Long.parseLong(l.substring("connected_clients:".length()).trim())).findFirst().orElseThrow();
+  }
+
+  /** The SHA-1 Redis gives the limiter's script, computed here without asking Redis. */
+  private static String limiterSha() {
+    try (java.io.InputStream in = RedisRateLimiter.class.getResourceAsStream("token-bucket.lua")) {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-1").digest(in.readAllBytes());
+      return java.util.HexFormat.of().formatHex(digest);
+    } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void theScriptIsLoadedAgainAfterRedisForgetsIt() {
     try (RedisRateLimiter limiter = limiter(Limit.perMinute(5))) {
       String key = key();
