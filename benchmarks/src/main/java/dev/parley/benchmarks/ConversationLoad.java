@@ -173,6 +173,10 @@ final class ConversationLoad {
             row.put("promptTokensPerRequest", (double) prompt / conversations);
             row.put("computedTokensPerRequest",
                 (double) (prompt - (after.promptTokensReused() - before.promptTokensReused())) / conversations);
+            long steps = after.steps() - before.steps();
+            row.put("steps", steps);
+            row.put("tokensPerStep", (double) (after.stepTokens() - before.stepTokens()) / steps);
+            row.put("msPerStep", (after.stepNanos() - before.stepNanos()) / 1e6 / steps);
           }
         }
       }

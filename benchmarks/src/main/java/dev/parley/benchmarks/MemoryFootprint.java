@@ -1,6 +1,12 @@
 package dev.parley.benchmarks;
 
+import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaModel;
+import de.kherud.llama.Pair;
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.StreamHandler;
 import de.kherud.llama.ModelParameters;
 import dev.parley.llama.ModelPool;
 import java.io.IOException;
@@ -8,18 +14,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Resident memory of serving 8 conversations at once: one {@code ModelPool} with 8 slots against
  * the seed's design of 8 whole model instances. Each is measured in its own child JVM (VmRSS from
- * /proc after loading and one generation per slot), in the same run.
+ * /proc after loading and a 32-token reply in each of the 8 conversations, generated at once on
+ * the pools), in the same run.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.parley.benchmarks.MemoryFootprint [synthetic-135m|tiny]</pre>
  */
 public final class MemoryFootprint {
   private static final int CONVERSATIONS = 8;
   private static final int CONTEXT = 512;
+  private static final int REPLY_TOKENS = 32;
 
   private MemoryFootprint() {}
 
@@ -71,18 +80,33 @@ public final class MemoryFootprint {
     return kib;
   }
 
-  private static void child(String kind, Path file) throws IOException {
+  private static void child(String kind, Path file) throws Exception {
     List<AutoCloseable> loaded = new ArrayList<>();
+    ChatRequest request = new ChatRequest(InferenceBenchmark.PROMPT,
+        GenerationOptions.builder().maxTokens(REPLY_TOKENS).temperature(0).build());
     if (kind.startsWith("pool")) {
       ModelPool pool = ModelPool.builder(file).slots(CONVERSATIONS).contextSize(CONTEXT).threads(1).build();
       loaded.add(pool);
+      // 8 conversations at once, each a whole reply: the memory of serving, not of a loaded model.
+      List<CompletableFuture<ChatResponse>> replies = new ArrayList<>();
+      for (int i = 0; i < CONVERSATIONS; i++) {
+        replies.add(pool.stream(request.withConversation("c" + i), StreamHandler.ignoringTokens())
+            .completion().toCompletableFuture());
+      }
+      for (CompletableFuture<ChatResponse> reply : replies) {
+        reply.get(5, TimeUnit.MINUTES);
+      }
     } else {
       for (int i = 0; i < CONVERSATIONS; i++) {
-        loaded.add(new LlamaModel(new ModelParameters().setModel(file.toString()).setCtxSize(CONTEXT)
-            .setThreads(1).disableLog().setChatTemplate("chatml")));
+        LlamaModel model = new LlamaModel(new ModelParameters().setModel(file.toString()).setCtxSize(CONTEXT)
+            .setThreads(1).disableLog().setChatTemplate("chatml"));
+        loaded.add(model);
+        model.complete(new InferenceParameters(model.applyTemplate(new InferenceParameters("")
+            .setMessages(InferenceBenchmark.PROMPT.get(0).content(),
+                List.of(new Pair<>("user", InferenceBenchmark.PROMPT.get(1).content())))))
+            .setNPredict(REPLY_TOKENS).setTemperature(0));
       }
     }
-    // llama.cpp's warm-up run at load has read every weight, so the mapped file is resident.
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:") || line.startsWith("RssAnon:") || line.startsWith("RssFile:")) {
         System.out.println(line.replace(" kB", ""));

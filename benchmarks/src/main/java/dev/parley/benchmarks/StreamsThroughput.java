@@ -5,6 +5,7 @@ import dev.parley.chat.ChatResponse;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
+import dev.parley.llama.EngineStatistics;
 import dev.parley.llama.LlamaChatModel;
 import dev.parley.llama.ModelPool;
 import java.nio.file.Path;
@@ -42,6 +43,10 @@ final class StreamsThroughput {
     for (int r = 0; r < rounds; r++) {
       add(samples, "ModelPool (" + (Runtime.version().feature() >= 22 ? "FFM" : "JNI") + " engine)",
           parley(model, threads, streams, seconds, false));
+      if (Boolean.getBoolean("parley.bench.engineOnly")) {
+        System.out.println("round " + (r + 1) + ": " + samples);
+        continue;
+      }
       if (Runtime.version().feature() >= 22) {
         add(samples, "ModelPool (JNI engine)", parley(model, threads, streams, seconds, true));
       }
@@ -75,7 +80,9 @@ final class StreamsThroughput {
     }
     ModelPool pool;
     try {
-      pool = ModelPool.builder(model).slots(streams).contextSize(InferenceBenchmark.CONTEXT).threads(threads).build();
+      pool = ModelPool.builder(model).slots(streams)
+          .contextSize(Integer.getInteger("parley.bench.contextPerSlot", InferenceBenchmark.CONTEXT))
+          .threads(threads).build();
     } finally {
       if (before == null) {
         System.clearProperty("parley.llama.engine");
@@ -83,19 +90,11 @@ final class StreamsThroughput {
         System.setProperty("parley.llama.engine", before);
       }
     }
-    LongAdder tokens = new LongAdder();
-    StreamHandler counting = new StreamHandler() {
-      @Override
-      public void onToken(String token) {
-        tokens.increment();
-      }
-
-      @Override
-      public void onComplete(ChatResponse response) {}
-
-      @Override
-      public void onError(ParleyException error) {}
-    };
+    LongAdder pieces = new LongAdder();
+    // A piece is what onToken gets: a token, or several when a character's UTF-8 bytes span tokens
+    // (random weights produce many byte tokens). Finished replies give the tokens per piece.
+    LongAdder finishedPieces = new LongAdder();
+    LongAdder finishedTokens = new LongAdder();
     ChatRequest request = new ChatRequest(InferenceBenchmark.PROMPT,
         GenerationOptions.builder().maxTokens(InferenceBenchmark.TOKENS).temperature(0).build());
     ExecutorService clients = Executors.newFixedThreadPool(streams);
@@ -104,6 +103,23 @@ final class StreamsThroughput {
       for (int i = 0; i < streams; i++) {
         clients.execute(() -> {
           while (!stop) {
+            long[] mine = {0};
+            StreamHandler counting = new StreamHandler() {
+              @Override
+              public void onToken(String token) {
+                pieces.increment();
+                mine[0]++;
+              }
+
+              @Override
+              public void onComplete(ChatResponse response) {
+                finishedPieces.add(mine[0]);
+                finishedTokens.add(response.usage().completionTokens());
+              }
+
+              @Override
+              public void onError(ParleyException error) {}
+            };
             try {
               pool.stream(request, counting).completion().toCompletableFuture().get(5, TimeUnit.MINUTES);
             } catch (Exception e) {
@@ -114,12 +130,23 @@ final class StreamsThroughput {
       }
       Thread.sleep(5_000); // warm-up: every stream running, pages touched
       long start = System.nanoTime();
-      long first = tokens.sum();
+      long first = pieces.sum();
+      EngineStatistics atStart = pool.engineStatistics();
       Thread.sleep(seconds * 1000L);
-      long counted = tokens.sum() - first;
+      long counted = pieces.sum() - first;
       double elapsed = (System.nanoTime() - start) / 1e9;
+      EngineStatistics after = pool.engineStatistics();
       stop = true;
-      return counted / elapsed;
+      double tokensPerPiece = finishedPieces.sum() == 0 ? 1 : (double) finishedTokens.sum() / finishedPieces.sum();
+      long steps = after.steps() - atStart.steps();
+      if (steps > 0) {
+        System.out.printf("  %s: %.1f steps/s, %.2f tokens a step, %.1f ms a step of which %.1f in llama_decode,"
+                + " %.3f tokens a piece%n", after.engine(), steps / elapsed,
+            (double) (after.stepTokens() - atStart.stepTokens()) / steps,
+            (after.stepNanos() - atStart.stepNanos()) / 1e6 / steps,
+            (after.decodeNanos() - atStart.decodeNanos()) / 1e6 / steps, tokensPerPiece);
+      }
+      return counted * tokensPerPiece / elapsed;
     } finally {
       clients.shutdownNow();
     }
