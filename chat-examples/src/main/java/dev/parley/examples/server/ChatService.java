@@ -142,6 +142,11 @@ final class ChatService {
     }
   }
 
+  /** The most tokens a reply may have ({@code --max-reply-tokens}); a request asking for more is refused. */
+  int maxReplyTokens() {
+    return options.maxReplyTokens;
+  }
+
   GenerationOptions.Builder defaultOptions() {
     return GenerationOptions.builder().maxTokens(options.maxReplyTokens);
   }

@@ -1,6 +1,7 @@
 package dev.parley.examples.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 
 /** Reads request bodies and frames as JSON objects; every mistake becomes a 400 that names it. */
 final class JsonBodies {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  // Strict: "{...} trailing text" is not a JSON object.
+  static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private JsonBodies() {}
 
@@ -89,7 +91,11 @@ final class JsonBodies {
     if (!v.isIntegralNumber()) {
       throw ApiError.badRequest("invalid_field", "field '" + field + "' must be an integer, was " + kind(v));
     }
-    long l = v.asLong();
+    if (!v.canConvertToLong()) {
+      throw ApiError.badRequest("invalid_field", "field '" + field + "' must be between " + min + " and " + max
+          + ", was " + v.asText());
+    }
+    long l = v.longValue();
     if (l < min || l > max) {
       throw ApiError.badRequest("invalid_field", "field '" + field + "' must be between " + min + " and " + max + ", was " + l);
     }

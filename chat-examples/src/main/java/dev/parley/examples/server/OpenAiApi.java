@@ -24,6 +24,9 @@ import java.util.concurrent.ExecutionException;
  * Requests are stateless, as in OpenAI's API: the client sends the whole conversation each time.
  */
 final class OpenAiApi {
+  /** As OpenAI: at most 4 stop sequences. */
+  static final int MAX_STOP_SEQUENCES = 4;
+
   private final ChatService chat;
 
   OpenAiApi(ChatService chat) {
@@ -69,11 +72,14 @@ final class OpenAiApi {
         }
       });
       Object outcome;
+      ClientDisconnect.Registration watching = ClientDisconnect.onClose(ctx, reply::cancel);
       try {
         outcome = result.get();
       } catch (InterruptedException | ExecutionException e) {
         reply.cancel();
         throw e;
+      } finally {
+        watching.close();
       }
       if (outcome instanceof ApiError error) {
         throw error;
@@ -224,13 +230,46 @@ final class OpenAiApi {
         + JsonBodies.kind(content));
   }
 
-  private GenerationOptions options(JsonNode body) {
-    GenerationOptions.Builder b = chat.defaultOptions();
-    Long maxTokens = JsonBodies.optionalInteger(body, "max_completion_tokens", 1, 1_000_000);
-    if (maxTokens == null) {
-      maxTokens = JsonBodies.optionalInteger(body, "max_tokens", 1, 1_000_000);
+  /** Fields of OpenAI's request this server does not implement: refused, not silently ignored. */
+  private static void refuseUnsupported(JsonNode body) {
+    for (String field : List.of("tools", "functions")) {
+      JsonNode v = body.get(field);
+      if (v != null && !v.isNull() && !(v.isArray() && v.isEmpty())) {
+        throw ApiError.badRequest("unsupported_field", "field '" + field + "' is not supported: this server does not call tools");
+      }
     }
+    for (String field : List.of("tool_choice", "function_call")) {
+      JsonNode v = body.get(field);
+      if (v != null && !v.isNull() && !"none".equals(v.asText(null))) {
+        throw ApiError.badRequest("unsupported_field", "field '" + field + "' is not supported: this server does not call tools");
+      }
+    }
+    JsonNode format = body.get("response_format");
+    if (format != null && !format.isNull() && !"text".equals(format.path("type").asText())) {
+      throw ApiError.badRequest("unsupported_field", "field 'response_format' must be {\"type\": \"text\"}: this server "
+          + "does not constrain replies to JSON");
+    }
+    if (JsonBodies.optionalBoolean(body, "logprobs", false)) {
+      throw ApiError.badRequest("unsupported_field", "field 'logprobs' is not supported: this server returns no log probabilities");
+    }
+    JsonNode topLogprobs = body.get("top_logprobs");
+    if (topLogprobs != null && !topLogprobs.isNull()) {
+      throw ApiError.badRequest("unsupported_field", "field 'top_logprobs' is not supported: this server returns no log probabilities");
+    }
+  }
+
+  private GenerationOptions options(JsonNode body) {
+    refuseUnsupported(body);
+    GenerationOptions.Builder b = chat.defaultOptions();
+    String maxField = body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+    Long maxTokens = JsonBodies.optionalInteger(body, maxField, 1, Long.MAX_VALUE);
     if (maxTokens != null) {
+      if (maxTokens > chat.maxReplyTokens()) {
+        // Refused rather than cut: a client that asked for more learns the cap instead of
+        // reading a shorter reply as the model's choice (OpenAI answers 400 as well).
+        throw ApiError.badRequest("invalid_field", "field '" + maxField + "' must be at most " + chat.maxReplyTokens()
+            + ", this server's longest reply (--max-reply-tokens), was " + maxTokens);
+      }
       b.maxTokens(maxTokens.intValue());
     }
     Double temperature = JsonBodies.optionalNumber(body, "temperature", 0, 2);
@@ -239,6 +278,9 @@ final class OpenAiApi {
     }
     Double topP = JsonBodies.optionalNumber(body, "top_p", 0, 1);
     if (topP != null) {
+      if (topP <= 0) {
+        throw ApiError.badRequest("invalid_field", "field 'top_p' must be greater than 0 and at most 1, was " + topP);
+      }
       b.topP(topP);
     }
     Long seed = JsonBodies.optionalInteger(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
@@ -263,6 +305,13 @@ final class OpenAiApi {
         }
       } else {
         throw ApiError.badRequest("invalid_field", "field 'stop' must be a string or an array of strings, was " + JsonBodies.kind(stop));
+      }
+      if (stops.size() > MAX_STOP_SEQUENCES) {
+        throw ApiError.badRequest("invalid_field", "field 'stop' may hold at most " + MAX_STOP_SEQUENCES
+            + " strings, was " + stops.size());
+      }
+      if (stops.stream().anyMatch(String::isEmpty)) {
+        throw ApiError.badRequest("invalid_field", "field 'stop' must not hold an empty string: it would end every reply at once");
       }
       b.stopSequences(stops);
     }

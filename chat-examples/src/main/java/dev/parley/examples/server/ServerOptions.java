@@ -158,6 +158,10 @@ public final class ServerOptions {
     positive(slots, "--slots must be > 0, was " + slots);
     positive(contextSize, "--context-size must be > 0, was " + contextSize);
     positive(maxReplyTokens, "--max-reply-tokens must be > 0, was " + maxReplyTokens);
+    if (maxReplyTokens >= contextSize) {
+      throw new IllegalArgumentException("--max-reply-tokens must be less than --context-size (" + contextSize
+          + "): a reply and its prompt share the context, was " + maxReplyTokens);
+    }
     positive(requestsPerMinute, "--requests-per-minute must be > 0, was " + requestsPerMinute);
     positive(requestsPerDay, "--requests-per-day must be > 0, was " + requestsPerDay);
     positive(redisTimeoutMs, "--redis-timeout-ms must be > 0, was " + redisTimeoutMs);

@@ -1,0 +1,105 @@
+package dev.parley.examples.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** What a stranger sends to {@code /v1/chat/completions}: every one is refused or bounded, none holds a slot. */
+class OpenAiHardeningTest {
+
+  @Test
+  void aNonStreamingRequestWhoseClientLeavesIsCancelled() throws Exception {
+    try (ServerHarness h = ServerHarness.start("--fake-token-delay-ms", "200", "--max-reply-tokens", "200")) {
+      // The fake model echoes the message: 300 words, of which 200 tokens at 200 ms each.
+      String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "word ".repeat(300) + "\"}],\"max_tokens\":200}";
+      try (Socket raw = new Socket("127.0.0.1", h.server.port())) {
+        OutputStream out = raw.getOutputStream();
+        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ServerHarness.ALICE
+            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+            + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        awaitInFlight(h, 1);
+      }
+      // 200 tokens at 200 ms would hold the slot for 40 s; the client is gone, so the reply stops.
+      awaitInFlight(h, 0);
+    }
+  }
+
+  @Test
+  void maxTokensBeyondTheServersCapIsRefusedNamingTheCap() throws Exception {
+    try (ServerHarness h = ServerHarness.start("--max-reply-tokens", "64")) {
+      HttpResponse<String> r = complete(h, "\"max_tokens\":1000000");
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains("'max_tokens' must be at most 64") && r.body().contains("--max-reply-tokens"), r.body());
+      r = complete(h, "\"max_completion_tokens\":65");
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains("'max_completion_tokens' must be at most 64"), r.body());
+      assertEquals(200, complete(h, "\"max_tokens\":64").statusCode());
+      assertEquals(0, h.server.service().inFlight());
+    }
+  }
+
+  @Test
+  void badSamplingFieldsAre400sThatNameTheField() throws Exception {
+    try (ServerHarness h = ServerHarness.start()) {
+      Map<String, String> expected = new LinkedHashMap<>();
+      expected.put("\"stop\":\"\"", "'stop' must not hold an empty string");
+      expected.put("\"stop\":[\"a\",\"\"]", "'stop' must not hold an empty string");
+      expected.put("\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]", "'stop' may hold at most 4");
+      expected.put("\"top_p\":0", "'top_p' must be greater than 0");
+      expected.put("\"seed\":99999999999999999999", "was 99999999999999999999");
+      expected.put("\"max_tokens\":9223372036854775808", "was 9223372036854775808");
+      expected.put("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]", "'tools' is not supported");
+      expected.put("\"tool_choice\":\"auto\"", "'tool_choice' is not supported");
+      expected.put("\"response_format\":{\"type\":\"json_object\"}", "'response_format' must be");
+      expected.put("\"logprobs\":true", "'logprobs' is not supported");
+      expected.put("\"top_logprobs\":2", "'top_logprobs' is not supported");
+      for (Map.Entry<String, String> e : expected.entrySet()) {
+        HttpResponse<String> r = complete(h, e.getKey());
+        assertEquals(400, r.statusCode(), e.getKey() + " -> " + r.body());
+        assertTrue(r.body().contains(e.getValue()), e.getKey() + " -> " + r.body());
+      }
+      // What OpenAI's clients send by default still works.
+      assertEquals(200, complete(h, "\"response_format\":{\"type\":\"text\"},\"tools\":[],\"logprobs\":false").statusCode());
+    }
+  }
+
+  @Test
+  void trailingTextAfterTheJsonObjectIsRefused() throws Exception {
+    try (ServerHarness h = ServerHarness.start()) {
+      HttpResponse<String> r = h.post("/v1/chat/completions", ServerHarness.ALICE,
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]} xyz");
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains("invalid_json"), r.body());
+    }
+  }
+
+  @Test
+  void aReplyCapAtOrAboveTheContextIsAnOptionError() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ServerHarness.options("--context-size", "512", "--max-reply-tokens", "512").validate());
+    assertEquals("--max-reply-tokens must be less than --context-size (512): a reply and its prompt share the context,"
+        + " was 512", e.getMessage());
+  }
+
+  private static HttpResponse<String> complete(ServerHarness h, String fields) throws Exception {
+    return h.post("/v1/chat/completions", ServerHarness.ALICE,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]," + fields + "}");
+  }
+
+  private static void awaitInFlight(ServerHarness h, int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (h.server.service().inFlight() != expected && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(expected, h.server.service().inFlight(), "replies in flight");
+  }
+}
