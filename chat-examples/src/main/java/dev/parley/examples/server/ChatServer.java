@@ -144,6 +144,11 @@ public final class ChatServer implements AutoCloseable {
 
     var routes = config.routes;
     routes.before(this::securityHeaders);
+    // Origins first: a request from a page the server does not allow is refused before it runs.
+    routes.before("/api/*", this::checkOrigin);
+    routes.before("/v1/*", this::checkOrigin);
+    routes.before("/metrics", this::checkOrigin);
+    routes.wsBeforeUpgrade("/ws/*", this::checkOrigin);
     routes.before("/api/*", this::authenticate);
     routes.before("/v1/*", this::authenticate);
     routes.before("/metrics", this::authenticate);
@@ -229,6 +234,30 @@ public final class ChatServer implements AutoCloseable {
     ctx.header("X-Content-Type-Options", "nosniff");
     ctx.header("X-Frame-Options", "DENY");
     ctx.header("Referrer-Policy", "no-referrer");
+  }
+
+  /**
+   * A browser names the page's origin on every cross-origin request, and on same-origin ones that
+   * are not GETs; it is let through if it is this server's own ({@code Host}) or one of {@code
+   * --cors-origins}. Clients that are not browsers send no {@code Origin}. CORS headers only tell
+   * the browser whether the page may read the answer; without this check the request would run.
+   */
+  private void checkOrigin(Context ctx) {
+    String origin = ctx.header("Origin");
+    if (origin == null || "OPTIONS".equals(ctx.method().name())) {
+      return; // a preflight is the CORS plugin's to answer
+    }
+    String host = ctx.header("Host");
+    if (host != null && (origin.equals("http://" + host) || origin.equals("https://" + host))) {
+      return;
+    }
+    for (String allowed : options.corsOrigins) {
+      if (origin.equals(allowed.trim())) {
+        return;
+      }
+    }
+    throw new ApiError(403, "origin_not_allowed", "requests from the origin " + origin
+        + " are not allowed; the server's own origin and --cors-origins are");
   }
 
   private void authenticate(Context ctx) {

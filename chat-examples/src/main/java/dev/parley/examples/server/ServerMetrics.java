@@ -66,11 +66,14 @@ final class ServerMetrics {
         .description("Response cache hits / lookups").register(registry);
     Gauge.builder("parley.circuit.breaker.state", breaker, b -> stateValue(b.state()))
         .description("Model circuit breaker: 0 closed, 1 half-open, 2 open").register(registry);
-    Gauge.builder("parley.model.slots", slots, s -> s.getAsInt()).description("Model slots").register(registry);
-    Gauge.builder("parley.model.slots.busy", busySlots, s -> s.getAsInt()).description("Model slots generating")
+    // Micrometer holds a gauge's object weakly; these suppliers are method references nothing else
+    // keeps, so without a strong reference they are collected and the gauges read NaN.
+    Gauge.builder("parley.model.slots", slots, s -> s.getAsInt()).strongReference(true).description("Model slots")
         .register(registry);
-    Gauge.builder("parley.model.queue", queued, s -> s.getAsInt()).description("Requests waiting for a slot")
-        .register(registry);
+    Gauge.builder("parley.model.slots.busy", busySlots, s -> s.getAsInt()).strongReference(true)
+        .description("Model slots generating").register(registry);
+    Gauge.builder("parley.model.queue", queued, s -> s.getAsInt()).strongReference(true)
+        .description("Requests waiting for a slot").register(registry);
   }
 
   private static double stateValue(CircuitState state) {
