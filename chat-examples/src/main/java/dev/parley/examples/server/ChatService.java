@@ -49,7 +49,10 @@ final class ChatService {
   final ModelRuntime runtime;
   final InputSanitizer sanitizer;
   final RateLimiter limiter;
+  /** Rooms: created on first use, shared, owned by no one. */
   final ConversationManager memory;
+  /** Private sessions: created with their owner, never brought back by a late write after a delete. */
+  private final ConversationManager sessionMemory;
   final ResponseCache cache;
   final CircuitBreaker breaker;
   final ChatModel model;
@@ -68,6 +71,8 @@ final class ChatService {
     this.memoryBudget = Math.max(64, options.contextSize - options.maxReplyTokens);
     this.memory = ConversationManager.builder().store(store).tokenizer(runtime.tokenizer).maxTokens(memoryBudget)
         .build();
+    this.sessionMemory = ConversationManager.builder().store(store.existingOnly()).tokenizer(runtime.tokenizer)
+        .maxTokens(memoryBudget).build();
     this.cache = ResponseCache.builder().maximumWeightBytes(32L << 20).expireAfterWrite(Duration.ofHours(1)).build();
     this.breaker = CircuitBreaker.builder().failureThreshold(5).openDelay(Duration.ofSeconds(10)).build();
     // The cache sits in front of the breaker: a cached reply never touches the model.
@@ -85,7 +90,7 @@ final class ChatService {
     }
     JdbcChatStore.Session session = store.createSession(user, clean);
     if (!options.systemPrompt.isBlank()) {
-      memory.append(session.id(), Message.system(options.systemPrompt));
+      sessionMemory.append(session.id(), Message.system(options.systemPrompt));
     }
     return session;
   }
@@ -104,9 +109,22 @@ final class ChatService {
     return store.transcript(sessionId);
   }
 
+  /**
+   * Deletes the session and cancels its reply if one is running: the reply is not stored (the
+   * session is gone, and the store does not create it again), and its client gets no more of it.
+   */
   void delete(String user, String sessionId) {
     owned(user, sessionId);
+    for (Reply r : inFlight) {
+      if (sessionId.equals(r.conversationId)) {
+        r.cancel();
+      }
+    }
     store.deleteSession(sessionId);
+  }
+
+  private ConversationManager memoryOf(String conversationId) {
+    return conversationId.startsWith(WebSocketApi.ROOM_PREFIX) ? memory : sessionMemory;
   }
 
   // ---- turns ----
@@ -135,7 +153,9 @@ final class ChatService {
   /** Appends a message to a conversation's memory: the store write happens before any reply. */
   void remember(String conversationId, Message message) {
     try {
-      memory.append(conversationId, message);
+      memoryOf(conversationId).append(conversationId, message);
+    } catch (JdbcChatStore.NoSuchConversationException e) {
+      throw ApiError.notFound("session " + conversationId);
     } catch (ConversationLimitException e) {
       throw new ApiError(413, "message_too_long", "the message needs " + e.required()
           + " tokens of the conversation's " + e.allowed() + "-token memory");
@@ -165,7 +185,7 @@ final class ChatService {
    * conversationId} (with {@code author} in its metadata when not null).
    */
   Reply reply(String conversationId, GenerationOptions generation, @Nullable String author, ReplyListener listener) {
-    ChatRequest request = memory.request(conversationId, generation);
+    ChatRequest request = memoryOf(conversationId).request(conversationId, generation);
     return start(request, conversationId, author, listener);
   }
 
@@ -252,7 +272,9 @@ final class ChatService {
           m = m.withMetadata("parley.cancelled", "true");
         }
         try {
-          memory.append(conversationId, m);
+          memoryOf(conversationId).append(conversationId, m);
+        } catch (JdbcChatStore.NoSuchConversationException e) {
+          log.debug("conversation {} was deleted while it was answered; its reply is dropped", conversationId);
         } catch (RuntimeException e) {
           log.error("could not store the reply in conversation {}", conversationId, e);
         }

@@ -187,21 +187,65 @@ public final class JdbcChatStore implements ConversationStore, AutoCloseable {
     });
   }
 
+  /** Creates the conversation (with no owner) if it does not exist: for rooms and other shared conversations. */
   @Override
   public Conversation update(String conversationId, UnaryOperator<Conversation> change) {
+    return update(conversationId, change, true);
+  }
+
+  /**
+   * This store as one that never creates a conversation: {@code update} of one that does not
+   * exist (a session deleted while it was being answered) throws {@link NoSuchConversationException}
+   * instead of bringing it back without its owner.
+   */
+  public ConversationStore existingOnly() {
+    JdbcChatStore store = this;
+    return new ConversationStore() {
+      @Override
+      public Optional<Conversation> find(String conversationId) {
+        return store.find(conversationId);
+      }
+
+      @Override
+      public Conversation update(String conversationId, UnaryOperator<Conversation> change) {
+        return store.update(conversationId, change, false);
+      }
+
+      @Override
+      public boolean delete(String conversationId) {
+        return store.delete(conversationId);
+      }
+    };
+  }
+
+  /** The conversation was deleted (or never created) and this store does not create it. */
+  public static final class NoSuchConversationException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NoSuchConversationException(String id) {
+      super("no conversation " + id + ": it was deleted");
+    }
+  }
+
+  private Conversation update(String conversationId, UnaryOperator<Conversation> change, boolean create) {
     return run(c -> {
       boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false);
       try {
-        try (PreparedStatement p = c.prepareStatement(
-            "INSERT INTO chat_sessions (id, owner, title, created_at, next_sequence) VALUES (?, NULL, ?, ?, 0) "
-                + "ON CONFLICT (id) DO NOTHING")) {
-          p.setString(1, conversationId);
-          p.setString(2, conversationId);
-          p.setLong(3, System.currentTimeMillis());
-          p.executeUpdate();
+        if (create) {
+          try (PreparedStatement p = c.prepareStatement(
+              "INSERT INTO chat_sessions (id, owner, title, created_at, next_sequence) VALUES (?, NULL, ?, ?, 0) "
+                  + "ON CONFLICT (id) DO NOTHING")) {
+            p.setString(1, conversationId);
+            p.setString(2, conversationId);
+            p.setLong(3, System.currentTimeMillis());
+            p.executeUpdate();
+          }
         }
         Long next = nextSequence(c, conversationId, !sqlite);
+        if (next == null && !create) {
+          throw new NoSuchConversationException(conversationId);
+        }
         Conversation before = new Conversation(conversationId, messages(c, conversationId, true), next == null ? 0 : next);
         Conversation after = change.apply(before);
         write(c, before, after);

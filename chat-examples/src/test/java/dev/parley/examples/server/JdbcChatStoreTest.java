@@ -76,6 +76,26 @@ class JdbcChatStoreTest {
 
   @ParameterizedTest
   @MethodSource("databases")
+  void theExistingOnlyViewNeverBringsBackADeletedSession(String url) {
+    try (JdbcChatStore store = open(url)) {
+      ConversationManager sessions = ConversationManager.builder().store(store.existingOnly()).build();
+      String id = store.createSession("owner", "t").id();
+      sessions.append(id, Message.user("kept"));
+      assertTrue(store.deleteSession(id));
+
+      JdbcChatStore.NoSuchConversationException e = org.junit.jupiter.api.Assertions.assertThrows(
+          JdbcChatStore.NoSuchConversationException.class, () -> sessions.append(id, Message.assistant("late reply")));
+      assertTrue(e.getMessage().contains(id), e.getMessage());
+      assertTrue(store.session(id).isEmpty());
+      assertTrue(store.transcript(id).isEmpty());
+      // The plain store still creates what it is asked to (rooms).
+      ConversationManager rooms = ConversationManager.builder().store(store).build();
+      rooms.append("room:test-" + System.nanoTime(), Message.user("hello"));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("databases")
   void concurrentAppendsFromTwoStoresLoseNothing(String url) throws Exception {
     // Two stores = two server instances on one database. 4 threads each append 25 messages.
     try (JdbcChatStore a = open(url); JdbcChatStore b = open(url)) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Defects found by attacking the server from outside, each kept fixed. */
@@ -56,5 +59,40 @@ class ServerHardeningTest {
       assertEquals("19", counted.headers().firstValue("RateLimit-Remaining").orElse(null),
           "the refused completion spent no permit");
     }
+  }
+
+  @Test
+  void deletingASessionWhileItsReplyStreamsCancelsTheReplyAndLeavesNothing() throws Exception {
+    try (ServerHarness h = ServerHarness.start("--fake-token-delay-ms", "100")) {
+      String id = h.createSession(ServerHarness.ALICE);
+      CompletableFuture<HttpResponse<String>> streaming = h.http.sendAsync(
+          h.request("/api/sessions/" + id + "/messages", ServerHarness.ALICE).header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"" + "private words ".repeat(40) + "\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      awaitInFlight(h, 1);
+      Thread.sleep(300); // some of the reply has streamed
+
+      assertEquals(204, h.delete("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
+
+      awaitInFlight(h, 0); // cancelled, not left to run its 80 tokens
+      assertEquals(200, streaming.get(10, TimeUnit.SECONDS).statusCode());
+      Thread.sleep(200); // a late write would land about now
+      assertEquals(404, h.get("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
+      JdbcChatStore store = h.server.service().store;
+      assertTrue(store.session(id).isEmpty(), "the session row was not created again");
+      assertEquals(List.of(), store.transcript(id), "no message of it is kept");
+      // Posting to the deleted session is a 404, not a new ownerless session.
+      assertEquals(404, h.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"again\"}")
+          .statusCode());
+      assertTrue(store.session(id).isEmpty());
+    }
+  }
+
+  private static void awaitInFlight(ServerHarness h, int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (h.server.service().inFlight() != expected && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(expected, h.server.service().inFlight(), "replies in flight");
   }
 }
