@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
  * @param addsBos whether prompts start with the beginning-of-sequence token
  * @param kvCells KV cache cells in all; 0 for {@code contextSize * slots} (tests set fewer)
  * @param stateCacheBytes host memory for conversations' saved KV states; 0 keeps none
+ * @param flashAttention llama.cpp's fused attention (FFM engine)
  */
 record EngineConfig(
     Path modelFile,
@@ -25,7 +26,8 @@ record EngineConfig(
     boolean promptCache,
     boolean addsBos,
     int kvCells,
-    long stateCacheBytes) {
+    long stateCacheBytes,
+    boolean flashAttention) {
 
   int effectiveBatchThreads() {
     return batchThreads > 0 ? batchThreads : threads;

@@ -447,6 +447,12 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
       return this;
     }
 
+    /** llama.cpp's fused attention (see {@link LlamaChatModel.Builder#flashAttention}); on by default. */
+    public Builder flashAttention(boolean on) {
+      model.flashAttention(on);
+      return this;
+    }
+
     /** A llama.cpp built-in chat template name, instead of the file's own. */
     public Builder chatTemplate(String name) {
       model.chatTemplate(name);

@@ -117,6 +117,7 @@ final class LlamaLibrary {
   static final VarHandle CTX_N_THREADS = field(CONTEXT_PARAMS, "n_threads");
   static final VarHandle CTX_N_THREADS_BATCH = field(CONTEXT_PARAMS, "n_threads_batch");
   static final VarHandle CTX_NO_PERF = field(CONTEXT_PARAMS, "no_perf");
+  static final VarHandle CTX_FLASH_ATTN = field(CONTEXT_PARAMS, "flash_attn");
   static final VarHandle BATCH_N_TOKENS = field(BATCH, "n_tokens");
   static final VarHandle BATCH_TOKEN = field(BATCH, "token");
   static final VarHandle BATCH_POS = field(BATCH, "pos");
