@@ -165,6 +165,7 @@ public final class LoadGenerator implements java.util.concurrent.Callable<Intege
       addDefault(args, "--requests-per-minute", "100000000");
       addDefault(args, "--requests-per-day", "1000000000");
       addDefault(args, "--ws-idle-seconds", "300");
+      addDefault(args, "--ws-max-per-user", "1000000"); // every simulated session is the one user "load"
       if (model != null) {
         args.addAll(List.of("--model", model.toString()));
       } else {

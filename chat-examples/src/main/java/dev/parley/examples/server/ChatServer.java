@@ -68,7 +68,7 @@ public final class ChatServer implements AutoCloseable {
     }
     this.auth = new Authenticator(keys, o.jwtSecret);
     this.chat = new ChatService(store, runtime, limiter, o);
-    this.sockets = new WebSocketApi(chat);
+    this.sockets = new WebSocketApi(chat, o);
     Gauge.builder("parley.room.members", sockets, WebSocketApi::roomMembers)
         .description("People connected to chat rooms").register(chat.metrics.registry);
     this.app = Javalin.create(this::configure);
@@ -283,6 +283,10 @@ public final class ChatServer implements AutoCloseable {
   private static ApiError unauthorized() {
     return new ApiError(401, "unauthorized",
         "send an API key or a signed token as 'Authorization: Bearer ...' (WebSockets: ?access_token=...)");
+  }
+
+  WebSocketApi sockets() {
+    return sockets;
   }
 
   static String user(Context ctx) {

@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -164,6 +165,33 @@ public final class JdbcChatStore implements ConversationStore, AutoCloseable {
 
   private static Session session(ResultSet r) throws SQLException {
     return new Session(r.getString(1), r.getString(2), r.getString(3), Instant.ofEpochMilli(r.getLong(4)));
+  }
+
+  /**
+   * At most {@code limit} messages of the conversation before {@code beforeSequence} (all of them:
+   * {@code Long.MAX_VALUE}), the latest ones, oldest first: a page of a long transcript.
+   */
+  public List<StoredMessage> transcriptPage(String id, long beforeSequence, int limit) {
+    if (limit <= 0) {
+      throw new IllegalArgumentException("limit must be > 0, was " + limit);
+    }
+    return run(c -> {
+      try (PreparedStatement p = c.prepareStatement(
+          "SELECT sequence, role, content, created_at, metadata, tokens FROM chat_messages WHERE session_id = ?"
+              + " AND sequence < ? ORDER BY sequence DESC LIMIT ?")) {
+        p.setString(1, id);
+        p.setLong(2, beforeSequence);
+        p.setInt(3, limit);
+        List<StoredMessage> out = new ArrayList<>();
+        try (ResultSet r = p.executeQuery()) {
+          while (r.next()) {
+            out.add(stored(r));
+          }
+        }
+        Collections.reverse(out);
+        return out;
+      }
+    });
   }
 
   /** Every message of the session, oldest first, including those trimmed from the model's memory. */
@@ -367,13 +395,18 @@ public final class JdbcChatStore implements ConversationStore, AutoCloseable {
       List<StoredMessage> out = new ArrayList<>();
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
-          Message m = new Message(Role.valueOf(r.getString(2)), r.getString(3),
-              Instant.ofEpochMilli(r.getLong(4)), metadata(r.getString(5)));
-          out.add(new StoredMessage(r.getLong(1), m, r.getInt(6)));
+          out.add(stored(r));
         }
       }
       return out;
     }
+  }
+
+  /** A row of {@code SELECT sequence, role, content, created_at, metadata, tokens}. */
+  private static StoredMessage stored(ResultSet r) throws SQLException {
+    Message m = new Message(Role.valueOf(r.getString(2)), r.getString(3), Instant.ofEpochMilli(r.getLong(4)),
+        metadata(r.getString(5)));
+    return new StoredMessage(r.getLong(1), m, r.getInt(6));
   }
 
   private static String json(Map<String, String> metadata) {

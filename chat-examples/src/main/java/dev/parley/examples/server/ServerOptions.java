@@ -124,6 +124,21 @@ public final class ServerOptions {
       description = "Largest WebSocket frame (env PARLEY_MAX_FRAME_BYTES). Default: ${DEFAULT-VALUE}")
   int maxFrameBytes;
 
+  @Option(names = "--ws-max-queued-bytes", defaultValue = "${env:PARLEY_WS_MAX_QUEUED_BYTES:-1048576}",
+      description = "Bytes a WebSocket may have waiting to be sent; a client that reads slower is closed with 1008 "
+          + "(env PARLEY_WS_MAX_QUEUED_BYTES). Default: ${DEFAULT-VALUE}")
+  long wsMaxQueuedBytes;
+
+  @Option(names = "--ws-max-per-user", defaultValue = "${env:PARLEY_WS_MAX_PER_USER:-16}",
+      description = "WebSockets one user may hold open at once; more are closed with 1008 (env PARLEY_WS_MAX_PER_USER). "
+          + "Default: ${DEFAULT-VALUE}")
+  int wsMaxPerUser;
+
+  @Option(names = "--room-history", defaultValue = "${env:PARLEY_ROOM_HISTORY:-50}",
+      description = "Messages of a room's history sent in one frame, on joining and per {\"type\": \"history\"} "
+          + "request (env PARLEY_ROOM_HISTORY). Default: ${DEFAULT-VALUE}")
+  int roomHistory;
+
   @Option(names = "--ws-idle-seconds", defaultValue = "${env:PARLEY_WS_IDLE_SECONDS:-60}",
       description = "A WebSocket silent this long (pings unanswered) is closed (env PARLEY_WS_IDLE_SECONDS). Default: ${DEFAULT-VALUE}")
   long wsIdleSeconds;
@@ -169,6 +184,9 @@ public final class ServerOptions {
     positive(maxBodyBytes, "--max-body-bytes must be > 0, was " + maxBodyBytes);
     positive(maxFrameBytes, "--max-frame-bytes must be > 0, was " + maxFrameBytes);
     positive(wsIdleSeconds, "--ws-idle-seconds must be > 0, was " + wsIdleSeconds);
+    positive(wsMaxQueuedBytes, "--ws-max-queued-bytes must be > 0, was " + wsMaxQueuedBytes);
+    positive(wsMaxPerUser, "--ws-max-per-user must be > 0, was " + wsMaxPerUser);
+    positive(roomHistory, "--room-history must be > 0, was " + roomHistory);
     positive(shutdownSeconds + 1, "--shutdown-seconds must be >= 0, was " + shutdownSeconds);
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0, was " + threads);

@@ -14,10 +14,15 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +47,14 @@ final class WebSocketApi {
   private static final Pattern ROOM = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   static final String ROOM_PREFIX = "room:";
 
+  private static final String OUTBOX = "parley.outbox";
+  private static final String COUNTED = "parley.counted";
+
   private final ChatService chat;
+  private final long maxQueuedBytes;
+  private final int maxPerUser;
+  private final int roomHistory;
+  private final Map<String, AtomicInteger> openPerUser = new ConcurrentHashMap<>();
   private final Map<String, WsContext> sessionSockets = new ConcurrentHashMap<>();
   private final Map<String, ChatService.Reply> sessionReplies = new ConcurrentHashMap<>();
   private final Map<String, Set<WsContext>> rooms = new ConcurrentHashMap<>();
@@ -50,8 +62,52 @@ final class WebSocketApi {
       .limit(Limit.builder("frames").capacity(20).refillGreedy(20, Duration.ofSeconds(1)).build())
       .idleKeyTimeout(Duration.ofMinutes(1)).build();
 
-  WebSocketApi(ChatService chat) {
+  WebSocketApi(ChatService chat, ServerOptions options) {
     this.chat = chat;
+    this.maxQueuedBytes = options.wsMaxQueuedBytes;
+    this.maxPerUser = options.wsMaxPerUser;
+    this.roomHistory = options.roomHistory;
+  }
+
+  /**
+   * Counts the connection against its user's limit, and gives it an outbox; false (and the
+   * connection closed with 1008) over the limit.
+   */
+  private boolean open(WsContext ctx) {
+    chat.metrics.webSockets.incrementAndGet();
+    ctx.attribute(OUTBOX, new AtomicLong());
+    String user = ctx.attribute(ChatServer.USER);
+    AtomicInteger open = openPerUser.computeIfAbsent(user, u -> new AtomicInteger());
+    if (open.incrementAndGet() > maxPerUser) {
+      release(user, open);
+      ctx.closeSession(1008, "too many connections: at most " + maxPerUser + " per user");
+      return false;
+    }
+    ctx.attribute(COUNTED, Boolean.TRUE);
+    return true;
+  }
+
+  private void closed(WsContext ctx) {
+    chat.metrics.webSockets.decrementAndGet();
+    if (Boolean.TRUE.equals(ctx.attribute(COUNTED))) {
+      ctx.attribute(COUNTED, Boolean.FALSE);
+      String user = ctx.attribute(ChatServer.USER);
+      AtomicInteger open = openPerUser.get(user);
+      if (open != null) {
+        release(user, open);
+      }
+    }
+  }
+
+  private void release(String user, AtomicInteger open) {
+    if (open.decrementAndGet() <= 0) {
+      openPerUser.remove(user, open);
+    }
+  }
+
+  int openConnections(String user) {
+    AtomicInteger open = openPerUser.get(user);
+    return open == null ? 0 : open.get();
   }
 
   int roomMembers() {
@@ -66,10 +122,19 @@ final class WebSocketApi {
 
   void session(WsConfig ws) {
     ws.onConnect(ctx -> {
-      chat.metrics.webSockets.incrementAndGet();
+      if (!open(ctx)) {
+        return;
+      }
       String user = ctx.attribute(ChatServer.USER);
       String id = ctx.pathParam("id");
-      if (chat.store.session(id).filter(s -> user.equals(s.owner())).isEmpty()) {
+      Optional<JdbcChatStore.Session> session;
+      try {
+        session = chat.store.session(id);
+      } catch (JdbcChatStore.StoreException e) {
+        storeFailed(ctx, e);
+        return;
+      }
+      if (session.filter(s -> user.equals(s.owner())).isEmpty()) {
         sendError(ctx, ApiError.notFound("session " + id));
         ctx.closeSession(4404, "session not found");
         return;
@@ -133,14 +198,18 @@ final class WebSocketApi {
         sessionReplies.put(key, reply);
       } catch (ApiError e) {
         sendError(ctx, e);
+      } catch (JdbcChatStore.StoreException e) {
+        log.warn("store failed on a session socket: {}", e.getMessage());
+        sendError(ctx, STORE_UNAVAILABLE);
       }
     });
     ws.onBinaryMessage(ctx -> ctx.closeSession(1003, "binary frames are not supported; send JSON text frames"));
     ws.onClose(ctx -> {
-      chat.metrics.webSockets.decrementAndGet();
+      closed(ctx);
       String key = ctx.attribute("sessionKey");
-      if (key != null) {
-        sessionSockets.remove(key, ctx);
+      // Only the session's current connection owns its reply: one replaced by a newer connection
+      // (4000) that closes late must not cancel the newer one's.
+      if (key != null && sessionSockets.remove(key, ctx)) {
         ChatService.Reply r = sessionReplies.remove(key);
         if (r != null) {
           r.cancel(); // nobody is listening any more
@@ -154,17 +223,25 @@ final class WebSocketApi {
 
   void room(WsConfig ws) {
     ws.onConnect(ctx -> {
-      chat.metrics.webSockets.incrementAndGet();
+      if (!open(ctx)) {
+        return;
+      }
       String name = ctx.pathParam("name");
       if (!ROOM.matcher(name).matches()) {
         sendError(ctx, ApiError.badRequest("invalid_room", "room names are 1 to 64 letters, digits, '-' or '_'"));
         ctx.closeSession(4400, "invalid room name");
         return;
       }
+      List<StoredMessage> history;
+      try {
+        history = chat.store.transcriptPage(ROOM_PREFIX + name, Long.MAX_VALUE, roomHistory + 1);
+      } catch (JdbcChatStore.StoreException e) {
+        storeFailed(ctx, e);
+        return;
+      }
       ctx.attribute("room", name);
       rooms.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(ctx);
-      List<StoredMessage> history = chat.transcript(ROOM_PREFIX + name);
-      send(ctx, Map.of("type", "history", "room", name, "messages", RestApi.messages(history)));
+      sendHistory(ctx, name, history);
       ctx.enableAutomaticPings(15, TimeUnit.SECONDS);
     });
     ws.onMessage(ctx -> {
@@ -178,8 +255,16 @@ final class WebSocketApi {
       try {
         ObjectNode frame = JsonBodies.object(ctx.message(), false);
         String type = JsonBodies.requiredString(frame, "type");
+        if ("history".equals(type)) {
+          Long before = JsonBodies.optionalInteger(frame, "before", 0, Long.MAX_VALUE);
+          if (before == null) {
+            throw ApiError.badRequest("missing_field", "field 'before' is required: the sequence of the oldest message you have");
+          }
+          sendHistory(ctx, name, chat.store.transcriptPage(ROOM_PREFIX + name, before, roomHistory + 1));
+          return;
+        }
         if (!"message".equals(type)) {
-          throw ApiError.badRequest("invalid_field", "field 'type' must be 'message', was '" + type + "'");
+          throw ApiError.badRequest("invalid_field", "field 'type' must be 'message' or 'history', was '" + type + "'");
         }
         String user = ctx.attribute(ChatServer.USER);
         String text = chat.sanitize(JsonBodies.requiredString(frame, "content"));
@@ -211,17 +296,20 @@ final class WebSocketApi {
         }
       } catch (ApiError e) {
         sendError(ctx, e);
+      } catch (JdbcChatStore.StoreException e) {
+        log.warn("store failed in room {}: {}", name, e.getMessage());
+        sendError(ctx, STORE_UNAVAILABLE);
       }
     });
     ws.onBinaryMessage(ctx -> ctx.closeSession(1003, "binary frames are not supported; send JSON text frames"));
     ws.onClose(ctx -> {
-      chat.metrics.webSockets.decrementAndGet();
+      closed(ctx);
       String name = ctx.attribute("room");
       if (name != null) {
-        Set<WsContext> members = rooms.get(name);
-        if (members != null) {
+        rooms.computeIfPresent(name, (n, members) -> {
           members.remove(ctx);
-        }
+          return members.isEmpty() ? null : members; // an empty room keeps nothing
+        });
       }
     });
     ws.onError(ctx -> log.debug("websocket error", ctx.error()));
@@ -267,7 +355,7 @@ final class WebSocketApi {
     return false;
   }
 
-  private static void sendError(WsContext ctx, ApiError e) {
+  private void sendError(WsContext ctx, ApiError e) {
     Map<String, Object> frame = new LinkedHashMap<>(e.body());
     frame.put("type", "error");
     frame.put("status", e.status());
@@ -277,20 +365,68 @@ final class WebSocketApi {
     send(ctx, frame);
   }
 
-  private static void send(WsContext ctx, Object frame) {
+  private static final ApiError STORE_UNAVAILABLE =
+      new ApiError(503, "store_unavailable", "the conversation store is not available; try again shortly");
+
+  /** The store failed while a connection opened: an error frame, then 1011 without the store's own words. */
+  private void storeFailed(WsContext ctx, JdbcChatStore.StoreException e) {
+    log.warn("store failed while a websocket opened: {}", e.getMessage());
+    sendError(ctx, STORE_UNAVAILABLE);
+    ctx.closeSession(1011, "the conversation store is not available");
+  }
+
+  /** {@code page}: up to one more than the page size, oldest first; the extra one says there is more. */
+  private void sendHistory(WsContext ctx, String room, List<StoredMessage> page) {
+    boolean more = page.size() > roomHistory;
+    List<StoredMessage> shown = more ? page.subList(page.size() - roomHistory, page.size()) : page;
+    Map<String, Object> frame = new LinkedHashMap<>();
+    frame.put("type", "history");
+    frame.put("room", room);
+    frame.put("messages", RestApi.messages(shown));
+    frame.put("more", more);
+    send(ctx, frame);
+  }
+
+  private void send(WsContext ctx, Object frame) {
     sendText(ctx, JsonBodies.write(frame));
   }
 
-  private static void sendText(WsContext ctx, String text) {
-    // Jetty's WebSocket session allows one write at a time; frames of one socket are serialized here.
+  /**
+   * Queues a frame, unless the socket already has its limit of bytes waiting: a client that does
+   * not read as fast as frames come is disconnected rather than holding them in memory.
+   */
+  private void sendText(WsContext ctx, String text) {
+    AtomicLong queued = ctx.attribute(OUTBOX);
+    long bytes = utf8Length(text);
+    // Frames of one socket are queued in order.
     synchronized (ctx.session) {
-      try {
-        if (ctx.session.isOpen()) {
-          ctx.send(text);
-        }
-      } catch (RuntimeException e) {
-        log.debug("dropping a frame for a closed websocket", e);
+      if (!ctx.session.isOpen()) {
+        return;
       }
+      if (queued != null && queued.get() + bytes > maxQueuedBytes) {
+        log.debug("disconnecting a websocket that reads too slowly: {} bytes waiting", queued.get());
+        ctx.session.disconnect();
+        return;
+      }
+      if (queued != null) {
+        queued.addAndGet(bytes);
+      }
+      ctx.session.sendText(text, Callback.from(() -> sent(queued, bytes), failure -> sent(queued, bytes)));
     }
+  }
+
+  private static void sent(@Nullable AtomicLong queued, long bytes) {
+    if (queued != null) {
+      queued.addAndGet(-bytes);
+    }
+  }
+
+  private static long utf8Length(String text) {
+    long n = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+    }
+    return n;
   }
 }
