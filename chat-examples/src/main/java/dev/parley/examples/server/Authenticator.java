@@ -46,12 +46,34 @@ final class Authenticator {
       try {
         DecodedJWT token = jwt.verify(credential);
         String subject = token.getSubject();
-        return subject == null || subject.isBlank() ? Optional.empty() : Optional.of(subject);
+        return validUser(subject) == null ? Optional.of(subject) : Optional.empty();
       } catch (JWTVerificationException e) {
         return Optional.empty();
       }
     }
     return Optional.empty();
+  }
+
+  /** The longest user name (a JWT's {@code sub}, an API key's user): the store's owner column. */
+  static final int MAX_USER_LENGTH = 200;
+  /** The name the model speaks as in rooms: no caller may have it. */
+  static final String RESERVED_USER = "ai";
+
+  /** Why {@code user} cannot be a user name, or null if it can. */
+  static @Nullable String validUser(@Nullable String user) {
+    if (user == null || user.isBlank()) {
+      return "it is empty";
+    }
+    if (user.length() > MAX_USER_LENGTH) {
+      return "it is longer than " + MAX_USER_LENGTH + " characters";
+    }
+    if (user.chars().anyMatch(ch -> Character.isISOControl(ch) || Character.getType(ch) == Character.FORMAT)) {
+      return "it holds a control or formatting character";
+    }
+    if (user.equalsIgnoreCase(RESERVED_USER)) {
+      return "'" + RESERVED_USER + "' is the model's name in rooms";
+    }
+    return null;
   }
 
   /** The credential in an {@code Authorization: Bearer} or {@code X-API-Key} header. */

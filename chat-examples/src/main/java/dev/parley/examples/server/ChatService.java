@@ -84,9 +84,19 @@ final class ChatService {
 
   JdbcChatStore.Session createSession(String user, String title) {
     refuseWhileDraining();
-    String clean = title.isBlank() ? "New chat" : title.strip();
+    // A title is one line of plain text: control and formatting characters (NUL, bell, escape,
+    // right-to-left overrides) are dropped, and with them what PostgreSQL refuses to store.
+    String plain = title.codePoints().filter(cp -> !Character.isISOControl(cp) && Character.getType(cp) != Character.FORMAT)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+    String clean = plain.isBlank() ? "New chat" : plain.strip();
     if (clean.length() > 200) {
       throw ApiError.badRequest("invalid_field", "field 'title' must be at most 200 characters, was " + clean.length());
+    }
+    // Counted, then created: two creations at once may pass one over the cap; it bounds what one
+    // user keeps, not an exact number.
+    if (store.sessionCount(user) >= options.maxSessionsPerUser) {
+      throw new ApiError(409, "too_many_sessions", "you have " + options.maxSessionsPerUser
+          + " sessions, the most a user may keep; delete some first");
     }
     JdbcChatStore.Session session = store.createSession(user, clean);
     if (!options.systemPrompt.isBlank()) {
@@ -95,8 +105,8 @@ final class ChatService {
     return session;
   }
 
-  List<JdbcChatStore.Session> sessions(String user) {
-    return store.sessions(user);
+  List<JdbcChatStore.Session> sessions(String user, int offset, int limit) {
+    return store.sessions(user, offset, limit);
   }
 
   /** The session if {@code user} owns it; 404 otherwise, so ids of other users' sessions do not leak. */

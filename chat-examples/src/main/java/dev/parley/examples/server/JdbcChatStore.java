@@ -135,10 +135,18 @@ public final class JdbcChatStore implements ConversationStore, AutoCloseable {
 
   /** The sessions owned by {@code owner}, oldest first. */
   public List<Session> sessions(String owner) {
+    return sessions(owner, 0, Integer.MAX_VALUE);
+  }
+
+  /** At most {@code limit} of the owner's sessions, oldest first, skipping the first {@code offset}. */
+  public List<Session> sessions(String owner, int offset, int limit) {
     return run(c -> {
       try (PreparedStatement p = c.prepareStatement(
-          "SELECT id, owner, title, created_at FROM chat_sessions WHERE owner = ? ORDER BY created_at, id")) {
+          "SELECT id, owner, title, created_at FROM chat_sessions WHERE owner = ? ORDER BY created_at, id"
+              + " LIMIT ? OFFSET ?")) {
         p.setString(1, owner);
+        p.setInt(2, limit);
+        p.setInt(3, offset);
         List<Session> out = new ArrayList<>();
         try (ResultSet r = p.executeQuery()) {
           while (r.next()) {
@@ -146,6 +154,19 @@ public final class JdbcChatStore implements ConversationStore, AutoCloseable {
           }
         }
         return out;
+      }
+    });
+  }
+
+  /** How many sessions {@code owner} has. */
+  public int sessionCount(String owner) {
+    return run(c -> {
+      try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM chat_sessions WHERE owner = ?")) {
+        p.setString(1, owner);
+        try (ResultSet r = p.executeQuery()) {
+          r.next();
+          return r.getInt(1);
+        }
       }
     });
   }

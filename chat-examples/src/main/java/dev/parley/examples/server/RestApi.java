@@ -41,12 +41,36 @@ final class RestApi {
     ctx.status(201).header("Location", "/api/sessions/" + s.id()).json(session(s));
   }
 
+  /** A page of the caller's sessions, oldest first: {@code ?limit=} (100, at most 1000) and {@code ?offset=}. */
   void listSessions(Context ctx) {
+    int limit = queryInt(ctx, "limit", 100, 1, 1000);
+    int offset = queryInt(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    List<JdbcChatStore.Session> page = chat.sessions(ChatServer.user(ctx), offset, limit + 1);
     List<Map<String, Object>> out = new ArrayList<>();
-    for (JdbcChatStore.Session s : chat.sessions(ChatServer.user(ctx))) {
+    for (JdbcChatStore.Session s : page.subList(0, Math.min(limit, page.size()))) {
       out.add(session(s));
     }
-    ctx.json(Map.of("sessions", out));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("sessions", out);
+    body.put("next", page.size() > limit ? "/api/sessions?offset=" + (offset + limit) + "&limit=" + limit : null);
+    ctx.json(body);
+  }
+
+  private static int queryInt(Context ctx, String name, int otherwise, int min, int max) {
+    String value = ctx.queryParam(name);
+    if (value == null || value.isEmpty()) {
+      return otherwise;
+    }
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException notANumber) {
+      // answered below
+    }
+    throw ApiError.badRequest("invalid_parameter", "query parameter '" + name + "' must be an integer from " + min
+        + " to " + max + ", was '" + value + "'");
   }
 
   void getSession(Context ctx) {

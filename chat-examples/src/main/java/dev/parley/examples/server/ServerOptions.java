@@ -124,6 +124,11 @@ public final class ServerOptions {
       description = "Largest WebSocket frame (env PARLEY_MAX_FRAME_BYTES). Default: ${DEFAULT-VALUE}")
   int maxFrameBytes;
 
+  @Option(names = "--max-sessions-per-user", defaultValue = "${env:PARLEY_MAX_SESSIONS_PER_USER:-1000}",
+      description = "Sessions one user may keep; creating more answers 409 until some are deleted "
+          + "(env PARLEY_MAX_SESSIONS_PER_USER). Default: ${DEFAULT-VALUE}")
+  int maxSessionsPerUser;
+
   @Option(names = "--ws-max-queued-bytes", defaultValue = "${env:PARLEY_WS_MAX_QUEUED_BYTES:-1048576}",
       description = "Bytes a WebSocket may have waiting to be sent; a client that reads slower is closed with 1008 "
           + "(env PARLEY_WS_MAX_QUEUED_BYTES). Default: ${DEFAULT-VALUE}")
@@ -158,7 +163,12 @@ public final class ServerOptions {
       if (eq <= 0 || eq == entry.length() - 1) {
         throw new IllegalArgumentException("--api-keys entries must be KEY=USER, was '" + entry + "'");
       }
-      out.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+      String user = entry.substring(eq + 1).trim();
+      String invalid = Authenticator.validUser(user);
+      if (invalid != null) {
+        throw new IllegalArgumentException("--api-keys user '" + user + "' cannot be used: " + invalid);
+      }
+      out.put(entry.substring(0, eq).trim(), user);
     }
     return out;
   }
@@ -187,6 +197,7 @@ public final class ServerOptions {
     positive(wsMaxQueuedBytes, "--ws-max-queued-bytes must be > 0, was " + wsMaxQueuedBytes);
     positive(wsMaxPerUser, "--ws-max-per-user must be > 0, was " + wsMaxPerUser);
     positive(roomHistory, "--room-history must be > 0, was " + roomHistory);
+    positive(maxSessionsPerUser, "--max-sessions-per-user must be > 0, was " + maxSessionsPerUser);
     positive(shutdownSeconds + 1, "--shutdown-seconds must be >= 0, was " + shutdownSeconds);
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0, was " + threads);

@@ -105,7 +105,7 @@ class BrowserTest {
     assertTrue(Files.size(saved) > 10_000, "a real screenshot: " + Files.size(saved) + " bytes");
 
     // A dropped connection comes back by itself.
-    String id = h.server.service().sessions("alice").get(0).id();
+    String id = h.server.service().sessions("alice", 0, 1).get(0).id();
     ServerHarness.Socket intruder = h.connect("/ws/sessions/" + id, ServerHarness.ALICE); // replaces the page's socket
     wait.until(ExpectedConditions.textToBe(By.id("connection"), "offline"));
     intruder.ws.sendClose(1000, "bye").join();

@@ -88,6 +88,58 @@ class ServerHardeningTest {
     }
   }
 
+  @Test
+  void titlesKeepNoControlOrFormattingCharacters() throws Exception {
+    try (ServerHarness h = ServerHarness.start()) {
+      HttpResponse<String> r = h.post("/api/sessions", ServerHarness.ALICE,
+          "{\"title\":\"a\\u0000b\\u202ec\\u0007d\\u001be\\nf\"}");
+      assertEquals(201, r.statusCode(), r.body());
+      assertEquals("abcdef", ServerHarness.json(r).get("title").asText());
+    }
+  }
+
+  @Test
+  void aUserKeepsAtMostSoManySessionsAndListsThemInPages() throws Exception {
+    try (ServerHarness h = ServerHarness.start("--max-sessions-per-user", "3")) {
+      List<String> ids = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        ids.add(h.createSession(ServerHarness.ALICE));
+      }
+      HttpResponse<String> refused = h.post("/api/sessions", ServerHarness.ALICE, "{\"title\":\"4\"}");
+      assertEquals(409, refused.statusCode());
+      assertTrue(refused.body().contains("too_many_sessions"), refused.body());
+      h.createSession(ServerHarness.BOB); // another user's own allowance
+
+      var first = ServerHarness.json(h.get("/api/sessions?limit=2", ServerHarness.ALICE));
+      assertEquals(ids.subList(0, 2), first.get("sessions").findValuesAsText("id"));
+      assertEquals("/api/sessions?offset=2&limit=2", first.get("next").asText());
+      var second = ServerHarness.json(h.get(first.get("next").asText(), ServerHarness.ALICE));
+      assertEquals(ids.subList(2, 3), second.get("sessions").findValuesAsText("id"));
+      assertTrue(second.get("next").isNull());
+      HttpResponse<String> bad = h.get("/api/sessions?limit=0", ServerHarness.ALICE);
+      assertEquals(400, bad.statusCode());
+      assertTrue(bad.body().contains("'limit' must be an integer from 1 to 1000"), bad.body());
+
+      assertEquals(204, h.delete("/api/sessions/" + ids.get(0), ServerHarness.ALICE).statusCode());
+      assertEquals(201, h.post("/api/sessions", ServerHarness.ALICE, "{}").statusCode(), "a place was freed");
+    }
+  }
+
+  @Test
+  void tokensWhoseSubjectCannotBeAUserAreRefused() throws Exception {
+    try (ServerHarness h = ServerHarness.start()) {
+      for (String subject : List.of("ai", "AI", "x".repeat(201), "nul\u0000here", "rlo\u202eevil")) {
+        String token = com.auth0.jwt.JWT.create().withSubject(subject)
+            .withExpiresAt(java.util.Date.from(java.time.Instant.now().plusSeconds(60)))
+            .sign(com.auth0.jwt.algorithms.Algorithm.HMAC256(ServerHarness.JWT_SECRET));
+        assertEquals(401, h.get("/api/info", token).statusCode(), subject);
+      }
+    }
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ServerHarness.options("--api-keys", "k-0123456789abcdef=ai").validate());
+    assertTrue(e.getMessage().contains("'ai' is the model's name in rooms"), e.getMessage());
+  }
+
   private static void awaitInFlight(ServerHarness h, int expected) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (h.server.service().inFlight() != expected && System.nanoTime() < deadline) {
