@@ -24,6 +24,10 @@ import java.util.concurrent.ExecutionException;
  * Requests are stateless, as in OpenAI's API: the client sends the whole conversation each time.
  */
 final class OpenAiApi {
+  /** A reply the server stopped before it ended (shutting down): not a whole completion. */
+  private static final ApiError CUT_SHORT = new ApiError(503, "reply_cancelled",
+      "the server stopped this reply before it ended (it is shutting down); send the request again");
+
   /** As OpenAI: at most 4 stop sequences. */
   static final int MAX_STOP_SEQUENCES = 4;
 
@@ -85,6 +89,9 @@ final class OpenAiApi {
         throw error;
       }
       ChatResponse r = (ChatResponse) outcome;
+      if (r.finishReason() == FinishReason.CANCELLED) {
+        throw CUT_SHORT; // OpenAI has no finish reason for it, and "stop" would say the reply is whole
+      }
       Map<String, Object> message = new LinkedHashMap<>();
       message.put("role", "assistant");
       message.put("content", r.text());
@@ -114,6 +121,8 @@ final class OpenAiApi {
         }
         if (event instanceof EventStream.Token t) {
           out.append(data(chunk(id, created, model, Map.of("content", t.text()), null)));
+        } else if (event instanceof ChatResponse r && r.finishReason() == FinishReason.CANCELLED) {
+          out.append(data(CUT_SHORT.body())); // an error event, as OpenAI streams its errors
         } else if (event instanceof ChatResponse r) {
           out.append(data(chunk(id, created, model, Map.of(), finishReason(r.finishReason()))));
           if (includeUsage) {

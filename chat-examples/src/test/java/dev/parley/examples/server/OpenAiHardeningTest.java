@@ -95,6 +95,33 @@ class OpenAiHardeningTest {
         "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]," + fields + "}");
   }
 
+  @Test
+  void aReplyCutShortByShutdownIsAnErrorNotAStop() throws Exception {
+    try (ServerHarness h = ServerHarness.start("--fake-token-delay-ms", "100", "--max-reply-tokens", "200")) {
+      String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"" + "word ".repeat(300) + "\"}]";
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> plain = h.http.sendAsync(
+          h.request("/v1/chat/completions", ServerHarness.ALICE).header("Content-Type", "application/json")
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{" + messages + "}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> streamed = h.http.sendAsync(
+          h.request("/v1/chat/completions", ServerHarness.ALICE).header("Content-Type", "application/json")
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"stream\":true," + messages + "}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      awaitInFlight(h, 2);
+      Thread.sleep(300);
+      h.server.service().drain(java.time.Duration.ofMillis(1));
+
+      HttpResponse<String> r = plain.get(10, TimeUnit.SECONDS);
+      assertEquals(503, r.statusCode(), r.body());
+      assertTrue(r.body().contains("reply_cancelled"), r.body());
+      HttpResponse<String> s = streamed.get(10, TimeUnit.SECONDS);
+      assertEquals(200, s.statusCode());
+      assertTrue(s.body().contains("reply_cancelled"), s.body());
+      assertTrue(!s.body().contains("\"finish_reason\":\"stop\""), "a cut reply is not a stop: " + s.body());
+      assertTrue(s.body().endsWith("data: [DONE]\n\n"), s.body());
+    }
+  }
+
   private static void awaitInFlight(ServerHarness h, int expected) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (h.server.service().inFlight() != expected && System.nanoTime() < deadline) {
