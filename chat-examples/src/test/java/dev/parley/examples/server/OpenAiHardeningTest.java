@@ -26,10 +26,10 @@ class OpenAiHardeningTest {
             + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
             + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
         out.flush();
-        awaitInFlight(h, 1);
+        h.awaitInFlight(1);
       }
       // 200 tokens at 200 ms would hold the slot for 40 s; the client is gone, so the reply stops.
-      awaitInFlight(h, 0);
+      h.awaitInFlight(0);
     }
   }
 
@@ -107,7 +107,7 @@ class OpenAiHardeningTest {
           h.request("/v1/chat/completions", ServerHarness.ALICE).header("Content-Type", "application/json")
               .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"stream\":true," + messages + "}")).build(),
           HttpResponse.BodyHandlers.ofString());
-      awaitInFlight(h, 2);
+      h.awaitInFlight(2);
       Thread.sleep(300);
       h.server.service().drain(java.time.Duration.ofMillis(1));
 
@@ -120,13 +120,5 @@ class OpenAiHardeningTest {
       assertTrue(!s.body().contains("\"finish_reason\":\"stop\""), "a cut reply is not a stop: " + s.body());
       assertTrue(s.body().endsWith("data: [DONE]\n\n"), s.body());
     }
-  }
-
-  private static void awaitInFlight(ServerHarness h, int expected) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (h.server.service().inFlight() != expected && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertEquals(expected, h.server.service().inFlight(), "replies in flight");
   }
 }

@@ -83,6 +83,15 @@ final class ServerHarness implements AutoCloseable {
     return http.send(request(path, key).DELETE().build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Waits up to 5 s for {@code expected} replies in flight, then asserts it. */
+  void awaitInFlight(int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (server.service().inFlight() != expected && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(expected, server.service().inFlight(), "replies in flight");
+  }
+
   static JsonNode json(HttpResponse<String> response) throws IOException {
     return JsonBodies.MAPPER.readTree(response.body());
   }
