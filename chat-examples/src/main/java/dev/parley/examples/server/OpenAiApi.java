@@ -29,7 +29,7 @@ final class OpenAiApi {
       "the server stopped this reply before it ended (it is shutting down); send the request again");
 
   /** As OpenAI: at most 4 stop sequences. */
-  static final int MAX_STOP_SEQUENCES = 4;
+  private static final int MAX_STOP_SEQUENCES = 4;
 
   private final ChatService chat;
 

@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.websocket.api.Callback;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -396,28 +395,20 @@ final class WebSocketApi {
    * not read as fast as frames come is disconnected rather than holding them in memory.
    */
   private void sendText(WsContext ctx, String text) {
-    AtomicLong queued = ctx.attribute(OUTBOX);
+    AtomicLong queued = ctx.attribute(OUTBOX); // set by open(), before anything is sent
     long bytes = utf8Length(text);
     // Frames of one socket are queued in order.
     synchronized (ctx.session) {
       if (!ctx.session.isOpen()) {
         return;
       }
-      if (queued != null && queued.get() + bytes > maxQueuedBytes) {
+      if (queued.get() + bytes > maxQueuedBytes) {
         log.debug("disconnecting a websocket that reads too slowly: {} bytes waiting", queued.get());
         ctx.session.disconnect();
         return;
       }
-      if (queued != null) {
-        queued.addAndGet(bytes);
-      }
-      ctx.session.sendText(text, Callback.from(() -> sent(queued, bytes), failure -> sent(queued, bytes)));
-    }
-  }
-
-  private static void sent(@Nullable AtomicLong queued, long bytes) {
-    if (queued != null) {
-      queued.addAndGet(-bytes);
+      queued.addAndGet(bytes);
+      ctx.session.sendText(text, Callback.from(() -> queued.addAndGet(-bytes), failure -> queued.addAndGet(-bytes)));
     }
   }
 

@@ -160,9 +160,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             // Decisions wait `timeout`; loading the script once at build may take longer.
             @Override
             public long getTimeout(RedisCommand<?, ?, ?> command) {
-              return command.getType() == CommandType.SCRIPT
-                  ? Math.max(timeout.toNanos(), WARM_UP_TIMEOUT.toNanos())
-                  : timeout.toNanos();
+              return command.getType() == CommandType.SCRIPT ? warmUpNanos() : timeout.toNanos();
             }
 
             @Override
@@ -331,13 +329,18 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   /** The longest {@link Builder#build()} waits for Redis to load the script. */
   public static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(2);
 
+  /** Loading the script waits the longer of the decision timeout and {@link #WARM_UP_TIMEOUT}. */
+  private long warmUpNanos() {
+    return Math.max(timeout.toNanos(), WARM_UP_TIMEOUT.toNanos());
+  }
+
   private void warmUp() {
     if (client == null) {
       return;
     }
     try {
       String loaded = connection().async().scriptLoad(SCRIPT).toCompletableFuture()
-          .get(Math.max(timeout.toNanos(), WARM_UP_TIMEOUT.toNanos()), TimeUnit.NANOSECONDS);
+          .get(warmUpNanos(), TimeUnit.NANOSECONDS);
       if (!SHA.equals(loaded)) {
         LOG.warn("Redis loaded the rate-limit script as {}, expected {}", loaded, SHA);
       }
