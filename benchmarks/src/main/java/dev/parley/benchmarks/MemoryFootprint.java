@@ -18,10 +18,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Resident memory of serving 8 conversations at once: one {@code ModelPool} with 8 slots against
- * the seed's design of 8 whole model instances. Each is measured in its own child JVM (VmRSS from
- * /proc after loading and a 32-token reply in each of the 8 conversations, generated at once on
- * the pools), in the same run.
+ * Resident memory of serving 8 conversations at once: one {@code ModelPool} with 8 slots (on this
+ * JDK's engine, and on the JNI engine) against the seed's design of 8 whole model instances. Each is
+ * measured in its own child JVM, in the same run: VmRSS from /proc after loading and a 32-token
+ * reply in each of the 8 conversations (generated at once on the pools), and again "settled", after
+ * a GC and 6 s, when start-up garbage and the JIT's scratch memory are gone.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.parley.benchmarks.MemoryFootprint [synthetic-135m|tiny]</pre>
  */
@@ -39,14 +40,23 @@ public final class MemoryFootprint {
     }
     String model = args.length > 0 ? args[0] : "synthetic-135m";
     Path file = BenchmarkModels.named(model);
-    long[] pool = measure("pool", file);
-    long[] seed = measure("seed", file);
-    System.out.printf("model %s, %d conversations at once, context %d each%n", model, CONVERSATIONS, CONTEXT);
-    System.out.printf("%-32s %14s %14s %14s%n", "", "VmRSS KiB", "RssAnon KiB", "RssFile KiB");
-    System.out.printf("%-32s %,14d %,14d %,14d%n", "ModelPool: 1 model x 8 slots", pool[0], pool[1], pool[2]);
-    System.out.printf("%-32s %,14d %,14d %,14d%n", "seed pool: 8 model instances", seed[0], seed[1], seed[2]);
-    System.out.printf("%-32s %14.2f %14.2f %14.2f%n", "ratio seed / ModelPool", (double) seed[0] / pool[0],
-        (double) seed[1] / pool[1], (double) seed[2] / pool[2]);
+    String[] kinds = {"pool", "pool-jni", "seed"};
+    String[] names = {"ModelPool: 1 model x 8 slots", "ModelPool, JNI engine", "seed pool: 8 model instances"};
+    long[][] kib = new long[kinds.length][];
+    for (int i = 0; i < kinds.length; i++) {
+      kib[i] = measure(kinds[i], file);
+    }
+    System.out.printf("model %s, %d conversations at once, context %d each, Java %d (pool: %s engine)%n", model,
+        CONVERSATIONS, CONTEXT, Runtime.version().feature(), Runtime.version().feature() >= 22 ? "FFM" : "JNI");
+    System.out.printf("%-32s %14s %14s %14s %18s %18s%n", "", "VmRSS KiB", "RssAnon KiB", "RssFile KiB",
+        "settled VmRSS KiB", "settled RssAnon");
+    for (int i = 0; i < kinds.length; i++) {
+      System.out.printf("%-32s %,14d %,14d %,14d %,18d %,18d%n", names[i], kib[i][0], kib[i][1], kib[i][2],
+          kib[i][3], kib[i][4]);
+    }
+    System.out.printf("%-32s %14.2f %14.2f %14.2f %18.2f %18.2f%n", "ratio seed / ModelPool",
+        (double) kib[2][0] / kib[0][0], (double) kib[2][1] / kib[0][1], (double) kib[2][2] / kib[0][2],
+        (double) kib[2][3] / kib[0][3], (double) kib[2][4] / kib[0][4]);
   }
 
   static long[] measure(String kind, Path file) throws IOException, InterruptedException {
@@ -66,18 +76,35 @@ public final class MemoryFootprint {
     if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
       throw new IllegalStateException(kind + " child failed: " + out);
     }
-    long[] kib = new long[3];
+    long[] kib = new long[5];
     for (String line : out.split("\n")) {
       String[] parts = line.trim().split("\\s+");
-      if (parts.length == 2 && parts[0].matches("VmRSS:|RssAnon:|RssFile:")) {
-        int i = parts[0].equals("VmRSS:") ? 0 : parts[0].equals("RssAnon:") ? 1 : 2;
-        kib[i] = Long.parseLong(parts[1]);
+      if (parts.length == 2 && parts[0].matches("(settled-)?(VmRSS|RssAnon|RssFile):")) {
+        int i = switch (parts[0]) {
+          case "VmRSS:" -> 0;
+          case "RssAnon:" -> 1;
+          case "RssFile:" -> 2;
+          case "settled-VmRSS:" -> 3;
+          case "settled-RssAnon:" -> 4;
+          default -> -1;
+        };
+        if (i >= 0) {
+          kib[i] = Long.parseLong(parts[1]);
+        }
       }
     }
     if (kib[0] == 0) {
       throw new IllegalStateException(kind + " child printed no RSS: " + out);
     }
     return kib;
+  }
+
+  private static void printRss(String prefix) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:") || line.startsWith("RssAnon:") || line.startsWith("RssFile:")) {
+        System.out.println(prefix + line.replace(" kB", ""));
+      }
+    }
   }
 
   private static void child(String kind, Path file) throws Exception {
@@ -107,11 +134,13 @@ public final class MemoryFootprint {
             .setNPredict(REPLY_TOKENS).setTemperature(0));
       }
     }
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:") || line.startsWith("RssAnon:") || line.startsWith("RssFile:")) {
-        System.out.println(line.replace(" kB", ""));
-      }
-    }
+    printRss("");
+    // What the process holds, not what warming up touched: the heap's garbage from start-up (the
+    // FFM engine's bindings spin ~10 MB of method-handle classes) collected and given back, and
+    // the JIT's scratch memory freed (HotSpot frees compiler arenas on a 5 s timer).
+    System.gc();
+    Thread.sleep(6_000);
+    printRss("settled-");
     Runtime.getRuntime().halt(0);
   }
 }
