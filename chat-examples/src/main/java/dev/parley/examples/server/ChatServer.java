@@ -4,13 +4,15 @@ import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
 import dev.parley.ratelimit.redis.RedisRateLimiter;
+import dev.parley.store.jdbc.JdbcConversationStore;
+import dev.parley.store.jdbc.StoreException;
 import io.javalin.Javalin;
-import io.micrometer.core.instrument.Gauge;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
+import io.micrometer.core.instrument.Gauge;
 import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -43,7 +45,7 @@ public final class ChatServer implements AutoCloseable {
       + "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
   private final ServerOptions options;
-  private final JdbcChatStore store;
+  private final JdbcConversationStore store;
   private final ModelRuntime runtime;
   private final RateLimiter limiter;
   private final ChatService chat;
@@ -52,7 +54,7 @@ public final class ChatServer implements AutoCloseable {
   private final Javalin app;
   private final @Nullable String generatedKey;
 
-  private ChatServer(ServerOptions o, JdbcChatStore store, ModelRuntime runtime, RateLimiter limiter) {
+  private ChatServer(ServerOptions o, JdbcConversationStore store, ModelRuntime runtime, RateLimiter limiter) {
     this.options = o;
     this.store = store;
     this.runtime = runtime;
@@ -81,7 +83,7 @@ public final class ChatServer implements AutoCloseable {
 
   static ChatServer start(ServerOptions o, PrintStream console, @Nullable ModelRuntime model) {
     o.validate();
-    JdbcChatStore store = JdbcChatStore.open(o.db, o.dbUser, o.dbPassword);
+    JdbcConversationStore store = JdbcConversationStore.builder(o.db).user(o.dbUser).password(o.dbPassword).build();
     ModelRuntime runtime = model;
     try {
       if (runtime == null) {
@@ -195,7 +197,7 @@ public final class ChatServer implements AutoCloseable {
       }
       ctx.status(e.getStatus()).json(new ApiError(e.getStatus(), code, message).body());
     });
-    routes.exception(JdbcChatStore.StoreException.class, (e, ctx) -> {
+    routes.exception(StoreException.class, (e, ctx) -> {
       log.error("store failure on {} {}", ctx.method(), ctx.path(), e);
       ctx.status(503).json(new ApiError(503, "store_unavailable", "the conversation store is unavailable").body());
     });
@@ -313,7 +315,7 @@ public final class ChatServer implements AutoCloseable {
     components.put("model", Map.of("status", modelUp ? "UP" : "DOWN", "id", runtime.model.id(), "fake", runtime.fake,
         "breaker", chat.breaker.state().name()));
     boolean storeUp = store.isReachable();
-    components.put("store", Map.of("status", storeUp ? "UP" : "DOWN", "kind", store.kind()));
+    components.put("store", Map.of("status", storeUp ? "UP" : "DOWN", "kind", store.dialect().name().toLowerCase(java.util.Locale.ROOT)));
     boolean degraded = false;
     if (limiter instanceof RedisRateLimiter redis) {
       // With Redis unreachable, limits fall back to this instance's memory: degraded, still serving.
@@ -339,7 +341,7 @@ public final class ChatServer implements AutoCloseable {
       console.println(banner);
       log.warn("running on the FAKE model; start with --model path/to/model.gguf for real replies");
     }
-    console.println("Parley chat server on " + base + " (model " + runtime.model.id() + ", store " + store.kind()
+    console.println("Parley chat server on " + base + " (model " + runtime.model.id() + ", store " + store.dialect().name().toLowerCase(java.util.Locale.ROOT)
         + (limiter instanceof RedisRateLimiter ? ", rate limits in Redis" : "") + ")");
     if (generatedKey != null) {
       console.println("No API keys configured: made one for user 'local'. Open " + base + "/#key=" + generatedKey);

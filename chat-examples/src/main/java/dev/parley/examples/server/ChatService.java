@@ -22,6 +22,9 @@ import dev.parley.resilience.CircuitBreaker;
 import dev.parley.resilience.CircuitOpenException;
 import dev.parley.sanitize.InputSanitizer;
 import dev.parley.sanitize.SanitizationResult;
+import dev.parley.store.jdbc.ChatSession;
+import dev.parley.store.jdbc.JdbcConversationStore;
+import dev.parley.store.jdbc.NoSuchConversationException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -33,7 +36,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One chat turn, composed from Parley's pieces in order: {@link InputSanitizer} → per-user {@link
- * RateLimiter} → {@link ConversationManager} (token-trimmed memory in the {@link JdbcChatStore}) →
+ * RateLimiter} → {@link ConversationManager} (token-trimmed memory in the {@link JdbcConversationStore}) →
  * {@link ResponseCache} → {@link CircuitBreaker} → the model. HTTP, SSE, WebSocket and the
  * OpenAI-compatible API all go through here; none of it knows about HTTP.
  *
@@ -45,7 +48,7 @@ final class ChatService {
   private static final Logger log = LoggerFactory.getLogger(ChatService.class);
   static final String AUTHOR = "author";
 
-  final JdbcChatStore store;
+  final JdbcConversationStore store;
   final ModelRuntime runtime;
   final InputSanitizer sanitizer;
   final RateLimiter limiter;
@@ -62,7 +65,7 @@ final class ChatService {
   private final Set<Reply> inFlight = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
 
-  ChatService(JdbcChatStore store, ModelRuntime runtime, RateLimiter limiter, ServerOptions options) {
+  ChatService(JdbcConversationStore store, ModelRuntime runtime, RateLimiter limiter, ServerOptions options) {
     this.store = store;
     this.runtime = runtime;
     this.options = options;
@@ -82,7 +85,7 @@ final class ChatService {
 
   // ---- sessions ----
 
-  JdbcChatStore.Session createSession(String user, String title) {
+  ChatSession createSession(String user, String title) {
     refuseWhileDraining();
     // A title is one line of plain text: control and formatting characters (NUL, bell, escape,
     // right-to-left overrides) are dropped, and with them what PostgreSQL refuses to store.
@@ -98,19 +101,19 @@ final class ChatService {
       throw new ApiError(409, "too_many_sessions", "you have " + options.maxSessionsPerUser
           + " sessions, the most a user may keep; delete some first");
     }
-    JdbcChatStore.Session session = store.createSession(user, clean);
+    ChatSession session = store.createSession(user, clean);
     if (!options.systemPrompt.isBlank()) {
       sessionMemory.append(session.id(), Message.system(options.systemPrompt));
     }
     return session;
   }
 
-  List<JdbcChatStore.Session> sessions(String user, int offset, int limit) {
+  List<ChatSession> sessions(String user, int offset, int limit) {
     return store.sessions(user, offset, limit);
   }
 
   /** The session if {@code user} owns it; 404 otherwise, so ids of other users' sessions do not leak. */
-  JdbcChatStore.Session owned(String user, String sessionId) {
+  ChatSession owned(String user, String sessionId) {
     return store.session(sessionId).filter(s -> user.equals(s.owner()))
         .orElseThrow(() -> ApiError.notFound("session " + sessionId));
   }
@@ -130,7 +133,7 @@ final class ChatService {
         r.cancel();
       }
     }
-    store.deleteSession(sessionId);
+    store.delete(sessionId);
   }
 
   private ConversationManager memoryOf(String conversationId) {
@@ -164,7 +167,7 @@ final class ChatService {
   void remember(String conversationId, Message message) {
     try {
       memoryOf(conversationId).append(conversationId, message);
-    } catch (JdbcChatStore.NoSuchConversationException e) {
+    } catch (NoSuchConversationException e) {
       throw ApiError.notFound("session " + conversationId);
     } catch (ConversationLimitException e) {
       throw new ApiError(413, "message_too_long", "the message needs " + e.required()
@@ -283,7 +286,7 @@ final class ChatService {
         }
         try {
           memoryOf(conversationId).append(conversationId, m);
-        } catch (JdbcChatStore.NoSuchConversationException e) {
+        } catch (NoSuchConversationException e) {
           log.debug("conversation {} was deleted while it was answered; its reply is dropped", conversationId);
         } catch (RuntimeException e) {
           log.error("could not store the reply in conversation {}", conversationId, e);

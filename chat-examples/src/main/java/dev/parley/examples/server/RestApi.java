@@ -6,6 +6,7 @@ import dev.parley.chat.Message;
 import dev.parley.memory.StoredMessage;
 import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.RateLimitHeaders;
+import dev.parley.store.jdbc.ChatSession;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +38,7 @@ final class RestApi {
   void createSession(Context ctx) {
     ObjectNode body = JsonBodies.object(ctx.body(), true);
     String title = JsonBodies.optionalString(body, "title");
-    JdbcChatStore.Session s = chat.createSession(ChatServer.user(ctx), title == null ? "" : title);
+    ChatSession s = chat.createSession(ChatServer.user(ctx), title == null ? "" : title);
     ctx.status(201).header("Location", "/api/sessions/" + s.id()).json(session(s));
   }
 
@@ -45,9 +46,9 @@ final class RestApi {
   void listSessions(Context ctx) {
     int limit = queryInt(ctx, "limit", 100, 1, 1000);
     int offset = queryInt(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-    List<JdbcChatStore.Session> page = chat.sessions(ChatServer.user(ctx), offset, limit + 1);
+    List<ChatSession> page = chat.sessions(ChatServer.user(ctx), offset, limit + 1);
     List<Map<String, Object>> out = new ArrayList<>();
-    for (JdbcChatStore.Session s : page.subList(0, Math.min(limit, page.size()))) {
+    for (ChatSession s : page.subList(0, Math.min(limit, page.size()))) {
       out.add(session(s));
     }
     Map<String, Object> body = new LinkedHashMap<>();
@@ -74,7 +75,7 @@ final class RestApi {
   }
 
   void getSession(Context ctx) {
-    JdbcChatStore.Session s = chat.owned(ChatServer.user(ctx), ctx.pathParam("id"));
+    ChatSession s = chat.owned(ChatServer.user(ctx), ctx.pathParam("id"));
     Map<String, Object> out = session(s);
     out.put("messages", messages(chat.transcript(s.id())));
     ctx.json(out);
@@ -87,7 +88,7 @@ final class RestApi {
 
   void postMessage(Context ctx) throws Exception {
     String user = ChatServer.user(ctx);
-    JdbcChatStore.Session s = chat.owned(user, ctx.pathParam("id"));
+    ChatSession s = chat.owned(user, ctx.pathParam("id"));
     ObjectNode body = JsonBodies.object(ctx.body(), false);
     String text = chat.sanitize(JsonBodies.requiredString(body, "content"));
     Decision decision = chat.admit(user);
@@ -126,7 +127,7 @@ final class RestApi {
     return usage;
   }
 
-  static Map<String, Object> session(JdbcChatStore.Session s) {
+  static Map<String, Object> session(ChatSession s) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", s.id());
     out.put("title", s.title());

@@ -8,6 +8,8 @@ import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
+import dev.parley.store.jdbc.ChatSession;
+import dev.parley.store.jdbc.StoreException;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
 import java.time.Duration;
@@ -126,10 +128,10 @@ final class WebSocketApi {
       }
       String user = ctx.attribute(ChatServer.USER);
       String id = ctx.pathParam("id");
-      Optional<JdbcChatStore.Session> session;
+      Optional<ChatSession> session;
       try {
         session = chat.store.session(id);
-      } catch (JdbcChatStore.StoreException e) {
+      } catch (StoreException e) {
         storeFailed(ctx, e);
         return;
       }
@@ -197,7 +199,7 @@ final class WebSocketApi {
         sessionReplies.put(key, reply);
       } catch (ApiError e) {
         sendError(ctx, e);
-      } catch (JdbcChatStore.StoreException e) {
+      } catch (StoreException e) {
         log.warn("store failed on a session socket: {}", e.getMessage());
         sendError(ctx, STORE_UNAVAILABLE);
       }
@@ -234,7 +236,7 @@ final class WebSocketApi {
       List<StoredMessage> history;
       try {
         history = chat.store.transcriptPage(ROOM_PREFIX + name, Long.MAX_VALUE, roomHistory + 1);
-      } catch (JdbcChatStore.StoreException e) {
+      } catch (StoreException e) {
         storeFailed(ctx, e);
         return;
       }
@@ -295,7 +297,7 @@ final class WebSocketApi {
         }
       } catch (ApiError e) {
         sendError(ctx, e);
-      } catch (JdbcChatStore.StoreException e) {
+      } catch (StoreException e) {
         log.warn("store failed in room {}: {}", name, e.getMessage());
         sendError(ctx, STORE_UNAVAILABLE);
       }
@@ -368,7 +370,7 @@ final class WebSocketApi {
       new ApiError(503, "store_unavailable", "the conversation store is not available; try again shortly");
 
   /** The store failed while a connection opened: an error frame, then 1011 without the store's own words. */
-  private void storeFailed(WsContext ctx, JdbcChatStore.StoreException e) {
+  private void storeFailed(WsContext ctx, StoreException e) {
     log.warn("store failed while a websocket opened: {}", e.getMessage());
     sendError(ctx, STORE_UNAVAILABLE);
     ctx.closeSession(1011, "the conversation store is not available");

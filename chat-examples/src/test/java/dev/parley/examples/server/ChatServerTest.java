@@ -10,6 +10,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.chat.GenerationFailedException;
+import dev.parley.store.jdbc.JdbcConversationStore;
 import dev.parley.testing.FakeChatModel;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -434,7 +435,7 @@ class ChatServerTest {
     assertTrue(e.getMessage().contains("KEY=USER"));
     e = assertThrows(IllegalArgumentException.class, () -> ServerHarness.options("--jwt-secret", "short").validate());
     assertTrue(e.getMessage().contains("--jwt-secret"));
-    e = assertThrows(IllegalArgumentException.class, () -> JdbcChatStore.open("jdbc:mysql://x/y", null, null));
+    e = assertThrows(IllegalArgumentException.class, () -> JdbcConversationStore.builder("jdbc:mysql://x/y").build());
     assertTrue(e.getMessage().contains("jdbc:sqlite: or jdbc:postgresql:"));
   }
 }

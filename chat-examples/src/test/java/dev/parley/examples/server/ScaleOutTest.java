@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.ratelimit.redis.RedisServer;
+import dev.parley.store.jdbc.PostgresServer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parley.store.jdbc.JdbcConversationStore;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -78,7 +79,7 @@ class ServerHardeningTest {
       assertEquals(200, streaming.get(10, TimeUnit.SECONDS).statusCode());
       Thread.sleep(200); // a late write would land about now
       assertEquals(404, h.get("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
-      JdbcChatStore store = h.server.service().store;
+      JdbcConversationStore store = h.server.service().store;
       assertTrue(store.session(id).isEmpty(), "the session row was not created again");
       assertEquals(List.of(), store.transcript(id), "no message of it is kept");
       // Posting to the deleted session is a 404, not a new ownerless session.

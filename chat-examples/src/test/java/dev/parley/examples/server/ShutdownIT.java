@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.memory.StoredMessage;
+import dev.parley.store.jdbc.JdbcConversationStore;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStream;
@@ -89,8 +90,8 @@ class ShutdownIT {
     ServerHarness.Event done = events.get(events.size() - 1);
     assertEquals("done", done.name());
     assertEquals("STOP", done.data().get("finishReason").asText());
-    try (JdbcChatStore store = JdbcChatStore.open("jdbc:sqlite:" + child.db(), null, null)) {
-      String id = store.sessions("alice").get(0).id();
+    try (JdbcConversationStore store = JdbcConversationStore.builder("jdbc:sqlite:" + child.db()).build()) {
+      String id = store.sessions("alice", 0, 10).get(0).id();
       List<StoredMessage> messages = store.transcript(id);
       assertEquals("a long answer please", messages.get(1).message().content());
       assertEquals(done.data().get("text").asText(), messages.get(2).message().content());
@@ -104,8 +105,8 @@ class ShutdownIT {
     ServerHarness.Event done = events.get(events.size() - 1);
     assertEquals("done", done.name());
     assertEquals("CANCELLED", done.data().get("finishReason").asText());
-    try (JdbcChatStore store = JdbcChatStore.open("jdbc:sqlite:" + child.db(), null, null)) {
-      List<StoredMessage> messages = store.transcript(store.sessions("alice").get(0).id());
+    try (JdbcConversationStore store = JdbcConversationStore.builder("jdbc:sqlite:" + child.db()).build()) {
+      List<StoredMessage> messages = store.transcript(store.sessions("alice", 0, 10).get(0).id());
       assertEquals("a long answer please", messages.get(1).message().content());
       assertEquals("true", messages.get(2).message().metadata().get("parley.cancelled"));
       assertEquals(done.data().get("text").asText(), messages.get(2).message().content());

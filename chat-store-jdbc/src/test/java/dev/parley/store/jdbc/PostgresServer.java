@@ -1,4 +1,4 @@
-package dev.parley.examples.server;
+package dev.parley.store.jdbc;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Assumptions;
  * PostgreSQL refuses to run as root, so as root it runs as the package's {@code postgres} user.
  * Under {@code CI=true} a missing PostgreSQL is a failure, not a skip.
  */
-final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Process process;
@@ -33,7 +33,7 @@ final class PostgresServer implements AutoCloseable {
     this.process = process;
   }
 
-  static PostgresServer start() throws IOException, InterruptedException {
+  public static PostgresServer start() throws IOException, InterruptedException {
     Path bin = binaries().orElseGet(() -> {
       String message = "PostgreSQL is not installed (apt-get install postgresql, or set PARLEY_PG_BIN)";
       if ("true".equals(System.getenv("CI"))) {
@@ -77,7 +77,7 @@ final class PostgresServer implements AutoCloseable {
     }
   }
 
-  String jdbcUrl() {
+  public String jdbcUrl() {
     return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
   }
 

@@ -1,0 +1,17 @@
+package dev.parley.store.jdbc;
+
+import java.time.Instant;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A conversation as the store lists it: its id, who owns it ({@code null} for shared conversations
+ * such as rooms, created on first use), its title and when it was created.
+ */
+public record ChatSession(String id, @Nullable String owner, String title, Instant createdAt) {
+  public ChatSession {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(title, "title");
+    Objects.requireNonNull(createdAt, "createdAt");
+  }
+}
