@@ -1,5 +1,6 @@
 package dev.parley.examples.server;
 
+import dev.parley.openai.OpenAiError;
 import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
@@ -8,6 +9,7 @@ import dev.parley.store.jdbc.JdbcConversationStore;
 import dev.parley.store.jdbc.StoreException;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
@@ -182,6 +184,8 @@ public final class ChatServer implements AutoCloseable {
       }
       ctx.status(e.status()).json(e.body());
     });
+    routes.exception(OpenAiError.class, (e, ctx) -> ctx.status(e.status()).contentType(ContentType.APPLICATION_JSON)
+        .result(e.toJson()));
     routes.exception(HttpResponseException.class, (e, ctx) -> {
       String code;
       String message;

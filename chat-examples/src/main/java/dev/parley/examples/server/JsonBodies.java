@@ -57,32 +57,6 @@ final class JsonBodies {
     return v.asText();
   }
 
-  static boolean optionalBoolean(JsonNode object, String field, boolean otherwise) {
-    JsonNode v = object.get(field);
-    if (v == null || v.isNull()) {
-      return otherwise;
-    }
-    if (!v.isBoolean()) {
-      throw ApiError.badRequest("invalid_field", "field '" + field + "' must be true or false, was " + kind(v));
-    }
-    return v.asBoolean();
-  }
-
-  static @Nullable Double optionalNumber(JsonNode object, String field, double min, double max) {
-    JsonNode v = object.get(field);
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    if (!v.isNumber()) {
-      throw ApiError.badRequest("invalid_field", "field '" + field + "' must be a number, was " + kind(v));
-    }
-    double d = v.asDouble();
-    if (d < min || d > max) {
-      throw ApiError.badRequest("invalid_field", "field '" + field + "' must be between " + min + " and " + max + ", was " + d);
-    }
-    return d;
-  }
-
   static @Nullable Long optionalInteger(JsonNode object, String field, long min, long max) {
     JsonNode v = object.get(field);
     if (v == null || v.isNull()) {
@@ -102,7 +76,7 @@ final class JsonBodies {
     return l;
   }
 
-  static String kind(@Nullable JsonNode v) {
+  private static String kind(@Nullable JsonNode v) {
     if (v == null || v.isNull() || v.isMissingNode()) {
       return "null";
     }

@@ -38,7 +38,7 @@ class OpenAiHardeningTest {
     try (ServerHarness h = ServerHarness.start("--max-reply-tokens", "64")) {
       HttpResponse<String> r = complete(h, "\"max_tokens\":1000000");
       assertEquals(400, r.statusCode(), r.body());
-      assertTrue(r.body().contains("'max_tokens' must be at most 64") && r.body().contains("--max-reply-tokens"), r.body());
+      assertTrue(r.body().contains("'max_tokens' must be at most 64"), r.body());
       r = complete(h, "\"max_completion_tokens\":65");
       assertEquals(400, r.statusCode(), r.body());
       assertTrue(r.body().contains("'max_completion_tokens' must be at most 64"), r.body());

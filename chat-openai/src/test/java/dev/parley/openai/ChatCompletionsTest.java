@@ -1,0 +1,202 @@
+package dev.parley.openai;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.FinishReason;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.Message;
+import dev.parley.chat.Role;
+import dev.parley.chat.TokenUsage;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ChatCompletionsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ChatCompletions API = ChatCompletions.builder("m").maxReplyTokens(64)
+      .clock(Clock.fixed(Instant.ofEpochSecond(1_700_000_000), ZoneOffset.UTC)).build();
+
+  private static String body(String fields) {
+    return "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]" + (fields.isEmpty() ? "" : "," + fields) + "}";
+  }
+
+  @Test
+  void readsMessagesOptionsAndStreamFlags() {
+    ChatCompletionRequest r = API.parse("{\"model\":\"m\",\"user\":\"u1\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+        + "\"messages\":[{\"role\":\"developer\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+        + "\"text\":\"a\"},{\"type\":\"text\",\"text\":\"b\"}]},{\"role\":\"Assistant\",\"content\":\"c\"}],"
+        + "\"max_tokens\":10,\"temperature\":0.5,\"top_p\":0.9,\"seed\":-7,\"stop\":[\"x\",\"y\"],\"n\":1}");
+    assertEquals(List.of(Role.SYSTEM, Role.USER, Role.ASSISTANT), r.messages().stream().map(Message::role).toList());
+    assertEquals(List.of("be brief", "ab", "c"), r.messages().stream().map(Message::content).toList());
+    GenerationOptions o = r.options();
+    assertEquals(10, o.maxTokens());
+    assertEquals(0.5, o.temperature());
+    assertEquals(0.9, o.topP());
+    assertEquals(-7, o.seed().orElseThrow());
+    assertEquals(List.of("x", "y"), o.stopSequences());
+    assertTrue(r.stream());
+    assertTrue(r.includeUsage());
+    assertEquals("m", r.model());
+    assertEquals("u1", r.user());
+
+    ChatCompletionRequest plain = API.parse(body("\"stream_options\":{\"include_usage\":true}"));
+    assertFalse(plain.stream());
+    assertFalse(plain.includeUsage(), "usage chunks exist only in streams");
+    assertEquals(64, plain.options().maxTokens(), "the defaults are capped by maxReplyTokens");
+    assertEquals(20, ChatCompletions.builder("m").maxReplyTokens(64)
+        .defaults(GenerationOptions.builder().maxTokens(20).build()).build().parse(body("")).options().maxTokens());
+  }
+
+  @Test
+  void everyBadFieldIsA400NamingTheField() {
+    Map<String, String[]> cases = new LinkedHashMap<>();
+    cases.put(body("\"max_tokens\":65"), new String[] {"max_tokens", "must be at most 64"});
+    cases.put(body("\"max_completion_tokens\":1000000"), new String[] {"max_completion_tokens", "must be at most 64"});
+    cases.put(body("\"max_tokens\":9223372036854775808"), new String[] {"max_tokens", "was 9223372036854775808"});
+    cases.put(body("\"max_tokens\":0"), new String[] {"max_tokens", "between 1"});
+    cases.put(body("\"max_tokens\":1.5"), new String[] {"max_tokens", "must be an integer"});
+    cases.put(body("\"seed\":99999999999999999999"), new String[] {"seed", "was 99999999999999999999"});
+    cases.put(body("\"temperature\":3"), new String[] {"temperature", "between 0.0 and 2.0"});
+    cases.put(body("\"temperature\":\"hot\""), new String[] {"temperature", "must be a number, was a string"});
+    cases.put(body("\"top_p\":0"), new String[] {"top_p", "greater than 0"});
+    cases.put(body("\"n\":3"), new String[] {"n", "'n' must be 1"});
+    cases.put(body("\"stop\":\"\""), new String[] {"stop", "empty string"});
+    cases.put(body("\"stop\":[\"a\",\"\"]"), new String[] {"stop", "empty string"});
+    cases.put(body("\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]"), new String[] {"stop", "at most 4"});
+    cases.put(body("\"stop\":[1]"), new String[] {"stop", "strings only"});
+    cases.put(body("\"stream\":\"yes\""), new String[] {"stream", "true or false"});
+    cases.put(body("\"stream_options\":1"), new String[] {"stream_options", "must be an object"});
+    cases.put(body("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]"), new String[] {"tools", "not supported"});
+    cases.put(body("\"tool_choice\":\"auto\""), new String[] {"tool_choice", "not supported"});
+    cases.put(body("\"response_format\":{\"type\":\"json_object\"}"), new String[] {"response_format", "must be {\"type\": \"text\"}"});
+    cases.put(body("\"logprobs\":true"), new String[] {"logprobs", "not supported"});
+    cases.put(body("\"top_logprobs\":2"), new String[] {"top_logprobs", "not supported"});
+    cases.put("{\"model\":\"m\"}", new String[] {"messages", "is required"});
+    cases.put("{\"messages\":[]}", new String[] {"messages", "non-empty array, was an array (empty)"});
+    cases.put("{\"messages\":[\"hi\"]}", new String[] {"messages[0]", "must be an object, was a string"});
+    cases.put("{\"messages\":[{\"content\":\"hi\"}]}", new String[] {"messages[0].role", "is required"});
+    cases.put("{\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}", new String[] {"messages[0].role", "was 'wizard'"});
+    cases.put("{\"messages\":[{\"role\":\"user\"}]}", new String[] {"messages[0].content", "is required"});
+    cases.put("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\"}]}]}",
+        new String[] {"messages[0].content", "only text"});
+    for (Map.Entry<String, String[]> c : cases.entrySet()) {
+      OpenAiError e = assertThrows(OpenAiError.class, () -> API.parse(c.getKey()), c.getKey());
+      assertEquals(400, e.status(), c.getKey());
+      assertEquals(c.getValue()[0], e.param(), c.getKey() + ": " + e.getMessage());
+      assertTrue(e.getMessage().contains(c.getValue()[1]), c.getKey() + ": " + e.getMessage());
+      assertEquals("invalid_request_error", e.type());
+    }
+  }
+
+  @Test
+  void malformedBodiesAre400sWithNoFieldNamed() throws Exception {
+    List<String> bad = new ArrayList<>(List.of("", "  ", "[]", "\"text\"", "{\"messages\":", body("") + " trailing",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]} {}"));
+    bad.add("{\"a\":" + "[".repeat(Json.MAX_DEPTH + 5) + "]".repeat(Json.MAX_DEPTH + 5) + "}");
+    for (String b : bad) {
+      OpenAiError e = assertThrows(OpenAiError.class, () -> API.parse(b), b);
+      assertEquals("invalid_json", e.code(), b + ": " + e.getMessage());
+      assertNull(e.param());
+      JsonNode json = JSON.readTree(e.toJson());
+      assertEquals("invalid_json", json.at("/error/code").asText());
+      assertEquals(e.getMessage(), json.at("/error/message").asText());
+      assertFalse(e.toJson().contains("Exception"), e.toJson());
+    }
+  }
+
+  @Test
+  void theUserTextCheckSeesUserMessagesOnlyAndMayRefuse() {
+    List<String> seen = new ArrayList<>();
+    ChatCompletions api = ChatCompletions.builder("m").userText(t -> {
+      seen.add(t);
+      if (t.contains("forbidden")) {
+        throw OpenAiError.invalidRequest("message_rejected", null, "refused");
+      }
+      return t.strip();
+    }).build();
+    ChatCompletionRequest r = api.parse("{\"messages\":[{\"role\":\"system\",\"content\":\" s \"},"
+        + "{\"role\":\"user\",\"content\":\" u \"},{\"role\":\"assistant\",\"content\":\" a \"}]}");
+    assertEquals(List.of(" s ", "u", " a "), r.messages().stream().map(Message::content).toList());
+    assertEquals(List.of(" u "), seen);
+    OpenAiError e = assertThrows(OpenAiError.class,
+        () -> api.parse("{\"messages\":[{\"role\":\"user\",\"content\":\"forbidden\"}]}"));
+    assertEquals("message_rejected", e.code());
+  }
+
+  @Test
+  void aWholeReplyInOpenAisShape() throws Exception {
+    JsonNode c = JSON.readTree(API.completion(new ChatResponse("hello", FinishReason.LENGTH, new TokenUsage(7, 3))));
+    assertTrue(c.get("id").asText().startsWith("chatcmpl-"));
+    assertEquals("chat.completion", c.get("object").asText());
+    assertEquals(1_700_000_000, c.get("created").asLong());
+    assertEquals("m", c.get("model").asText());
+    assertEquals("assistant", c.at("/choices/0/message/role").asText());
+    assertEquals("hello", c.at("/choices/0/message/content").asText());
+    assertEquals("length", c.at("/choices/0/finish_reason").asText());
+    assertEquals(10, c.at("/usage/total_tokens").asInt());
+    assertEquals("stop", JSON.readTree(API.completion(new ChatResponse("x", FinishReason.STOP_SEQUENCE,
+        new TokenUsage(1, 1)))).at("/choices/0/finish_reason").asText());
+
+    OpenAiError cut = assertThrows(OpenAiError.class,
+        () -> API.completion(new ChatResponse("par", FinishReason.CANCELLED, new TokenUsage(1, 1))));
+    assertEquals(503, cut.status());
+    assertEquals("reply_cancelled", cut.code());
+    assertEquals("server_error", cut.type());
+  }
+
+  @Test
+  void aStreamStartsWithTheRoleAndEndsWithFinishUsageAndDone() throws Exception {
+    CompletionStream s = API.stream(API.parse(body("\"stream\":true,\"stream_options\":{\"include_usage\":true}")));
+    String events = s.token("he") + s.token("llo") + s.end(new ChatResponse("hello", FinishReason.STOP, new TokenUsage(2, 2)))
+        + s.done();
+    List<JsonNode> chunks = new ArrayList<>();
+    for (String event : events.split("\n\n")) {
+      assertTrue(event.startsWith("data: "), event);
+      if (!event.equals("data: [DONE]")) {
+        chunks.add(JSON.readTree(event.substring(6)));
+      }
+    }
+    assertTrue(events.endsWith("data: [DONE]\n\n"));
+    assertEquals(5, chunks.size(), events);
+    assertEquals("assistant", chunks.get(0).at("/choices/0/delta/role").asText());
+    assertEquals("he", chunks.get(1).at("/choices/0/delta/content").asText());
+    assertEquals("llo", chunks.get(2).at("/choices/0/delta/content").asText());
+    assertEquals("stop", chunks.get(3).at("/choices/0/finish_reason").asText());
+    assertTrue(chunks.get(4).get("choices").isEmpty());
+    assertEquals(4, chunks.get(4).at("/usage/total_tokens").asInt());
+    for (JsonNode chunk : chunks) {
+      assertEquals(s.id(), chunk.get("id").asText());
+      assertEquals("chat.completion.chunk", chunk.get("object").asText());
+    }
+
+    CompletionStream cut = API.stream(API.parse(body("\"stream\":true")));
+    String partial = cut.token("par") + cut.end(new ChatResponse("par", FinishReason.CANCELLED, new TokenUsage(1, 1)));
+    assertFalse(partial.contains("finish_reason\":\"stop"), partial);
+    assertEquals("reply_cancelled", JSON.readTree(partial.split("\n\n")[2].substring(6)).at("/error/code").asText());
+
+    CompletionStream failed = API.stream(API.parse(body("\"stream\":true")));
+    String error = failed.error(new OpenAiError(503, "model_busy", null, "busy"));
+    assertEquals("model_busy", JSON.readTree(error.substring(6)).at("/error/code").asText());
+    assertFalse(error.contains("\"role\""), "no role chunk before an error that comes first");
+  }
+
+  @Test
+  void listsItsModelAndChecksItsSettings() throws Exception {
+    assertEquals("m", JSON.readTree(API.models()).at("/data/0/id").asText());
+    assertThrows(IllegalArgumentException.class, () -> ChatCompletions.builder(" "));
+    assertThrows(IllegalArgumentException.class, () -> ChatCompletions.builder("m").maxReplyTokens(0));
+    assertThrows(IllegalArgumentException.class, () -> new OpenAiError(200, "x", null, "y"));
+  }
+}
