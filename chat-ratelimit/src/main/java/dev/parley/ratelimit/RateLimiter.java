@@ -45,6 +45,16 @@ public interface RateLimiter {
   Decision charge(String key, long permits);
 
   /**
+   * Gives back {@code permits} that {@link #tryAcquire} took for work that then did not happen (it
+   * was refused or failed before it cost anything): every limit of {@code key} gets them back, up
+   * to its capacity. The decision returned describes the key afterwards, as {@link #charge} does.
+   * Giving back more than was taken only fills the buckets; it never raises a limit.
+   *
+   * @throws IllegalArgumentException if the key is null or empty or permits is not positive
+   */
+  Decision release(String key, long permits);
+
+  /**
    * Waits up to {@code maxWait} for {@code permits}, sleeping for the time each denial gives. Returns
    * the admitting decision, or at once the denial whose wait would end past {@code maxWait}: it
    * never sleeps when waiting cannot succeed.

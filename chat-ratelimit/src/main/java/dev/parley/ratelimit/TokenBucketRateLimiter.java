@@ -179,6 +179,33 @@ public final class TokenBucketRateLimiter implements RateLimiter {
     return Decision.ofBuckets(key, permits, admitsOne, true, limits, snapshot, now);
   }
 
+  @Override
+  public Decision release(String key, long permits) {
+    RateLimiter.requireKey(key);
+    RateLimiter.requirePositivePermits(permits);
+    KeyState state = keyState(key);
+    long now = now();
+    long[] b = state.buckets;
+    boolean admitsOne = true;
+    long[] snapshot;
+    synchronized (state) {
+      for (int i = 0; i < limits.length; i++) {
+        Limit limit = limits[i];
+        int at = i << 1;
+        Buckets.refill(limit, b, at, now);
+        // Never more than one capacity back, so the product cannot overflow.
+        long back = Math.min(permits, limit.capacity()) * limit.unitsPerToken;
+        b[at] = Math.min(b[at] + back, limit.capacityUnits);
+        if (b[at] < limit.unitsPerToken) {
+          admitsOne = false;
+        }
+      }
+      snapshot = b.clone();
+    }
+    renew(key, state, now);
+    return Decision.ofBuckets(key, permits, admitsOne, true, limits, snapshot, now);
+  }
+
   private KeyState keyState(String key) {
     return buckets.get(key, newKey);
   }

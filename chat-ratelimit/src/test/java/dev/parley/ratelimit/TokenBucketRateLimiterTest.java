@@ -25,6 +25,29 @@ class TokenBucketRateLimiterTest {
   }
 
   @Test
+  void releaseGivesBackWhatWasTakenUpToTheCapacityOnEveryLimit() {
+    RateLimiter limiter = limiter(Limit.perMinute(3), Limit.perDay(5));
+    for (int i = 0; i < 3; i++) {
+      assertTrue(limiter.tryAcquire("alice").allowed());
+    }
+    assertFalse(limiter.tryAcquire("alice").allowed());
+
+    Decision back = limiter.release("alice", 1);
+
+    assertTrue(back.allowed(), "one permit would be admitted again");
+    assertTrue(limiter.tryAcquire("alice").allowed(), "the given-back permit is usable");
+    assertFalse(limiter.tryAcquire("alice").allowed());
+    // The day limit got it back too: 3 taken, 1 given back, 1 taken again = 3 of 5 used.
+    limiter.release("alice", 1_000_000);
+    Decision afterFill = limiter.tryAcquire("alice", 3);
+    assertTrue(afterFill.allowed(), "releasing more than was taken fills the buckets, no more");
+    assertFalse(limiter.tryAcquire("alice").allowed(), "the minute limit holds 3, never more");
+    assertEquals(Duration.ofSeconds(20), limiter.tryAcquire("alice").retryAfter());
+    assertThrows(IllegalArgumentException.class, () -> limiter.release("alice", 0));
+    assertThrows(IllegalArgumentException.class, () -> limiter.release("", 1));
+  }
+
+  @Test
   void admitsTheCapacityThenDeniesWithTheTimeUntilTheNextToken() {
     RateLimiter limiter = limiter(Limit.perMinute(20));
 

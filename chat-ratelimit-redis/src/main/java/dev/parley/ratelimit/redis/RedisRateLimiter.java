@@ -218,6 +218,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   }
 
   @Override
+  public Decision release(String key, long permits) {
+    RateLimiter.requireKey(key);
+    RateLimiter.requirePositivePermits(permits);
+    return decide("release", key, permits);
+  }
+
+  @Override
   public List<Limit> limits() {
     return limitList;
   }
@@ -353,7 +360,11 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   private Decision fallback(String op, String key, long permits) {
     if (failureMode == FailureMode.LOCAL && local != null) {
-      return op.equals("charge") ? local.charge(key, permits) : local.tryAcquire(key, permits);
+      return switch (op) {
+        case "charge" -> local.charge(key, permits);
+        case "release" -> local.release(key, permits);
+        default -> local.tryAcquire(key, permits);
+      };
     }
     boolean allow = failureMode == FailureMode.ALLOW;
     long retry = Math.max(1, breaker.getRemainingDelay().toNanos());

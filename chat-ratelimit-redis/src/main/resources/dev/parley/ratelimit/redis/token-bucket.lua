@@ -1,7 +1,7 @@
 -- Parley token buckets in one Redis hash per key: one atomic decision per call, on Redis time.
 --
 -- KEYS[1]  the key's hash
--- ARGV[1]  'acquire' or 'charge'
+-- ARGV[1]  'acquire', 'charge' (take unconditionally, into debt) or 'release' (give back, up to capacity)
 -- ARGV[2]  permits
 -- ARGV[3]  number of limits n, followed by 7 values per limit:
 --          field prefix, refill ('g' greedy / 'i' intervally), capacity (tokens),
@@ -19,6 +19,7 @@ end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local charge = ARGV[1] == 'charge'
+local release = ARGV[1] == 'release'
 local permits = tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
 
@@ -108,7 +109,11 @@ for i = 1, n do
   local limit = limits[i]
   local need = permits * limit.upt
   local admits = units[i] >= need
-  if charge then
+  if release then
+    units[i] = math.min(units[i] + math.min(permits, limit.capacity) * limit.upt, limit.cap)
+    need = limit.upt
+    admits = units[i] >= need
+  elseif charge then
     local charged = math.min(permits, 2 * limit.capacity) * limit.upt
     units[i] = math.max(units[i] - charged, -limit.cap)
     need = limit.upt
@@ -135,12 +140,12 @@ for i = 1, n do
   write[#write + 1] = string.format('%.0f', last[i])
 end
 
-if charge or admitted then
+if charge or release or admitted then
   redis.call('HSET', KEYS[1], unpack(write))
   -- Idle until full again: forgetting the key then loses nothing.
   redis.call('PEXPIRE', KEYS[1], ceil_div(ttl, 1000) + 1000)
 end
-if (charge and all_admit) or (not charge and admitted) then
+if ((charge or release) and all_admit) or (not charge and not release and admitted) then
   result[1] = 1
 end
 return result

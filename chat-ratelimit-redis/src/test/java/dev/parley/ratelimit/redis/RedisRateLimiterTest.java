@@ -143,6 +143,26 @@ class RedisRateLimiterTest {
   }
 
   @Test
+  void releaseGivesBackPermitsUpToTheCapacity() {
+    Limit three = Limit.builder("three").capacity(3).refillGreedy(3, Duration.ofHours(1)).build();
+    try (RedisRateLimiter limiter = limiter(three)) {
+      String key = key();
+      assertTrue(limiter.tryAcquire(key, 3).allowed());
+      assertFalse(limiter.tryAcquire(key).allowed());
+
+      Decision back = limiter.release(key, 2);
+
+      assertTrue(back.allowed());
+      assertEquals(2, back.remaining());
+      assertTrue(limiter.tryAcquire(key, 2).allowed(), "both given-back permits are usable");
+      assertFalse(limiter.tryAcquire(key).allowed());
+      assertEquals(3, limiter.release(key, 1_000).remaining(), "never more than the capacity");
+      assertTrue(limiter.tryAcquire(key, 3).allowed());
+      assertFalse(limiter.tryAcquire(key).allowed());
+    }
+  }
+
+  @Test
   void aKeyExpiresInRedisOnceItsBucketsWouldBeFullAgain() throws Exception {
     Limit fast = Limit.builder("fast").capacity(2).refillGreedy(2, Duration.ofMillis(200)).build();
     try (RedisRateLimiter limiter = RedisRateLimiter.builder(server.uri()).keyPrefix("expiry:")
