@@ -179,6 +179,52 @@ public final class ConversationManager {
     List<StoredMessage> all = new ArrayList<>(current.messages().size() + 1);
     all.addAll(current.messages());
     all.add(appended);
+    Trimmed t = trim(current.id(), all, current.tokens() + tokens);
+    return new Outcome(Conversation.ofOwned(current.id(), t.kept, appended.sequence() + 1, t.tokens), appended, t.trimmed);
+  }
+
+  /**
+   * The messages of a request that is not stored (a stateless API sends the whole conversation
+   * each time) within this manager's limits, trimmed exactly as a stored conversation would be:
+   * system messages pinned, the oldest whole turns dropped first.
+   *
+   * @throws MessageTooLargeException if one message alone is over the token budget
+   * @throws ConversationLimitException if the system messages and the newest turn break a limit
+   * @throws IllegalArgumentException if {@code messages} is empty
+   */
+  public List<Message> fit(List<Message> messages) {
+    Checks.notNull(messages, "messages");
+    if (messages.isEmpty()) {
+      throw new IllegalArgumentException("messages must not be empty");
+    }
+    List<StoredMessage> all = new ArrayList<>(messages.size());
+    int total = 0;
+    for (Message m : messages) {
+      Checks.notNull(m, "message");
+      int tokens = count(m);
+      if (maxTokens > 0 && tokens > maxTokens) {
+        throw new MessageTooLargeException(REQUEST_ID, tokens, maxTokens);
+      }
+      all.add(new StoredMessage(all.size(), m, tokens));
+      total += tokens;
+    }
+    Trimmed t = trim(REQUEST_ID, all, total);
+    if (t.trimmed.isEmpty()) {
+      return List.copyOf(messages);
+    }
+    List<Message> kept = new ArrayList<>(t.kept.size());
+    for (StoredMessage m : t.kept) {
+      kept.add(m.message());
+    }
+    return List.copyOf(kept);
+  }
+
+  /** The id {@link #fit} names in its exceptions. */
+  static final String REQUEST_ID = "(request)";
+
+  private record Trimmed(List<StoredMessage> kept, List<StoredMessage> trimmed, int tokens) {}
+
+  private Trimmed trim(String id, List<StoredMessage> all, int allTokens) {
 
     // Turn index of each non-system message: a new turn starts at every user message.
     int[] turnOf = new int[all.size()];
@@ -209,7 +255,6 @@ public final class ConversationManager {
         newestTurnMessages++;
       }
     }
-    String id = current.id();
     if (maxTokens > 0 && pinnedTokens + newestTurnTokens > maxTokens) {
       throw new ConversationLimitException(
           "conversation " + id + " needs " + (pinnedTokens + newestTurnTokens)
@@ -224,7 +269,7 @@ public final class ConversationManager {
           id, ConversationLimitException.Limit.MESSAGES, newestTurnMessages, maxMessages);
     }
 
-    int totalTokens = current.tokens() + tokens;
+    int totalTokens = allTokens;
     int trimTurns = 0;
     if (overLimits(totalTokens, nonSystem)) {
       // Drop whole turns, oldest first, until both limits hold. The newest turn always fits.
@@ -245,7 +290,7 @@ public final class ConversationManager {
       }
     }
     if (trimTurns == 0) {
-      return new Outcome(Conversation.ofOwned(id, all, appended.sequence() + 1, totalTokens), appended, List.of());
+      return new Trimmed(all, List.of(), totalTokens);
     }
     List<StoredMessage> kept = new ArrayList<>(all.size());
     List<StoredMessage> trimmed = new ArrayList<>();
@@ -256,7 +301,7 @@ public final class ConversationManager {
         kept.add(all.get(i));
       }
     }
-    return new Outcome(Conversation.ofOwned(id, kept, appended.sequence() + 1, totalTokens), appended, trimmed);
+    return new Trimmed(kept, trimmed, totalTokens);
   }
 
   private boolean overLimits(int tokens, int nonSystemMessages) {

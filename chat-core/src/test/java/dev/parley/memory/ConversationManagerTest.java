@@ -26,6 +26,31 @@ class ConversationManagerTest {
   }
 
   @Test
+  void fitTrimsAStatelessRequestExactlyAsAStoredConversationAndStoresNothing() {
+    InMemoryConversationStore store = InMemoryConversationStore.create();
+    ConversationManager memory = ConversationManager.builder().store(store).tokenizer(tokenizer).maxTokens(10).build();
+    List<Message> request = List.of(Message.system(words(2)), Message.user("one " + words(2)), Message.assistant(words(3)),
+        Message.user("two " + words(1)), Message.assistant(words(2)));
+    for (Message m : request) {
+      memory.append("stored", m);
+    }
+
+    List<Message> fitted = memory.fit(request);
+
+    assertEquals(contents(memory.history("stored")), contents(fitted));
+    assertEquals(List.of(words(2), "two w", words(2)), contents(fitted), "system pinned, oldest turn dropped");
+    assertEquals(1, store.size(), "fit stores nothing");
+    assertEquals(request.subList(0, 2), memory.fit(request.subList(0, 2)), "what fits is returned as it is");
+
+    ConversationLimitException e = assertThrows(ConversationLimitException.class,
+        () -> memory.fit(List.of(Message.system(words(6)), Message.user(words(5)))));
+    assertEquals(11, e.required());
+    assertEquals(10, e.allowed());
+    assertThrows(MessageTooLargeException.class, () -> memory.fit(List.of(Message.user(words(11)))));
+    assertThrows(IllegalArgumentException.class, () -> memory.fit(List.of()));
+  }
+
+  @Test
   void keepsEverythingWhenNoLimitIsSet() {
     ConversationManager memory = ConversationManager.builder().build();
     for (int i = 0; i < 50; i++) {

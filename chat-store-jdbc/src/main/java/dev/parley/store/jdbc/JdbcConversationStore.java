@@ -9,6 +9,7 @@ import dev.parley.chat.Message;
 import dev.parley.chat.Role;
 import dev.parley.memory.Conversation;
 import dev.parley.memory.ConversationStore;
+import dev.parley.memory.NoSuchConversationException;
 import dev.parley.memory.StoredMessage;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

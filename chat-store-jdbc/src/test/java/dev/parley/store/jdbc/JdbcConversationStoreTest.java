@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.parley.chat.Message;
 import dev.parley.memory.Conversation;
 import dev.parley.memory.ConversationManager;
+import dev.parley.memory.NoSuchConversationException;
 import dev.parley.memory.StoredMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,17 +1,17 @@
-package dev.parley.store.jdbc;
+package dev.parley.memory;
 
 import dev.parley.chat.NonRetriableException;
 
 /**
- * An update of a conversation that does not exist through {@link JdbcConversationStore#existingOnly()}:
- * it was deleted (for instance while its reply was being generated) or never created.
+ * A {@link ConversationStore} that does not create conversations was asked to update one that does
+ * not exist: it was deleted (for instance while its reply was being generated) or never created.
  */
-public final class NoSuchConversationException extends NonRetriableException {
+public class NoSuchConversationException extends NonRetriableException {
   private static final long serialVersionUID = 1L;
 
   private final String conversationId;
 
-  NoSuchConversationException(String conversationId) {
+  public NoSuchConversationException(String conversationId) {
     super("no conversation " + conversationId + ": it was deleted or never created");
     this.conversationId = conversationId;
   }
