@@ -1,0 +1,14 @@
+package dev.parley.pipeline;
+
+/**
+ * The events of one reply. {@link #onToken} runs on the model's thread: keep it short (hand the
+ * text to the connection's own queue). {@link #onEnd} runs once, after the reply was stored (or not),
+ * on the pipeline's store thread, never the model's.
+ */
+public interface ReplyListener {
+  /** A piece of the reply's text, in order. */
+  void onToken(String token);
+
+  /** The reply ended; called exactly once, also when it failed or was cancelled. */
+  void onEnd(ReplyResult result);
+}

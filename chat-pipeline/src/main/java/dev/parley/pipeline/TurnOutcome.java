@@ -1,0 +1,48 @@
+package dev.parley.pipeline;
+
+import dev.parley.memory.StoredMessage;
+import dev.parley.ratelimit.Decision;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What became of a turn: refused (nothing stored, nothing spent), rate-limited (nothing stored),
+ * stored without a reply, or stored with its reply started. A protocol adapter switches over it.
+ */
+public sealed interface TurnOutcome {
+
+  /** Refused before anything was stored or any permit spent. */
+  record Rejected(Rejection reason, String message) implements TurnOutcome {
+    public Rejected {
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /** Over a limit of the user's; nothing was stored. The decision says which limit and when to retry. */
+  record RateLimited(Decision decision) implements TurnOutcome {
+    public RateLimited {
+      Objects.requireNonNull(decision, "decision");
+    }
+  }
+
+  /**
+   * The message was stored; no reply was asked for. The decision is the user's rate-limit state
+   * (for headers), null when the pipeline has no limiter.
+   */
+  record Stored(StoredMessage message, @Nullable Decision decision) implements TurnOutcome {
+    public Stored {
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /**
+   * The message was stored (none for a stateless completion) and the reply started: its tokens and
+   * its end go to the turn's {@link ReplyListener}. The decision is null when the pipeline has no limiter.
+   */
+  record Started(@Nullable StoredMessage message, @Nullable Decision decision, Reply reply) implements TurnOutcome {
+    public Started {
+      Objects.requireNonNull(reply, "reply");
+    }
+  }
+}

@@ -1,0 +1,297 @@
+package dev.parley.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.chat.GenerationFailedException;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.Message;
+import dev.parley.chat.Role;
+import dev.parley.memory.ConversationManager;
+import dev.parley.memory.StoredMessage;
+import dev.parley.ratelimit.Limit;
+import dev.parley.ratelimit.TokenBucketRateLimiter;
+import dev.parley.sanitize.InputSanitizer;
+import dev.parley.testing.FakeChatModel;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ChatPipelineTest {
+  private final FakeChatModel model = FakeChatModel.builder().id("fake")
+      .responder(r -> "echo " + r.lastMessage().content()).build();
+  private final TestStore store = new TestStore(false);
+  private final TokenBucketRateLimiter limiter = TokenBucketRateLimiter.builder().limit(Limit.perDay(10)).build();
+  private ChatPipeline pipeline;
+
+  private ChatPipeline.Builder builder() {
+    return ChatPipeline.builder(model, ConversationManager.builder().store(store).tokenizer(model.tokenizer())
+        .maxTokens(40).build()).rateLimiter(limiter)
+        .sanitizer(InputSanitizer.builder().maxCharacters(100).build());
+  }
+
+  private ChatPipeline pipeline() {
+    pipeline = builder().build();
+    return pipeline;
+  }
+
+  @AfterEach
+  void close() {
+    if (pipeline != null) {
+      pipeline.close();
+    }
+  }
+
+  private long remaining(String user) {
+    // charge(…, 1) then release(…, 1) reads the balance without changing it.
+    long left = limiter.charge(user, 1).remaining() + 1;
+    limiter.release(user, 1);
+    return left;
+  }
+
+  @Test
+  void aTurnStoresTheMessageThenStreamsAndStoresTheReplyOffTheModelsThread() throws Exception {
+    ChatPipeline p = pipeline();
+    store.create("c1");
+    Recorder listener = new Recorder();
+
+    TurnOutcome outcome = p.send(Turn.message("alice", "c1", "hello\u0007 there"), listener);
+
+    TurnOutcome.Started started = assertInstanceOf(TurnOutcome.Started.class, outcome);
+    assertEquals("hello there", started.message().message().content(), "sanitized before it is stored");
+    assertEquals("alice", started.message().message().metadata().get(ChatPipeline.AUTHOR_KEY));
+    assertEquals(9, started.decision().remaining());
+    ReplyResult result = listener.await();
+    assertEquals(ReplyStatus.COMPLETE, result.status());
+    assertTrue(result.stored());
+    assertEquals("echo hello there", listener.text());
+    assertEquals(1, listener.ends.get());
+    List<StoredMessage> messages = store.messages("c1");
+    assertEquals(List.of(Role.USER, Role.ASSISTANT), messages.stream().map(m -> m.message().role()).toList());
+    assertEquals("echo hello there", messages.get(1).message().content());
+    assertTrue(store.writerThreads.get(0).startsWith("parley-pipeline-"), store.writerThreads.toString());
+    assertTrue(listener.endThread.startsWith("parley-pipeline-"), listener.endThread);
+    assertEquals(result, started.reply().completion().toCompletableFuture().get(1, TimeUnit.SECONDS));
+    assertEquals(0, p.inFlight());
+  }
+
+  @Test
+  void theModelsSlotIsFreeWhileTheReplyIsWrittenAndTheListenerHearsOnlyAfterwards() throws Exception {
+    ChatPipeline p = pipeline();
+    store.create("c1");
+    store.holdAssistantWrites = new CountDownLatch(1);
+    Recorder listener = new Recorder();
+
+    p.send(Turn.message("alice", "c1", "slow database"), listener);
+
+    assertTrue(store.assistantWriteWaiting.await(10, TimeUnit.SECONDS));
+    assertEquals(0, model.activeGenerations(), "the model is done while the store writes");
+    assertEquals(1, p.inFlight());
+    assertFalse(listener.end.isDone(), "no end before the reply is stored");
+    store.holdAssistantWrites.countDown();
+    assertTrue(listener.await().stored());
+    assertEquals(0, p.inFlight());
+  }
+
+  @Test
+  void refusedTurnsStoreNothingAndSpendNoPermit() throws Exception {
+    ChatPipeline p = pipeline();
+    store.create("c1");
+    Recorder never = new Recorder();
+
+    TurnOutcome.Rejected empty = assertInstanceOf(TurnOutcome.Rejected.class,
+        p.send(Turn.message("alice", "c1", " \u0000 "), never));
+    assertEquals(Rejection.INVALID_TEXT, empty.reason());
+    TurnOutcome.Rejected tooLong = assertInstanceOf(TurnOutcome.Rejected.class,
+        p.send(Turn.message("alice", "c1", "x".repeat(101)), never));
+    assertEquals(Rejection.TOO_LONG, tooLong.reason());
+    TurnOutcome.Rejected overMemory = assertInstanceOf(TurnOutcome.Rejected.class,
+        p.send(Turn.message("alice", "c1", "w ".repeat(45)), never));
+    assertEquals(Rejection.OVER_MEMORY, overMemory.reason());
+    assertTrue(overMemory.message().contains("40-token"), overMemory.message());
+    TurnOutcome.Rejected gone = assertInstanceOf(TurnOutcome.Rejected.class,
+        p.send(Turn.message("alice", "deleted", "hello"), never));
+    assertEquals(Rejection.NO_SUCH_CONVERSATION, gone.reason());
+    store.failing = true;
+    IllegalStateException failed = assertThrows(IllegalStateException.class,
+        () -> p.send(Turn.message("alice", "c1", "hello"), never));
+    assertEquals("database is locked", failed.getMessage());
+
+    assertEquals(10, remaining("alice"), "no permit spent by refused or failed turns");
+    assertTrue(store.messages("c1").isEmpty());
+    assertEquals(0, never.ends.get());
+    assertTrue(model.requests().isEmpty());
+  }
+
+  @Test
+  void overTheLimitIsRateLimitedAndStoresNothing() {
+    ChatPipeline p = pipeline();
+    store.create("c1");
+    for (int i = 0; i < 10; i++) {
+      assertInstanceOf(TurnOutcome.Stored.class, p.send(Turn.message("alice", "c1", "m" + i).withoutReply(), new Recorder()));
+    }
+    TurnOutcome.RateLimited limited = assertInstanceOf(TurnOutcome.RateLimited.class,
+        p.send(Turn.message("alice", "c1", "one more"), new Recorder()));
+    assertFalse(limited.decision().allowed());
+    assertTrue(store.messages("c1").stream().noneMatch(m -> m.message().content().equals("one more")));
+    assertInstanceOf(TurnOutcome.Stored.class, p.send(Turn.message("bob", "c1", "bob's").withoutReply(), new Recorder()));
+  }
+
+  @Test
+  void aCancelledReplyKeepsItsTextMarkedCancelled() throws Exception {
+    FakeChatModel slow = FakeChatModel.builder().responder(r -> "a b c d e f g h i j k l m n o p")
+        .tokenDelay(Duration.ofMillis(30)).build();
+    pipeline = ChatPipeline.builder(slow, ConversationManager.builder().store(store).build()).build();
+    store.create("c1");
+    Recorder listener = new Recorder();
+    TurnOutcome.Started s = (TurnOutcome.Started) pipeline.send(Turn.message("alice", "c1", "go").replyAs("ai"), listener);
+    while (listener.tokens.size() < 3) {
+      Thread.sleep(5);
+    }
+    s.reply().cancel();
+
+    ReplyResult r = listener.await();
+    assertEquals(ReplyStatus.CANCELLED, r.status());
+    assertTrue(r.stored());
+    Message stored = store.messages("c1").get(1).message();
+    assertEquals(ReplyStatus.CANCELLED, ReplyStatus.of(stored));
+    assertEquals("ai", stored.metadata().get(ChatPipeline.AUTHOR_KEY));
+    assertTrue(stored.content().startsWith("a b c"), stored.content());
+    assertTrue(stored.content().length() < "a b c d e f g h i j k l m n o p".length());
+  }
+
+  @Test
+  void deletingAConversationCancelsItsReplyAndNothingOfItComesBack() throws Exception {
+    FakeChatModel slow = FakeChatModel.builder().responder(r -> "a b c d e f g h i j k l m n o p")
+        .tokenDelay(Duration.ofMillis(30)).build();
+    // A store that creates conversations on update: the late reply must still not bring it back.
+    TestStore creating = new TestStore(true);
+    pipeline = ChatPipeline.builder(slow, ConversationManager.builder().store(creating).build()).build();
+    Recorder listener = new Recorder();
+    TurnOutcome.Started s = (TurnOutcome.Started) pipeline.send(Turn.message("alice", "room", "go"), listener);
+    while (listener.tokens.isEmpty()) {
+      Thread.sleep(5);
+    }
+
+    assertTrue(pipeline.delete("room"));
+    int seen = listener.tokens.size();
+
+    ReplyResult r = listener.await();
+    assertEquals(ReplyStatus.CANCELLED, r.status());
+    assertFalse(r.stored());
+    assertTrue(listener.tokens.size() <= seen + 1, "at most the token in flight at the delete: " + listener.tokens);
+    assertTrue(creating.find("room").isEmpty(), "the late reply did not re-create the conversation");
+    assertEquals(r, s.reply().completion().toCompletableFuture().get());
+  }
+
+  @Test
+  void aReplyThatCannotBeStoredIsReportedNotLostSilently() throws Exception {
+    ChatPipeline p = pipeline();
+    store.create("c1");
+    store.failAssistantWrites = true;
+    Recorder listener = new Recorder();
+
+    p.send(Turn.message("alice", "c1", "hi"), listener);
+
+    ReplyResult failed = listener.await();
+    assertEquals(ReplyStatus.COMPLETE, failed.status());
+    assertFalse(failed.stored());
+    assertNotNull(failed.storeFailure());
+    assertEquals("disk full", failed.storeFailure().getMessage());
+    assertEquals("echo hi", failed.response().text(), "the reply still reaches the client");
+    assertEquals(1, store.messages("c1").size(), "the user's message is kept");
+  }
+
+  @Test
+  void aModelWithNoFreeSlotCostsNoPermitButAFailureDoes() throws Exception {
+    ChatPipeline p = pipeline();
+    store.create("c1");
+    model.failNext(1); // ModelUnavailableException: refused before the model did anything
+    Recorder busy = new Recorder();
+    p.send(Turn.message("alice", "c1", "hello"), busy);
+    ReplyResult r = busy.await();
+    assertEquals(ReplyStatus.FAILED, r.status());
+    assertNull(r.response());
+    assertEquals(10, remaining("alice"));
+    assertEquals(1, store.messages("c1").size(), "the user's message is kept");
+
+    FakeChatModel broken = FakeChatModel.builder()
+        .failure(() -> new GenerationFailedException("out of memory", null)).build();
+    broken.failNext(1);
+    try (ChatPipeline q = ChatPipeline.builder(broken, ConversationManager.builder().store(store).build())
+        .rateLimiter(limiter).build()) {
+      Recorder failed = new Recorder();
+      q.send(Turn.message("alice", "c1", "again"), failed);
+      assertEquals(ReplyStatus.FAILED, failed.await().status());
+      assertEquals(9, remaining("alice"), "the first turn's permit came back, this failure's is spent");
+    }
+  }
+
+  @Test
+  void tokensAreChargedWhenTheReplyEndsAndAUserInDebtIsRefused() throws Exception {
+    TokenBucketRateLimiter tokens = TokenBucketRateLimiter.builder().limit(Limit.perDay(20)).build();
+    pipeline = builder().tokenLimiter(tokens).build();
+    store.create("c1");
+    Recorder first = new Recorder();
+    pipeline.send(Turn.message("alice", "c1", "one two three four five six seven eight"), first);
+    ReplyResult r = first.await();
+    int used = r.response().usage().totalTokens();
+    assertTrue(used > 20, "prompt + reply: " + used);
+    assertEquals(0, tokens.tryAcquire("bob").remaining() - 19, "bob untouched");
+    TurnOutcome.RateLimited limited = assertInstanceOf(TurnOutcome.RateLimited.class,
+        pipeline.send(Turn.message("alice", "c1", "more"), new Recorder()));
+    assertEquals(Limit.perDay(20).name(), limited.decision().binding().name());
+    assertEquals(9, remaining("alice"), "the refused turn's request permit was given back");
+  }
+
+  @Test
+  void aStatelessCompletionIsSanitizedFittedAndStoresNothing() throws Exception {
+    ChatPipeline p = pipeline();
+    Recorder listener = new Recorder();
+    List<Message> messages = List.of(Message.system("be brief"), Message.user("old " + "w ".repeat(30)),
+        Message.assistant("ok"), Message.user("new\u0007est"));
+    TurnOutcome.Started s = assertInstanceOf(TurnOutcome.Started.class,
+        p.complete("alice", messages, GenerationOptions.defaults(), listener));
+    assertNull(s.message());
+    assertEquals("echo newest", listener.await().response().text());
+    assertEquals(List.of("be brief", "newest"), model.requests().get(0).messages().stream().map(Message::content).toList(),
+        "the oldest turn trimmed to fit 40 tokens; the user's text sanitized");
+    assertNull(model.requests().get(0).conversationId());
+    assertFalse(listener.await().stored());
+    TurnOutcome.Rejected tooBig = assertInstanceOf(TurnOutcome.Rejected.class,
+        p.complete("alice", List.of(Message.system("w ".repeat(41))), GenerationOptions.defaults(), listener));
+    assertEquals(Rejection.OVER_MEMORY, tooBig.reason());
+    assertEquals(9, remaining("alice"));
+  }
+
+  @Test
+  void drainingFinishesWhatRunsTakesNothingNewAndCancelsWhatOutlastsIt() throws Exception {
+    FakeChatModel slow = FakeChatModel.builder().responder(r -> "a b c d e f g h i j k l m n o p q r s t")
+        .tokenDelay(Duration.ofMillis(50)).build();
+    pipeline = ChatPipeline.builder(slow, ConversationManager.builder().store(store).build()).build();
+    store.create("c1");
+    Recorder listener = new Recorder();
+    pipeline.send(Turn.message("alice", "c1", "go"), listener);
+    while (listener.tokens.isEmpty()) {
+      Thread.sleep(5);
+    }
+
+    int cancelled = pipeline.drain(Duration.ofMillis(100));
+
+    assertEquals(1, cancelled);
+    assertEquals(0, pipeline.inFlight());
+    assertEquals(ReplyStatus.CANCELLED, listener.await().status());
+    assertTrue(listener.await().stored(), "its partial text is stored");
+    TurnOutcome.Rejected r = assertInstanceOf(TurnOutcome.Rejected.class,
+        pipeline.send(Turn.message("alice", "c1", "late"), new Recorder()));
+    assertEquals(Rejection.DRAINING, r.reason());
+  }
+}
