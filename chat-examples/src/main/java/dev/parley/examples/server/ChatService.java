@@ -1,86 +1,111 @@
 package dev.parley.examples.server;
 
 import dev.parley.cache.ResponseCache;
-import dev.parley.chat.ChatModel;
-import dev.parley.chat.ChatRequest;
 import dev.parley.chat.ChatResponse;
-import dev.parley.chat.FinishReason;
-import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
 import dev.parley.chat.ParleyException;
-import dev.parley.chat.Role;
-import dev.parley.chat.StreamHandler;
 import dev.parley.llama.PoolExhaustedException;
-import dev.parley.memory.ConversationLimitException;
+import dev.parley.memory.Conversation;
 import dev.parley.memory.ConversationManager;
-import dev.parley.memory.InMemoryConversationStore;
-import dev.parley.memory.NoSuchConversationException;
+import dev.parley.memory.ConversationStore;
 import dev.parley.memory.StoredMessage;
+import dev.parley.pipeline.ChatPipeline;
+import dev.parley.pipeline.PipelineListener;
+import dev.parley.pipeline.Rejection;
+import dev.parley.pipeline.ReplyResult;
+import dev.parley.pipeline.ReplyStatus;
+import dev.parley.pipeline.Turn;
+import dev.parley.pipeline.TurnOutcome;
 import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.resilience.CircuitBreaker;
 import dev.parley.resilience.CircuitOpenException;
 import dev.parley.sanitize.InputSanitizer;
-import dev.parley.sanitize.SanitizationResult;
 import dev.parley.store.jdbc.ChatSession;
 import dev.parley.store.jdbc.JdbcConversationStore;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
- * One chat turn, composed from Parley's pieces in order: {@link InputSanitizer} → per-user {@link
- * RateLimiter} → {@link ConversationManager} (token-trimmed memory in the {@link JdbcConversationStore}) →
- * {@link ResponseCache} → {@link CircuitBreaker} → the model. HTTP, SSE, WebSocket and the
- * OpenAI-compatible API all go through here; none of it knows about HTTP.
- *
- * <p>The user's message is stored before the reply starts, so a failing model never loses it. A
- * reply is stored when it ends; a cancelled one keeps what was generated, marked {@code
- * parley.cancelled}.
+ * The server's sessions and its {@link ChatPipeline}: every protocol (REST + SSE, WebSocket
+ * sessions, rooms, the OpenAI-compatible API) sends its turns through {@link #turn} or {@link
+ * #complete}, which turn the pipeline's refusals into {@link ApiError}s; none of the pipeline knows
+ * about HTTP. Private sessions never come back once deleted (the store's {@link
+ * JdbcConversationStore#existingOnly()} view); rooms are created on first use.
  */
 final class ChatService {
-  private static final Logger log = LoggerFactory.getLogger(ChatService.class);
-  static final String AUTHOR = "author";
+  static final String AUTHOR = ChatPipeline.AUTHOR_KEY;
 
   final JdbcConversationStore store;
   final ModelRuntime runtime;
-  final InputSanitizer sanitizer;
   final RateLimiter limiter;
-  /** Rooms: created on first use, shared, owned by no one. */
-  final ConversationManager memory;
-  /** Private sessions: created with their owner, never brought back by a late write after a delete. */
-  private final ConversationManager sessionMemory;
   final ResponseCache cache;
   final CircuitBreaker breaker;
-  final ChatModel model;
   final ServerMetrics metrics;
+  final ChatPipeline pipeline;
+  private final ConversationManager memory;
   private final ServerOptions options;
-  private final int memoryBudget;
-  private final Set<Reply> inFlight = ConcurrentHashMap.newKeySet();
-  private volatile boolean draining;
 
   ChatService(JdbcConversationStore store, ModelRuntime runtime, RateLimiter limiter, ServerOptions options) {
     this.store = store;
     this.runtime = runtime;
     this.options = options;
     this.limiter = limiter;
-    this.sanitizer = InputSanitizer.builder().maxCharacters(options.maxMessageChars).build();
-    this.memoryBudget = Math.max(64, options.contextSize - options.maxReplyTokens);
-    this.memory = ConversationManager.builder().store(store).tokenizer(runtime.tokenizer).maxTokens(memoryBudget)
+    int memoryBudget = Math.max(64, options.contextSize - options.maxReplyTokens);
+    this.memory = ConversationManager.builder().store(routed(store)).tokenizer(runtime.tokenizer).maxTokens(memoryBudget)
         .build();
-    this.sessionMemory = ConversationManager.builder().store(store.existingOnly()).tokenizer(runtime.tokenizer)
-        .maxTokens(memoryBudget).build();
     this.cache = ResponseCache.builder().maximumWeightBytes(32L << 20).expireAfterWrite(Duration.ofHours(1)).build();
     this.breaker = CircuitBreaker.builder().failureThreshold(5).openDelay(Duration.ofSeconds(10)).build();
-    // The cache sits in front of the breaker: a cached reply never touches the model.
-    this.model = cache.decorate(breaker.decorate(runtime.model, Duration.ofMinutes(5)));
-    this.metrics = new ServerMetrics(cache, breaker, runtime::slots, runtime::busySlots, runtime::queued);
+    this.metrics = new ServerMetrics(cache, breaker, runtime::slots, runtime::busySlots, runtime::queued,
+        this::inFlight);
+    this.pipeline = ChatPipeline.builder(runtime.model, memory)
+        .sanitizer(InputSanitizer.builder().maxCharacters(options.maxMessageChars).build())
+        .rateLimiter(limiter)
+        .cache(cache)
+        .breaker(breaker, Duration.ofMinutes(5))
+        .defaults(defaultOptions().build())
+        .listener(new PipelineListener() {
+          @Override
+          public void rateLimited(Decision decision) {
+            metrics.rateLimited();
+          }
+
+          @Override
+          public void firstToken(long nanos) {
+            metrics.firstToken(nanos);
+          }
+
+          @Override
+          public void replyEnded(ReplyResult result, long nanos) {
+            metrics.replyEnded(nanos, result.response() == null ? 0 : result.response().usage().completionTokens());
+          }
+        })
+        .build();
+  }
+
+  /** Rooms ({@link WebSocketApi#ROOM_PREFIX}) are created on first use; sessions only by {@link #createSession}. */
+  private static ConversationStore routed(JdbcConversationStore store) {
+    ConversationStore sessions = store.existingOnly();
+    return new ConversationStore() {
+      @Override
+      public Optional<Conversation> find(String conversationId) {
+        return store.find(conversationId);
+      }
+
+      @Override
+      public Conversation update(String conversationId, UnaryOperator<Conversation> change) {
+        return conversationId.startsWith(WebSocketApi.ROOM_PREFIX)
+            ? store.update(conversationId, change) : sessions.update(conversationId, change);
+      }
+
+      @Override
+      public boolean delete(String conversationId) {
+        return store.delete(conversationId);
+      }
+    };
   }
 
   // ---- sessions ----
@@ -92,8 +117,9 @@ final class ChatService {
     String plain = title.codePoints().filter(cp -> !Character.isISOControl(cp) && Character.getType(cp) != Character.FORMAT)
         .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     String clean = plain.isBlank() ? "New chat" : plain.strip();
-    if (clean.length() > 200) {
-      throw ApiError.badRequest("invalid_field", "field 'title' must be at most 200 characters, was " + clean.length());
+    if (clean.length() > JdbcConversationStore.MAX_NAME_LENGTH) {
+      throw ApiError.badRequest("invalid_field", "field 'title' must be at most " + JdbcConversationStore.MAX_NAME_LENGTH
+          + " characters, was " + clean.length());
     }
     // Counted, then created: two creations at once may pass one over the cap; it bounds what one
     // user keeps, not an exact number.
@@ -103,7 +129,7 @@ final class ChatService {
     }
     ChatSession session = store.createSession(user, clean);
     if (!options.systemPrompt.isBlank()) {
-      sessionMemory.append(session.id(), Message.system(options.systemPrompt));
+      memory.append(session.id(), Message.system(options.systemPrompt));
     }
     return session;
   }
@@ -128,51 +154,82 @@ final class ChatService {
    */
   void delete(String user, String sessionId) {
     owned(user, sessionId);
-    for (Reply r : inFlight) {
-      if (sessionId.equals(r.conversationId)) {
-        r.cancel();
-      }
-    }
-    store.delete(sessionId);
-  }
-
-  private ConversationManager memoryOf(String conversationId) {
-    return conversationId.startsWith(WebSocketApi.ROOM_PREFIX) ? memory : sessionMemory;
+    pipeline.delete(sessionId);
   }
 
   // ---- turns ----
 
-  /** The sanitized text, or a 400 naming why it was refused. */
-  String sanitize(String text) {
-    SanitizationResult r = sanitizer.sanitize(text);
-    if (r instanceof SanitizationResult.Rejected rejected) {
-      int status = rejected.reason().name().startsWith("TOO_") ? 413 : 400;
-      throw new ApiError(status, "message_rejected", rejected.message());
-    }
-    return r.text();
+  /** Events of one reply, as the protocols render them. */
+  interface ReplyListener {
+    /** On the model's thread. */
+    void onToken(String token);
+
+    /** The reply ended and is stored (a cancelled one with what it had). */
+    void onComplete(ChatResponse response);
+
+    /** The model failed, or the reply could not be stored. */
+    void onError(ApiError error);
   }
 
-  /** One permit for {@code user}; a 429 carrying the decision when none is left. */
-  Decision admit(String user) {
-    refuseWhileDraining();
-    Decision d = limiter.tryAcquire(user);
-    if (!d.allowed()) {
-      metrics.rateLimited();
-      throw ApiError.rateLimited(d);
-    }
-    return d;
+  /**
+   * A message into a conversation through the pipeline: its {@link TurnOutcome.Stored} or {@link
+   * TurnOutcome.Started}; a refusal or a rate limit is thrown as the {@link ApiError} to answer.
+   */
+  TurnOutcome turn(Turn turn, ReplyListener listener) {
+    return accepted(pipeline.send(turn, adapt(listener)), false);
   }
 
-  /** Appends a message to a conversation's memory: the store write happens before any reply. */
-  void remember(String conversationId, Message message) {
-    try {
-      memoryOf(conversationId).append(conversationId, message);
-    } catch (NoSuchConversationException e) {
-      throw ApiError.notFound("session " + conversationId);
-    } catch (ConversationLimitException e) {
-      throw new ApiError(413, "message_too_long", "the message needs " + e.required()
-          + " tokens of the conversation's " + e.allowed() + "-token memory");
+  /** A reply to messages that are stored nowhere (the OpenAI-compatible API). */
+  TurnOutcome.Started complete(String user, List<Message> messages, GenerationOptions generation, ReplyListener listener) {
+    return (TurnOutcome.Started) accepted(pipeline.complete(user, messages, generation, adapt(listener)), true);
+  }
+
+  private static TurnOutcome accepted(TurnOutcome outcome, boolean stateless) {
+    if (outcome instanceof TurnOutcome.RateLimited r) {
+      throw ApiError.rateLimited(r.decision());
     }
+    if (outcome instanceof TurnOutcome.Rejected r) {
+      throw toApiError(r.reason(), r.message(), stateless);
+    }
+    return outcome;
+  }
+
+  static ApiError toApiError(Rejection reason, String message, boolean stateless) {
+    switch (reason) {
+      case INVALID_TEXT:
+        return new ApiError(400, "message_rejected", message);
+      case TOO_LONG:
+        return new ApiError(413, "message_rejected", message);
+      case OVER_MEMORY:
+        return stateless ? new ApiError(400, "context_length_exceeded", message)
+            : new ApiError(413, "message_too_long", message);
+      case NO_SUCH_CONVERSATION:
+        return new ApiError(404, "not_found", "session not found");
+      default:
+        return new ApiError(503, "shutting_down", "the server is shutting down");
+    }
+  }
+
+  private static dev.parley.pipeline.ReplyListener adapt(ReplyListener listener) {
+    return new dev.parley.pipeline.ReplyListener() {
+      @Override
+      public void onToken(String token) {
+        listener.onToken(token);
+      }
+
+      @Override
+      public void onEnd(ReplyResult result) {
+        if (result.status() == ReplyStatus.FAILED) {
+          listener.onError(toApiError(result.error()));
+        } else if (result.storeFailure() != null) {
+          // The client read the whole reply; it must learn that it is not in the session's history.
+          listener.onError(new ApiError(503, "reply_not_stored",
+              "the reply could not be stored and is not in the session's history; try again shortly"));
+        } else {
+          listener.onComplete(result.response());
+        }
+      }
+    };
   }
 
   /** The most tokens a reply may have ({@code --max-reply-tokens}); a request asking for more is refused. */
@@ -182,137 +239,6 @@ final class ChatService {
 
   GenerationOptions.Builder defaultOptions() {
     return GenerationOptions.builder().maxTokens(options.maxReplyTokens);
-  }
-
-  /** Events of one reply. Called on the model's thread. */
-  interface ReplyListener {
-    void onToken(String token);
-
-    void onComplete(ChatResponse response);
-
-    void onError(ApiError error);
-  }
-
-  /**
-   * Starts the reply to the conversation's stored history; when it ends, stores it under {@code
-   * conversationId} (with {@code author} in its metadata when not null).
-   */
-  Reply reply(String conversationId, GenerationOptions generation, @Nullable String author, ReplyListener listener) {
-    ChatRequest request = memoryOf(conversationId).request(conversationId, generation);
-    return start(request, conversationId, author, listener);
-  }
-
-  /** Starts a reply to a request that is not stored anywhere (the OpenAI-compatible API). */
-  Reply replyUnstored(List<Message> messages, GenerationOptions generation, ReplyListener listener) {
-    // The request still goes through a ConversationManager, so it is trimmed to the model's budget.
-    ConversationManager scratch = ConversationManager.builder().store(InMemoryConversationStore.create())
-        .tokenizer(runtime.tokenizer).maxTokens(memoryBudget).build();
-    String id = "request";
-    for (Message m : messages) {
-      try {
-        scratch.append(id, m);
-      } catch (ConversationLimitException e) {
-        throw new ApiError(400, "context_length_exceeded", "the messages need " + e.required()
-            + " tokens, over the model's " + e.allowed() + "-token budget");
-      }
-    }
-    // The scratch id names no real conversation: the engine must not keep state under it.
-    return start(scratch.request(id, generation).withConversation(null), null, null, listener);
-  }
-
-  private Reply start(ChatRequest request, @Nullable String conversationId, @Nullable String author,
-      ReplyListener listener) {
-    Reply reply = new Reply(conversationId, author, listener);
-    inFlight.add(reply);
-    metrics.repliesInFlight.incrementAndGet();
-    try {
-      reply.handle = model.stream(request, reply);
-    } catch (ParleyException e) {
-      reply.onError(e);
-    }
-    return reply;
-  }
-
-  /** A reply being generated. */
-  final class Reply implements StreamHandler {
-    private final @Nullable String conversationId;
-    private final @Nullable String author;
-    private final ReplyListener listener;
-    private final long started = System.nanoTime();
-    private volatile @Nullable GenerationHandle handle;
-    private volatile boolean cancelRequested;
-    private boolean first = true;
-    private boolean ended;
-
-    Reply(@Nullable String conversationId, @Nullable String author, ReplyListener listener) {
-      this.conversationId = conversationId;
-      this.author = author;
-      this.listener = listener;
-    }
-
-    void cancel() {
-      cancelRequested = true;
-      GenerationHandle h = handle;
-      if (h != null) {
-        h.cancel();
-      }
-    }
-
-    @Override
-    public void onToken(String token) {
-      if (first) {
-        first = false;
-        metrics.firstToken(System.nanoTime() - started);
-      }
-      if (cancelRequested && handle != null) {
-        handle.cancel();
-      }
-      listener.onToken(token);
-    }
-
-    @Override
-    public void onComplete(ChatResponse response) {
-      if (!end()) {
-        return;
-      }
-      metrics.replyEnded(System.nanoTime() - started, response.usage().completionTokens());
-      if (conversationId != null && !(response.finishReason() == FinishReason.CANCELLED && response.text().isEmpty())) {
-        Message m = new Message(Role.ASSISTANT, response.text());
-        if (author != null) {
-          m = m.withMetadata(AUTHOR, author);
-        }
-        if (response.finishReason() == FinishReason.CANCELLED) {
-          m = m.withMetadata("parley.cancelled", "true");
-        }
-        try {
-          memoryOf(conversationId).append(conversationId, m);
-        } catch (NoSuchConversationException e) {
-          log.debug("conversation {} was deleted while it was answered; its reply is dropped", conversationId);
-        } catch (RuntimeException e) {
-          log.error("could not store the reply in conversation {}", conversationId, e);
-        }
-      }
-      listener.onComplete(response);
-    }
-
-    @Override
-    public void onError(ParleyException error) {
-      if (!end()) {
-        return;
-      }
-      log.warn("reply in conversation {} failed: {}", conversationId, error.toString());
-      listener.onError(toApiError(error));
-    }
-
-    private synchronized boolean end() {
-      if (ended) {
-        return false;
-      }
-      ended = true;
-      inFlight.remove(this);
-      metrics.repliesInFlight.decrementAndGet();
-      return true;
-    }
   }
 
   static ApiError toApiError(ParleyException e) {
@@ -331,13 +257,13 @@ final class ChatService {
   // ---- shutdown ----
 
   private void refuseWhileDraining() {
-    if (draining) {
+    if (pipeline.isDraining()) {
       throw new ApiError(503, "shutting_down", "the server is shutting down");
     }
   }
 
   boolean isDraining() {
-    return draining;
+    return pipeline.isDraining();
   }
 
   /**
@@ -345,23 +271,10 @@ final class ChatService {
    * rest (their partial text is stored) and waits briefly for them to end.
    */
   int drain(Duration timeout) throws InterruptedException {
-    draining = true;
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
-      TimeUnit.MILLISECONDS.sleep(20);
-    }
-    int cancelled = inFlight.size();
-    for (Reply r : inFlight) {
-      r.cancel();
-    }
-    long cancelDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!inFlight.isEmpty() && System.nanoTime() < cancelDeadline) {
-      TimeUnit.MILLISECONDS.sleep(20);
-    }
-    return cancelled;
+    return pipeline.drain(timeout);
   }
 
   int inFlight() {
-    return inFlight.size();
+    return pipeline.inFlight();
   }
 }

@@ -13,23 +13,19 @@ import java.util.function.Function;
 /**
  * Streams one reply over the request's own connection as Server-Sent Events, on the request's
  * thread: the model's thread only queues events, so a slow client never stalls generation, and a
- * write that fails (the client went away) cancels the reply.
+ * write that fails (the client went away) cancels the reply. Events queue from construction; the
+ * response is committed by {@link #pump}, so headers (rate limits) can still be set in between, and
+ * a turn that is refused is answered with a plain JSON error.
  */
 final class EventStream implements ChatService.ReplyListener {
   private static final Object END = new Object();
 
   private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
   private final Context ctx;
-  private final OutputStream out;
 
-  EventStream(Context ctx) throws IOException {
+  /** Collects the reply's events from now on; nothing is sent before {@link #pump}. */
+  EventStream(Context ctx) {
     this.ctx = ctx;
-    ctx.status(200);
-    ctx.res().setContentType("text/event-stream;charset=utf-8");
-    ctx.res().setHeader("Cache-Control", "no-cache");
-    ctx.res().setHeader("X-Accel-Buffering", "no");
-    this.out = ctx.res().getOutputStream();
-    out.flush(); // commit the headers: the client knows the reply is coming
   }
 
   @Override
@@ -57,6 +53,18 @@ final class EventStream implements ChatService.ReplyListener {
    * Returns false if the client disconnected, in which case {@code onDisconnect} has run.
    */
   boolean pump(Function<Object, String> render, Runnable onDisconnect, String trailer) throws InterruptedException {
+    OutputStream out;
+    try {
+      ctx.status(200);
+      ctx.res().setContentType("text/event-stream;charset=utf-8");
+      ctx.res().setHeader("Cache-Control", "no-cache");
+      ctx.res().setHeader("X-Accel-Buffering", "no");
+      out = ctx.res().getOutputStream();
+      out.flush(); // commit the headers: the client knows the reply is coming
+    } catch (IOException e) {
+      onDisconnect.run();
+      return false;
+    }
     while (true) {
       Object event = events.poll(15, TimeUnit.SECONDS);
       String text;

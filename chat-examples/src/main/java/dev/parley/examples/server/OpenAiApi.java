@@ -5,7 +5,7 @@ import dev.parley.openai.ChatCompletionRequest;
 import dev.parley.openai.ChatCompletions;
 import dev.parley.openai.CompletionStream;
 import dev.parley.openai.OpenAiError;
-import dev.parley.ratelimit.Decision;
+import dev.parley.pipeline.TurnOutcome;
 import dev.parley.ratelimit.RateLimitHeaders;
 import io.javalin.http.ContentType;
 import io.javalin.http.Context;
@@ -25,9 +25,9 @@ final class OpenAiApi {
 
   OpenAiApi(ChatService chat) {
     this.chat = chat;
-    // User messages go through the server's sanitizer, which refuses with an ApiError.
+    // User messages are sanitized by the pipeline, with every other turn's.
     this.api = ChatCompletions.builder(chat.runtime.model.id()).maxReplyTokens(chat.maxReplyTokens())
-        .defaults(chat.defaultOptions().build()).userText(chat::sanitize).build();
+        .defaults(chat.defaultOptions().build()).build();
   }
 
   void models(Context ctx) {
@@ -37,31 +37,31 @@ final class OpenAiApi {
   void completions(Context ctx) throws Exception {
     String user = ChatServer.user(ctx);
     ChatCompletionRequest request = api.parse(ctx.body());
-    Decision decision = chat.admit(user);
-    RateLimitHeaders.of(decision).forEach(ctx::header);
 
     if (!request.stream()) {
       CompletableFuture<Object> result = new CompletableFuture<>();
-      ChatService.Reply reply = chat.replyUnstored(request.messages(), request.options(), new ChatService.ReplyListener() {
-        @Override
-        public void onToken(String token) {}
+      TurnOutcome.Started started = chat.complete(user, request.messages(), request.options(),
+          new ChatService.ReplyListener() {
+            @Override
+            public void onToken(String token) {}
 
-        @Override
-        public void onComplete(ChatResponse response) {
-          result.complete(response);
-        }
+            @Override
+            public void onComplete(ChatResponse response) {
+              result.complete(response);
+            }
 
-        @Override
-        public void onError(ApiError error) {
-          result.complete(error);
-        }
-      });
+            @Override
+            public void onError(ApiError error) {
+              result.complete(error);
+            }
+          });
+      rateLimitHeaders(ctx, started);
       Object outcome;
-      ClientDisconnect.Registration watching = ClientDisconnect.onClose(ctx, reply::cancel);
+      ClientDisconnect.Registration watching = ClientDisconnect.onClose(ctx, started.reply()::cancel);
       try {
         outcome = result.get();
       } catch (InterruptedException | ExecutionException e) {
-        reply.cancel();
+        started.reply().cancel();
         throw e;
       } finally {
         watching.close();
@@ -75,10 +75,11 @@ final class OpenAiApi {
     }
 
     EventStream events = new EventStream(ctx);
+    TurnOutcome.Started started = chat.complete(user, request.messages(), request.options(), events);
+    rateLimitHeaders(ctx, started);
+    CompletionStream stream = api.stream(request);
     chat.metrics.sseStreams.incrementAndGet();
     try {
-      CompletionStream stream = api.stream(request);
-      ChatService.Reply reply = chat.replyUnstored(request.messages(), request.options(), events);
       events.pump(event -> {
         if (event instanceof EventStream.Token t) {
           return stream.token(t.text());
@@ -87,9 +88,15 @@ final class OpenAiApi {
           return stream.end(r);
         }
         return stream.error(openAi((ApiError) event));
-      }, reply::cancel, stream.done());
+      }, started.reply()::cancel, stream.done());
     } finally {
       chat.metrics.sseStreams.decrementAndGet();
+    }
+  }
+
+  private static void rateLimitHeaders(Context ctx, TurnOutcome.Started started) {
+    if (started.decision() != null) {
+      RateLimitHeaders.of(started.decision()).forEach(ctx::header);
     }
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.chat.ChatResponse;
 import dev.parley.chat.Message;
 import dev.parley.memory.StoredMessage;
+import dev.parley.pipeline.Turn;
+import dev.parley.pipeline.TurnOutcome;
 import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.RateLimitHeaders;
 import dev.parley.store.jdbc.ChatSession;
@@ -90,16 +92,16 @@ final class RestApi {
     String user = ChatServer.user(ctx);
     ChatSession s = chat.owned(user, ctx.pathParam("id"));
     ObjectNode body = JsonBodies.object(ctx.body(), false);
-    String text = chat.sanitize(JsonBodies.requiredString(body, "content"));
-    Decision decision = chat.admit(user);
-    RateLimitHeaders.of(decision).forEach(ctx::header);
-    chat.remember(s.id(), Message.user(text).withMetadata(ChatService.AUTHOR, user));
-
+    String content = JsonBodies.requiredString(body, "content");
     EventStream stream = new EventStream(ctx);
+    // Refused or rate-limited turns throw their ApiError here, before anything is sent.
+    TurnOutcome.Started started = (TurnOutcome.Started) chat.turn(Turn.message(user, s.id(), content), stream);
+    if (started.decision() != null) {
+      RateLimitHeaders.of(started.decision()).forEach(ctx::header);
+    }
     chat.metrics.sseStreams.incrementAndGet();
     try {
-      ChatService.Reply reply = chat.reply(s.id(), chat.defaultOptions().build(), null, stream);
-      stream.pump(RestApi::render, reply::cancel, "");
+      stream.pump(RestApi::render, started.reply()::cancel, "");
     } finally {
       chat.metrics.sseStreams.decrementAndGet();
     }

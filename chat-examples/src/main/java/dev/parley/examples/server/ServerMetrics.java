@@ -27,7 +27,6 @@ final class ServerMetrics {
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   final AtomicInteger webSockets = new AtomicInteger();
   final AtomicInteger sseStreams = new AtomicInteger();
-  final AtomicInteger repliesInFlight = new AtomicInteger();
   private final Timer timeToFirstToken;
   private final Timer replyDuration;
   private final Counter tokens;
@@ -36,7 +35,7 @@ final class ServerMetrics {
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   ServerMetrics(ResponseCache cache, CircuitBreaker breaker, IntSupplier slots, IntSupplier busySlots,
-      IntSupplier queued) {
+      IntSupplier queued, IntSupplier repliesInFlight) {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -45,8 +44,8 @@ final class ServerMetrics {
         .description("Open WebSocket connections").register(registry);
     Gauge.builder("parley.connections.active", sseStreams, AtomicInteger::get).tag("kind", "sse")
         .description("Open Server-Sent Events streams").register(registry);
-    Gauge.builder("parley.replies.in.flight", repliesInFlight, AtomicInteger::get)
-        .description("Replies being generated").register(registry);
+    Gauge.builder("parley.replies.in.flight", repliesInFlight, s -> s.getAsInt()).strongReference(true)
+        .description("Replies being generated or stored").register(registry);
     timeToFirstToken = Timer.builder("parley.time.to.first.token").publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
         .description("From accepting a message to the reply's first token").register(registry);

@@ -2,8 +2,10 @@ package dev.parley.examples.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.chat.ChatResponse;
-import dev.parley.chat.Message;
 import dev.parley.memory.StoredMessage;
+import dev.parley.pipeline.Reply;
+import dev.parley.pipeline.Turn;
+import dev.parley.pipeline.TurnOutcome;
 import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.RateLimiter;
@@ -13,6 +15,7 @@ import dev.parley.store.jdbc.StoreException;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.websocket.api.Callback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +61,7 @@ final class WebSocketApi {
   private final int roomHistory;
   private final Map<String, AtomicInteger> openPerUser = new ConcurrentHashMap<>();
   private final Map<String, WsContext> sessionSockets = new ConcurrentHashMap<>();
-  private final Map<String, ChatService.Reply> sessionReplies = new ConcurrentHashMap<>();
+  private final Map<String, Reply> sessionReplies = new ConcurrentHashMap<>();
   private final Map<String, Set<WsContext>> rooms = new ConcurrentHashMap<>();
   private final RateLimiter frames = TokenBucketRateLimiter.builder()
       .limit(Limit.builder("frames").capacity(20).refillGreedy(20, Duration.ofSeconds(1)).build())
@@ -159,7 +163,7 @@ final class WebSocketApi {
         ObjectNode frame = JsonBodies.object(ctx.message(), false);
         String type = JsonBodies.requiredString(frame, "type");
         if ("cancel".equals(type)) {
-          ChatService.Reply r = sessionReplies.get(key);
+          Reply r = sessionReplies.get(key);
           if (r != null) {
             r.cancel();
           }
@@ -174,11 +178,9 @@ final class WebSocketApi {
         String user = ctx.attribute(ChatServer.USER);
         String id = ctx.pathParam("id");
         chat.owned(user, id);
-        String text = chat.sanitize(JsonBodies.requiredString(frame, "content"));
-        Decision decision = chat.admit(user);
-        chat.remember(id, Message.user(text).withMetadata(ChatService.AUTHOR, user));
-        send(ctx, Map.of("type", "accepted", "rateLimit", rateLimit(decision)));
-        ChatService.Reply reply = chat.reply(id, chat.defaultOptions().build(), null, new ChatService.ReplyListener() {
+        String content = JsonBodies.requiredString(frame, "content");
+        // The reply's frames wait until "accepted" is sent, so a client always reads them in order.
+        Gate reply = new Gate(new ChatService.ReplyListener() {
           @Override
           public void onToken(String token) {
             send(ctx, Map.of("type", "chunk", "content", token));
@@ -196,7 +198,10 @@ final class WebSocketApi {
             sendError(ctx, error);
           }
         });
-        sessionReplies.put(key, reply);
+        TurnOutcome.Started started = (TurnOutcome.Started) chat.turn(Turn.message(user, id, content), reply);
+        sessionReplies.put(key, started.reply());
+        send(ctx, Map.of("type", "accepted", "rateLimit", rateLimit(started.decision())));
+        reply.open();
       } catch (ApiError e) {
         sendError(ctx, e);
       } catch (StoreException e) {
@@ -211,7 +216,7 @@ final class WebSocketApi {
       // Only the session's current connection owns its reply: one replaced by a newer connection
       // (4000) that closes late must not cancel the newer one's.
       if (key != null && sessionSockets.remove(key, ctx)) {
-        ChatService.Reply r = sessionReplies.remove(key);
+        Reply r = sessionReplies.remove(key);
         if (r != null) {
           r.cancel(); // nobody is listening any more
         }
@@ -268,33 +273,33 @@ final class WebSocketApi {
           throw ApiError.badRequest("invalid_field", "field 'type' must be 'message' or 'history', was '" + type + "'");
         }
         String user = ctx.attribute(ChatServer.USER);
-        String text = chat.sanitize(JsonBodies.requiredString(frame, "content"));
-        chat.admit(user);
-        String conversation = ROOM_PREFIX + name;
-        chat.remember(conversation, Message.user(text).withMetadata(ChatService.AUTHOR, user));
-        broadcast(name, Map.of("type", "message", "author", user, "content", text));
-        if (text.startsWith("/ai")) {
-          String replyId = java.util.UUID.randomUUID().toString();
-          chat.reply(conversation, chat.defaultOptions().build(), "ai", new ChatService.ReplyListener() {
-            @Override
-            public void onToken(String token) {
-              broadcast(name, Map.of("type", "chunk", "id", replyId, "author", "ai", "content", token));
-            }
+        String content = JsonBodies.requiredString(frame, "content");
+        String replyId = java.util.UUID.randomUUID().toString();
+        // The reply's frames wait until the message itself is broadcast.
+        Gate reply = new Gate(new ChatService.ReplyListener() {
+          @Override
+          public void onToken(String token) {
+            broadcast(name, Map.of("type", "chunk", "id", replyId, "author", "ai", "content", token));
+          }
 
-            @Override
-            public void onComplete(ChatResponse response) {
-              broadcast(name, complete(replyId, response));
-            }
+          @Override
+          public void onComplete(ChatResponse response) {
+            broadcast(name, complete(replyId, response));
+          }
 
-            @Override
-            public void onError(ApiError error) {
-              Map<String, Object> frameOut = new LinkedHashMap<>(error.body());
-              frameOut.put("type", "error");
-              frameOut.put("id", replyId);
-              broadcast(name, frameOut);
-            }
-          });
-        }
+          @Override
+          public void onError(ApiError error) {
+            Map<String, Object> frameOut = new LinkedHashMap<>(error.body());
+            frameOut.put("type", "error");
+            frameOut.put("id", replyId);
+            broadcast(name, frameOut);
+          }
+        });
+        Turn turn = Turn.message(user, ROOM_PREFIX + name, content);
+        TurnOutcome outcome = chat.turn(content.startsWith("/ai") ? turn.replyAs("ai") : turn.withoutReply(), reply);
+        StoredMessage stored = outcome instanceof TurnOutcome.Started s ? s.message() : ((TurnOutcome.Stored) outcome).message();
+        broadcast(name, Map.of("type", "message", "author", user, "content", stored.message().content()));
+        reply.open();
       } catch (ApiError e) {
         sendError(ctx, e);
       } catch (StoreException e) {
@@ -421,5 +426,49 @@ final class WebSocketApi {
       n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
     }
     return n;
+  }
+
+  /**
+   * Holds a reply's events until {@link #open()}, then passes them on in order: the frames that
+   * must come first (accepted, the room message) are sent before any of the reply's.
+   */
+  private static final class Gate implements ChatService.ReplyListener {
+    private final ChatService.ReplyListener target;
+    private @Nullable List<Runnable> held = new ArrayList<>();
+
+    Gate(ChatService.ReplyListener target) {
+      this.target = target;
+    }
+
+    synchronized void open() {
+      List<Runnable> events = held;
+      held = null;
+      if (events != null) {
+        events.forEach(Runnable::run);
+      }
+    }
+
+    private synchronized void deliver(Runnable event) {
+      if (held != null) {
+        held.add(event);
+      } else {
+        event.run();
+      }
+    }
+
+    @Override
+    public void onToken(String token) {
+      deliver(() -> target.onToken(token));
+    }
+
+    @Override
+    public void onComplete(ChatResponse response) {
+      deliver(() -> target.onComplete(response));
+    }
+
+    @Override
+    public void onError(ApiError error) {
+      deliver(() -> target.onError(error));
+    }
   }
 }

@@ -63,6 +63,31 @@ class ServerHardeningTest {
   }
 
   @Test
+  void refusedMessagesSpendNoPermit() throws Exception {
+    // 64 tokens of memory (512 - 448): a 100-word message cannot fit.
+    try (ServerHarness h = ServerHarness.start("--context-size", "512", "--max-reply-tokens", "448")) {
+      String id = h.createSession(ServerHarness.ALICE);
+      String path = "/api/sessions/" + id + "/messages";
+      HttpResponse<String> tooLong = h.post(path, ServerHarness.ALICE, "{\"content\":\"" + "word ".repeat(100) + "\"}");
+      assertEquals(413, tooLong.statusCode(), tooLong.body());
+      assertTrue(tooLong.body().contains("message_too_long"), tooLong.body());
+      HttpResponse<String> empty = h.post(path, ServerHarness.ALICE, "{\"content\":\" \\u0000 \"}");
+      assertEquals(400, empty.statusCode(), empty.body());
+      HttpResponse<String> stateless = h.post("/v1/chat/completions", ServerHarness.ALICE,
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "word ".repeat(100) + "\"}]}");
+      assertEquals(400, stateless.statusCode(), stateless.body());
+      assertTrue(stateless.body().contains("context_length_exceeded"), stateless.body());
+
+      HttpResponse<String> counted = h.post(path, ServerHarness.ALICE, "{\"content\":\"hello\"}");
+      assertEquals(200, counted.statusCode(), counted.body());
+      assertEquals("19", counted.headers().firstValue("RateLimit-Remaining").orElse(null),
+          "none of the refused messages spent a permit");
+      assertEquals(1, h.server.service().transcript(id).stream()
+          .filter(m -> m.message().role() == dev.parley.chat.Role.USER).count(), "only the accepted message is kept");
+    }
+  }
+
+  @Test
   void deletingASessionWhileItsReplyStreamsCancelsTheReplyAndLeavesNothing() throws Exception {
     try (ServerHarness h = ServerHarness.start("--fake-token-delay-ms", "100")) {
       String id = h.createSession(ServerHarness.ALICE);
