@@ -11,13 +11,11 @@ import dev.parley.memory.ConversationManager;
 import dev.parley.memory.ConversationStore;
 import dev.parley.memory.StoredMessage;
 import dev.parley.pipeline.ChatPipeline;
-import dev.parley.pipeline.PipelineListener;
 import dev.parley.pipeline.Rejection;
 import dev.parley.pipeline.ReplyResult;
 import dev.parley.pipeline.ReplyStatus;
 import dev.parley.pipeline.Turn;
 import dev.parley.pipeline.TurnOutcome;
-import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.resilience.CircuitBreaker;
 import dev.parley.resilience.CircuitOpenException;
@@ -59,31 +57,16 @@ final class ChatService {
         .build();
     this.cache = ResponseCache.builder().maximumWeightBytes(32L << 20).expireAfterWrite(Duration.ofHours(1)).build();
     this.breaker = CircuitBreaker.builder().failureThreshold(5).openDelay(Duration.ofSeconds(10)).build();
-    this.metrics = new ServerMetrics(cache, breaker, runtime::slots, runtime::busySlots, runtime::queued,
-        this::inFlight);
+    this.metrics = new ServerMetrics(cache, breaker, runtime::statistics, runtime.engineStatistics());
     this.pipeline = ChatPipeline.builder(runtime.model, memory)
         .sanitizer(InputSanitizer.builder().maxCharacters(options.maxMessageChars).build())
         .rateLimiter(limiter)
         .cache(cache)
         .breaker(breaker, Duration.ofMinutes(5))
         .defaults(defaultOptions().build())
-        .listener(new PipelineListener() {
-          @Override
-          public void rateLimited(Decision decision) {
-            metrics.rateLimited();
-          }
-
-          @Override
-          public void firstToken(long nanos) {
-            metrics.firstToken(nanos);
-          }
-
-          @Override
-          public void replyEnded(ReplyResult result, long nanos) {
-            metrics.replyEnded(nanos, result.response() == null ? 0 : result.response().usage().completionTokens());
-          }
-        })
+        .listener(metrics.pipeline)
         .build();
+    metrics.pipeline.bindInFlight(pipeline);
   }
 
   /** Rooms ({@link WebSocketApi#ROOM_PREFIX}) are created on first use; sessions only by {@link #createSession}. */

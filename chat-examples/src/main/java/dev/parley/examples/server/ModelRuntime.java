@@ -3,9 +3,11 @@ package dev.parley.examples.server;
 import dev.parley.chat.ChatModel;
 import dev.parley.chat.Tokenizer;
 import dev.parley.llama.DownloadProgress;
+import dev.parley.llama.EngineStatistics;
 import dev.parley.llama.ModelDownloader;
 import dev.parley.llama.ModelPool;
 import dev.parley.llama.ModelSource;
+import dev.parley.llama.PoolStatistics;
 import dev.parley.testing.FakeChatModel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -137,19 +140,19 @@ final class ModelRuntime implements AutoCloseable {
     };
   }
 
-  int slots() {
-    return pool != null ? pool.statistics().slots() : slots;
-  }
-
-  int busySlots() {
+  /** The pool's statistics; for the fake model, its slots and generations now. */
+  PoolStatistics statistics() {
     if (pool != null) {
-      return pool.statistics().busySlots();
+      return pool.statistics();
     }
-    return fakeModel == null ? 0 : fakeModel.activeGenerations();
+    int busy = fakeModel == null ? 0 : fakeModel.activeGenerations();
+    return new PoolStatistics(true, slots, busy, 0, 0, 0, 0, Duration.ZERO);
   }
 
-  int queued() {
-    return pool != null ? pool.statistics().queued() : 0;
+  /** The engine's statistics, when the model is a pool (not the fake). */
+  @Nullable Supplier<EngineStatistics> engineStatistics() {
+    ModelPool p = pool;
+    return p == null ? null : p::engineStatistics;
   }
 
   boolean isReady() {

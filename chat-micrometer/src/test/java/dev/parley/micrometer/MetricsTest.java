@@ -1,0 +1,168 @@
+package dev.parley.micrometer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.cache.ResponseCache;
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.FinishReason;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.Message;
+import dev.parley.chat.TokenUsage;
+import dev.parley.llama.EngineStatistics;
+import dev.parley.llama.PoolStatistics;
+import dev.parley.memory.ConversationManager;
+import dev.parley.pipeline.ChatPipeline;
+import dev.parley.pipeline.ReplyListener;
+import dev.parley.pipeline.ReplyResult;
+import dev.parley.pipeline.Turn;
+import dev.parley.ratelimit.Limit;
+import dev.parley.ratelimit.RateLimiter;
+import dev.parley.ratelimit.TokenBucketRateLimiter;
+import dev.parley.resilience.CircuitBreaker;
+import dev.parley.testing.FakeChatModel;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class MetricsTest {
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  private double gauge(String name, String... tags) {
+    return registry.get(name).tags(tags).gauge().value();
+  }
+
+  private double counter(String name, String... tags) {
+    var search = registry.find(name).tags(tags);
+    if (search.counter() != null) {
+      return search.counter().count();
+    }
+    return search.functionCounter().count();
+  }
+
+  /** Lets the registry's weak references go, if any were left weak. */
+  private static void collectGarbage() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void cacheMetersCountLookupsAndOutliveGarbageCollection() throws Exception {
+    bindCache(); // the cache is reachable only through the registry from here on
+    collectGarbage();
+    assertEquals(1, counter("parley.cache.requests", "result", "hit"));
+    assertEquals(1, counter("parley.cache.requests", "result", "miss"));
+    assertEquals(0.5, gauge("parley.cache.hit.ratio"));
+    assertEquals(1, gauge("parley.cache.size"));
+  }
+
+  private void bindCache() {
+    ResponseCache cache = ResponseCache.builder().build();
+    new ResponseCacheMetrics(cache).bindTo(registry);
+    ChatRequest request = new ChatRequest(List.of(Message.user("hi")), GenerationOptions.builder().temperature(0).build());
+    cache.get("m", request, r -> new ChatResponse("hello", FinishReason.STOP, new TokenUsage(1, 1)));
+    cache.get("m", request, r -> new ChatResponse("other", FinishReason.STOP, new TokenUsage(1, 1)));
+  }
+
+  @Test
+  void breakerStateAndTransitions() {
+    CircuitBreaker breaker = CircuitBreaker.ofDefaults();
+    new CircuitBreakerMetrics(breaker, Tags.of("model", "m")).bindTo(registry);
+    assertEquals(0, gauge("parley.circuit.breaker.state", "model", "m"));
+    breaker.open();
+    assertEquals(2, gauge("parley.circuit.breaker.state", "model", "m"));
+    assertEquals(1, counter("parley.circuit.breaker.transitions", "to", "open"));
+    breaker.close();
+    assertEquals(0, gauge("parley.circuit.breaker.state", "model", "m"));
+  }
+
+  @Test
+  void poolAndEngineMetersReadTheirSnapshotsAfterGarbageCollection() throws Exception {
+    new ModelPoolMetrics(() -> new PoolStatistics(true, 4, 3, 2, 10, 1, 500, Duration.ofMillis(80)),
+        () -> new EngineStatistics("ffm", 100, 350, 900, 600, 5, 4, 1, 2, 4096, 1 << 20, 2_000_000_000L, 2_100_000_000L),
+        Tags.empty()).bindTo(registry);
+    collectGarbage(); // the suppliers are lambdas nothing else holds
+    assertEquals(4, gauge("parley.model.slots"));
+    assertEquals(3, gauge("parley.model.slots.busy"));
+    assertEquals(2, gauge("parley.model.queue"));
+    assertEquals(10, counter("parley.model.generations", "result", "started"));
+    assertEquals(1, counter("parley.model.generations", "result", "rejected"));
+    assertEquals(500, counter("parley.model.tokens.generated"));
+    assertEquals(100, counter("parley.engine.steps"));
+    assertEquals(600, counter("parley.engine.prompt.tokens.reused"));
+    assertEquals(4, counter("parley.engine.states", "event", "restored"));
+    assertEquals(2, counter("parley.engine.states", "event", "evicted"));
+    assertEquals(4096, gauge("parley.engine.state.bytes"));
+    assertEquals(2.0, counter("parley.engine.decode.seconds"));
+  }
+
+  @Test
+  void rateLimiterDecisionsAreCountedAndDecideAsBefore() {
+    RateLimiter limiter = RateLimiterMetrics.metered(
+        TokenBucketRateLimiter.builder().limit(Limit.perMinute(2)).build(), registry, "messages");
+    assertTrue(limiter.tryAcquire("alice").allowed());
+    assertTrue(limiter.tryAcquire("alice").allowed());
+    assertFalse(limiter.tryAcquire("alice").allowed());
+    limiter.release("alice", 1);
+    limiter.charge("alice", 3);
+    assertEquals(2, counter("parley.rate.limit.decisions", "limiter", "messages", "result", "allowed"));
+    assertEquals(1, counter("parley.rate.limit.decisions", "limiter", "messages", "result", "denied",
+        "limit", Limit.perMinute(2).name()));
+    assertEquals(1, counter("parley.rate.limit.permits", "operation", "released"));
+    assertEquals(3, counter("parley.rate.limit.permits", "operation", "charged"));
+    assertFalse(limiter.tryAcquire("alice").allowed(), "in debt after the charge, as the limiter itself says");
+  }
+
+  @Test
+  void pipelineTurnsAndRepliesAreMeasured() throws Exception {
+    PipelineMetrics metrics = new PipelineMetrics(registry);
+    FakeChatModel model = FakeChatModel.thatAlwaysResponds("one two three");
+    try (ChatPipeline pipeline = ChatPipeline.builder(model, ConversationManager.builder().build())
+        .rateLimiter(TokenBucketRateLimiter.builder().limit(Limit.perMinute(1)).build()).listener(metrics).build()) {
+      metrics.bindInFlight(pipeline);
+      CompletableFuture<ReplyResult> end = new CompletableFuture<>();
+      pipeline.send(Turn.message("alice", "c", "hello"), new ReplyListener() {
+        @Override
+        public void onToken(String token) {}
+
+        @Override
+        public void onEnd(ReplyResult result) {
+          end.complete(result);
+        }
+      });
+      end.get(10, TimeUnit.SECONDS);
+      pipeline.send(Turn.message("alice", "c", "again"), new ReplyListener() {
+        @Override
+        public void onToken(String token) {}
+
+        @Override
+        public void onEnd(ReplyResult result) {}
+      });
+      pipeline.send(Turn.message("bob", "c", " "), new ReplyListener() {
+        @Override
+        public void onToken(String token) {}
+
+        @Override
+        public void onEnd(ReplyResult result) {}
+      });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (registry.find("parley.replies").counter() == null && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(1, counter("parley.replies", "status", "complete"));
+      assertEquals(3, counter("parley.tokens.generated"));
+      assertEquals(1, registry.get("parley.time.to.first.token").timer().count());
+      assertEquals(1, counter("parley.rate.limit.denials"));
+      assertEquals(1, counter("parley.turns.rejected", "reason", "invalid_text"));
+      assertEquals(0, gauge("parley.replies.in.flight"));
+    }
+  }
+}
