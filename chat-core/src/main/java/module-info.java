@@ -8,7 +8,6 @@ module dev.parley.core {
   requires com.github.benmanes.caffeine;
   requires dev.failsafe.core;
   requires org.slf4j;
-  requires owasp.encoder;
 
   exports dev.parley.chat;
   exports dev.parley.memory;

@@ -8,8 +8,8 @@ import java.util.Map;
  * One immutable chat message.
  *
  * <p>The content is kept exactly as given: Parley never escapes or rewrites what a user wrote (see
- * {@code dev.parley.sanitize.InputSanitizer} for cleaning input before it is accepted, and {@code
- * dev.parley.sanitize.HtmlOutput} for escaping when rendering). Metadata is free-form, copied on
+ * {@code dev.parley.sanitize.InputSanitizer} for cleaning input before it is accepted; escaping
+ * belongs to whatever renders it). Metadata is free-form, copied on
  * construction, and not sent to the model.
  *
  * @param role who wrote the message

@@ -17,7 +17,7 @@ import java.text.Normalizer;
  * breaks, control characters and NFC are touched.
  *
  * <p>The text is otherwise kept as the user wrote it: nothing is HTML-escaped. Escaping is an
- * output concern; see {@link HtmlOutput}. Immutable and thread-safe.
+ * output concern, for whatever renders the text. Immutable and thread-safe.
  */
 public final class InputSanitizer {
   private final int maxCharacters;

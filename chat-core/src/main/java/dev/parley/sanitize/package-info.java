@@ -1,7 +1,6 @@
 /**
- * Input cleaning ({@link dev.parley.sanitize.InputSanitizer}) and output escaping ({@link
- * dev.parley.sanitize.HtmlOutput}), kept apart: input is stored as written, escaping happens when
- * rendering.
+ * Input cleaning ({@link dev.parley.sanitize.InputSanitizer}): input is stored as written; escaping
+ * belongs to whatever renders it (a template engine, or the page's own sanitizer).
  */
 @NullMarked
 package dev.parley.sanitize;
