@@ -5,7 +5,7 @@
   'use strict';
   const md = window.markdownit({ html: false, linkify: true, breaks: true });
   const $ = (id) => document.getElementById(id);
-  const state = { key: null, sessions: [], current: null, socket: null, retry: 0, streaming: null, closedOnPurpose: false };
+  const state = { key: null, sessions: [], current: null, socket: null, opened: null, retry: 0, streaming: null, closedOnPurpose: false };
 
   function renderMarkdown(el, text) {
     el.innerHTML = window.DOMPurify.sanitize(md.render(text), { USE_PROFILES: { html: true } });
@@ -49,7 +49,14 @@
     $('login').hidden = true;
     $('app').hidden = false;
     await loadSessions();
-    if (state.sessions.length) { openSession(state.sessions[state.sessions.length - 1].id); }
+    if (state.sessions.length) { openSession(state.sessions[state.sessions.length - 1].id); } else { readyForFirstMessage(); }
+  }
+
+  /** No chat open: the box stays usable, and the first message starts a chat of its own. */
+  function readyForFirstMessage() {
+    $('title').textContent = 'New chat: type a message to start';
+    setComposer(true);
+    $('input').focus();
   }
 
   async function loadSessions() {
@@ -85,7 +92,7 @@
 
   async function deleteSession(id) {
     await api('DELETE', '/api/sessions/' + encodeURIComponent(id));
-    if (id === state.current) { closeSocket(); state.current = null; $('messages').replaceChildren(); $('title').textContent = 'No chat selected'; setComposer(false); }
+    if (id === state.current) { closeSocket(); state.current = null; $('messages').replaceChildren(); readyForFirstMessage(); }
     await loadSessions();
   }
 
@@ -136,7 +143,9 @@
     const ws = new WebSocket(scheme + location.host + '/ws/sessions/' + encodeURIComponent(id) + '?access_token=' + encodeURIComponent(state.key));
     state.socket = ws;
     state.closedOnPurpose = false;
-    ws.onopen = () => { state.retry = 0; setConnection('connected', 'online'); setComposer(true); };
+    state.opened = new Promise((resolve) => {
+      ws.onopen = () => { state.retry = 0; setConnection('connected', 'online'); setComposer(true); resolve(); };
+    });
     ws.onmessage = (event) => onFrame(JSON.parse(event.data));
     ws.onclose = (event) => {
       if (state.socket !== ws) { return; }
@@ -182,9 +191,18 @@
     el.classList.toggle('low', limit.remaining <= Math.max(1, limit.limit / 10));
   }
 
-  function send() {
+  async function send() {
     const text = $('input').value;
-    if (!text.trim() || !state.socket || state.socket.readyState !== WebSocket.OPEN) { return; }
+    if (!text.trim()) { return; }
+    if (!state.current) {
+      // The first message of a newcomer (or after deleting the open chat) makes its own chat.
+      setComposer(false);
+      const s = await api('POST', '/api/sessions', { title: text.trim().slice(0, 60) });
+      await loadSessions();
+      await openSession(s.id);
+      await state.opened;
+    }
+    if (!state.socket || state.socket.readyState !== WebSocket.OPEN) { return; }
     showError('');
     addMessage('user', text);
     state.socket.send(JSON.stringify({ type: 'message', content: text }));
@@ -198,9 +216,10 @@
       start().catch((err) => showError(err.message));
     });
     $('new-session').addEventListener('click', () => newSession().catch((err) => showError(err.message)));
-    $('composer').addEventListener('submit', (e) => { e.preventDefault(); send(); });
+    const submit = () => send().catch((err) => { showError(err.message); setComposer(!state.current || !!state.socket); });
+    $('composer').addEventListener('submit', (e) => { e.preventDefault(); submit(); });
     $('input').addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); }
+      if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); submit(); }
     });
     start().catch((err) => showError(err.message));
   });

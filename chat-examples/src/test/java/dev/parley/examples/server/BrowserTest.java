@@ -28,7 +28,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}; no
- * browser download): sign in by link, create a chat, send a message, watch the reply stream in
+ * browser download): sign in by link, type at once (the first message makes the chat), watch the reply stream in
  * rendered as markdown, and make sure nothing in it runs as script. Saves a screenshot to {@code
  * target/screenshots/chat-page.png}. Under {@code CI=true} a missing browser is a failure.
  */
@@ -77,8 +77,8 @@ class BrowserTest {
     assertFalse(browser.getCurrentUrl().contains(ServerHarness.ALICE), "the key leaves the address bar");
     assertEquals("alice", browser.findElement(By.id("user")).getText());
 
-    browser.findElement(By.id("new-session")).click();
-    wait.until(ExpectedConditions.textToBe(By.id("connection"), "connected"));
+    // A newcomer types at once: no "New chat" click; the first message makes the chat.
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("input")));
     String attack = "Hello **world** <img src=x onerror=\"window.pwned=1\"> [click](javascript:window.pwned=2)";
     WebElement input = browser.findElement(By.id("input"));
     input.sendKeys(attack);
@@ -97,6 +97,9 @@ class BrowserTest {
     WebElement mine = browser.findElement(By.cssSelector("#messages li.user"));
     assertEquals(attack, mine.getText(), "the user's own text is shown as text");
     assertTrue(browser.findElement(By.id("rate-limit")).getText().contains("messages left"));
+    assertEquals(1, h.server.service().sessions("alice", 0, 10).size(), "the first message made one chat");
+    assertEquals(attack.substring(0, 60), browser.findElement(By.cssSelector("#sessions li.active button.open")).getText(),
+        "named after its first words");
 
     Path screenshots = Path.of("target", "screenshots");
     Files.createDirectories(screenshots);
