@@ -5,6 +5,7 @@ import com.auth0.jwt.JWTVerifier;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.JWTVerificationException;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import com.auth0.jwt.interfaces.Verification;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
@@ -13,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Tells who is calling: an API key (compared in constant time) or an HS256 JWT whose {@code sub}
- * claim names the user. Both arrive as {@code Authorization: Bearer ...}; an API key may also come
+ * claim names the user. A JWT must carry {@code exp} (a token that never expires is refused) and,
+ * when configured, the expected {@code iss} and {@code aud}. Both arrive as {@code Authorization: Bearer ...}; an API key may also come
  * as {@code X-API-Key}. Browsers cannot set headers on a WebSocket, so the WebSocket routes also
  * read {@code ?access_token=}.
  */
@@ -21,9 +23,21 @@ final class Authenticator {
   private final Map<String, String> apiKeys;
   private final @Nullable JWTVerifier jwt;
 
-  Authenticator(Map<String, String> apiKeys, @Nullable String jwtSecret) {
+  Authenticator(Map<String, String> apiKeys, @Nullable String jwtSecret, @Nullable String issuer,
+      @Nullable String audience) {
     this.apiKeys = Map.copyOf(apiKeys);
-    this.jwt = jwtSecret == null ? null : JWT.require(Algorithm.HMAC256(jwtSecret)).acceptLeeway(5).build();
+    if (jwtSecret == null) {
+      this.jwt = null;
+      return;
+    }
+    Verification v = JWT.require(Algorithm.HMAC256(jwtSecret)).acceptLeeway(5).withClaimPresence("exp");
+    if (issuer != null && !issuer.isBlank()) {
+      v.withIssuer(issuer);
+    }
+    if (audience != null && !audience.isBlank()) {
+      v.withAudience(audience);
+    }
+    this.jwt = v.build();
   }
 
   /** The user the credential names, or empty when it names none. */

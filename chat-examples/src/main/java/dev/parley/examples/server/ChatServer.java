@@ -70,7 +70,7 @@ public final class ChatServer implements AutoCloseable {
     } else {
       generatedKey = null;
     }
-    this.auth = new Authenticator(keys, o.jwtSecret);
+    this.auth = new Authenticator(keys, o.jwtSecret, o.jwtIssuer, o.jwtAudience);
     this.chat = new ChatService(store, runtime, limiter, o);
     this.sockets = new WebSocketApi(chat, o);
     Gauge.builder("parley.room.members", sockets, WebSocketApi::roomMembers)

@@ -100,6 +100,14 @@ public final class ServerOptions {
       description = "Accept HS256 JWTs signed with this secret; the user is the 'sub' claim (env PARLEY_JWT_SECRET).")
   @Nullable String jwtSecret;
 
+  @Option(names = "--jwt-issuer", defaultValue = "${env:PARLEY_JWT_ISSUER}",
+      description = "Accept only JWTs whose 'iss' claim is this (env PARLEY_JWT_ISSUER). Any issuer by default.")
+  @Nullable String jwtIssuer;
+
+  @Option(names = "--jwt-audience", defaultValue = "${env:PARLEY_JWT_AUDIENCE}",
+      description = "Accept only JWTs whose 'aud' claim holds this (env PARLEY_JWT_AUDIENCE). Any audience by default.")
+  @Nullable String jwtAudience;
+
   @Option(names = "--cors-origins", defaultValue = "${env:PARLEY_CORS_ORIGINS}", split = ",",
       description = "Origins allowed to call the API from a browser, e.g. https://app.example.com (env PARLEY_CORS_ORIGINS). None by default.")
   List<String> corsOrigins = new ArrayList<>();

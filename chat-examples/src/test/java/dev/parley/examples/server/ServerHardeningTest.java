@@ -152,6 +152,26 @@ class ServerHardeningTest {
   }
 
   @Test
+  void aTokenMustExpireAndComeFromTheConfiguredIssuerForTheConfiguredAudience() throws Exception {
+    com.auth0.jwt.algorithms.Algorithm key = com.auth0.jwt.algorithms.Algorithm.HMAC256(ServerHarness.JWT_SECRET);
+    java.util.Date soon = java.util.Date.from(java.time.Instant.now().plusSeconds(60));
+    try (ServerHarness h = ServerHarness.start("--jwt-issuer", "https://id.example.com", "--jwt-audience", "parley")) {
+      String good = com.auth0.jwt.JWT.create().withSubject("carol").withIssuer("https://id.example.com")
+          .withAudience("parley").withExpiresAt(soon).sign(key);
+      assertEquals(200, h.get("/api/info", good).statusCode());
+      String forever = com.auth0.jwt.JWT.create().withSubject("carol").withIssuer("https://id.example.com")
+          .withAudience("parley").sign(key);
+      assertEquals(401, h.get("/api/info", forever).statusCode(), "a token with no exp never expires: refused");
+      String otherIssuer = com.auth0.jwt.JWT.create().withSubject("carol").withIssuer("https://evil.example.com")
+          .withAudience("parley").withExpiresAt(soon).sign(key);
+      assertEquals(401, h.get("/api/info", otherIssuer).statusCode());
+      String otherAudience = com.auth0.jwt.JWT.create().withSubject("carol").withIssuer("https://id.example.com")
+          .withAudience("another-service").withExpiresAt(soon).sign(key);
+      assertEquals(401, h.get("/api/info", otherAudience).statusCode());
+    }
+  }
+
+  @Test
   void tokensWhoseSubjectCannotBeAUserAreRefused() throws Exception {
     try (ServerHarness h = ServerHarness.start()) {
       for (String subject : List.of("ai", "AI", "x".repeat(201), "nul\u0000here", "rlo\u202eevil")) {
