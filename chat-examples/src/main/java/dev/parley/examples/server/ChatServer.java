@@ -318,12 +318,13 @@ public final class ChatServer implements AutoCloseable {
     boolean modelUp = runtime.isReady();
     components.put("model", Map.of("status", modelUp ? "UP" : "DOWN", "id", runtime.model.id(), "fake", runtime.fake,
         "breaker", chat.breaker.state().name()));
-    boolean storeUp = store.isReachable();
+    boolean storeUp = store.isWritable(); // a locked SQLite file answers reads but refuses every write
     components.put("store", Map.of("status", storeUp ? "UP" : "DOWN", "kind", store.dialect().name().toLowerCase(java.util.Locale.ROOT)));
     boolean degraded = false;
     if (limiter instanceof RedisRateLimiter redis) {
       // With Redis unreachable, limits fall back to this instance's memory: degraded, still serving.
-      boolean redisUp = redis.breakerState() == RedisRateLimiter.BreakerState.CLOSED;
+      // The breaker learns of an outage only from a failed request: ask Redis itself too.
+      boolean redisUp = redis.breakerState() == RedisRateLimiter.BreakerState.CLOSED && redis.isReachable();
       degraded = !redisUp;
       components.put("redis", Map.of("status", redisUp ? "UP" : "DEGRADED", "breaker", redis.breakerState().name()));
     }

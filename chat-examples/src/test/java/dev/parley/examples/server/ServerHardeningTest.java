@@ -172,6 +172,22 @@ class ServerHardeningTest {
   }
 
   @Test
+  void healthSaysTheStoreIsDownWhileAnotherProcessHoldsTheSqliteWriteLock() throws Exception {
+    try (ServerHarness h = ServerHarness.start()) {
+      assertEquals(200, h.get("/health", null).statusCode());
+      try (java.sql.Connection other = java.sql.DriverManager.getConnection(h.options.db);
+          java.sql.Statement s = other.createStatement()) {
+        s.execute("BEGIN EXCLUSIVE");
+        HttpResponse<String> locked = h.get("/health", null);
+        assertEquals(503, locked.statusCode(), locked.body());
+        assertEquals("DOWN", ServerHarness.json(locked).at("/components/store/status").asText());
+        s.execute("ROLLBACK");
+      }
+      assertEquals(200, h.get("/health", null).statusCode());
+    }
+  }
+
+  @Test
   void tokensWhoseSubjectCannotBeAUserAreRefused() throws Exception {
     try (ServerHarness h = ServerHarness.start()) {
       for (String subject : List.of("ai", "AI", "x".repeat(201), "nul\u0000here", "rlo\u202eevil")) {

@@ -229,6 +229,19 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     return limitList;
   }
 
+  /**
+   * Whether Redis answers {@code PING} within the decision timeout right now (connecting first if
+   * needed), for health checks: the breaker only learns of an outage from a decision that fails.
+   * Never throws; does not count toward the breaker.
+   */
+  public boolean isReachable() {
+    try {
+      return "PONG".equals(await(connection().async().ping()));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   /** The state of the circuit breaker in front of Redis: {@code CLOSED} while Redis is in use. */
   public BreakerState breakerState() {
     if (breaker.isOpen()) {

@@ -45,6 +45,23 @@ class RedisOutageTest {
   }
 
   @Test
+  void reachabilityIsTheServersNowNotTheBreakersLastWord() throws Exception {
+    try (RedisRateLimiter limiter = limiter(FailureMode.DENY, Limit.perMinute(1_000))) {
+      assertTrue(limiter.isReachable());
+      server.stop();
+      assertEquals(BreakerState.CLOSED, limiter.breakerState(), "no decision has failed yet");
+      assertFalse(limiter.isReachable(), "but Redis is down, and health must say so before a request fails");
+      assertEquals(BreakerState.CLOSED, limiter.breakerState(), "the probe does not trip the breaker");
+      server.startProcess();
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (!limiter.isReachable() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertTrue(limiter.isReachable());
+    }
+  }
+
+  @Test
   void aStoppedRedisFailsClosedWithOneStateChangeThenRecovers() throws Exception {
     try (RedisRateLimiter limiter = limiter(FailureMode.DENY, Limit.perMinute(1_000))) {
       assertTrue(limiter.tryAcquire("k").allowed());

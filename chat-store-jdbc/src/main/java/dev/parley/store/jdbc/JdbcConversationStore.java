@@ -370,6 +370,35 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
     }
   }
 
+  /**
+   * Whether a write could start right now, for health checks: on SQLite the file's write lock is
+   * free within 250 ms (another process may hold it, and every write would then fail with
+   * {@code SQLITE_BUSY}); on PostgreSQL the server is a primary, not a read-only standby. Never throws.
+   */
+  public boolean isWritable() {
+    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+      if (dialect == Dialect.POSTGRESQL) {
+        try (ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
+          return r.next() && !r.getBoolean(1);
+        }
+      }
+      int busyTimeout;
+      try (ResultSet r = s.executeQuery("PRAGMA busy_timeout")) {
+        busyTimeout = r.next() ? r.getInt(1) : 3000;
+      }
+      s.execute("PRAGMA busy_timeout = 250");
+      try {
+        s.execute("BEGIN IMMEDIATE"); // takes the write lock, or fails once the timeout has passed
+        s.execute("ROLLBACK");
+        return true;
+      } finally {
+        s.execute("PRAGMA busy_timeout = " + busyTimeout);
+      }
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
   /** The database this store speaks to. */
   public Dialect dialect() {
     return dialect;

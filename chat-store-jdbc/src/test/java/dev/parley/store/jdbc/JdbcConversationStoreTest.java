@@ -287,6 +287,25 @@ class JdbcConversationStoreTest {
   }
 
   @Test
+  void aSqliteFileLockedByAnotherProcessIsNotWritable() throws Exception {
+    String url = sqliteUrl();
+    try (JdbcConversationStore store = open(url)) {
+      assertTrue(store.isWritable());
+      try (Connection other = DriverManager.getConnection(url); Statement s = other.createStatement()) {
+        s.execute("BEGIN EXCLUSIVE"); // as another process writing would
+        assertFalse(store.isWritable(), "writes would fail with SQLITE_BUSY");
+        assertTrue(store.isReachable(), "yet the database still answers reads");
+        s.execute("ROLLBACK");
+      }
+      assertTrue(store.isWritable());
+      assertEquals("t", store.createSession("alice", "t").title(), "the store's own busy timeout was restored");
+    }
+    try (JdbcConversationStore pg = open(postgres.jdbcUrl())) {
+      assertTrue(pg.isWritable());
+    }
+  }
+
+  @Test
   void anApplicationsDataSourceIsUsedAndLeftOpen() throws Exception {
     Path file = Files.createTempDirectory("parley-store").resolve("ds.db");
     SQLiteDataSource dataSource = new SQLiteDataSource();
