@@ -22,6 +22,10 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.jetty.ee10.servlet.SessionHandler;
+import org.eclipse.jetty.session.DefaultSessionCache;
+import org.eclipse.jetty.session.NullSessionDataStore;
+import org.eclipse.jetty.session.SessionCache;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,6 +126,17 @@ public final class ChatServer implements AutoCloseable {
     // request (and so the table) for its whole life: 480 MB of heap for 5,000 sockets. Off, a
     // socket costs a few KB; header parsing is not what this server spends its time on.
     config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));
+    // Javalin reads the HTTP session on every WebSocket upgrade (for WsContext.sessionAttribute),
+    // and reading one creates one. The server keeps nothing in sessions: each is dropped as soon as
+    // its request ends, instead of being kept, never expiring, for every connection ever made.
+    config.jetty.modifyServletContextHandler(handler -> {
+      SessionHandler sessions = handler.getSessionHandler();
+      DefaultSessionCache cache = new DefaultSessionCache(sessions);
+      cache.setSessionDataStore(new NullSessionDataStore());
+      cache.setEvictionPolicy(SessionCache.EVICT_ON_SESSION_EXIT);
+      sessions.setSessionCache(cache);
+      sessions.setMaxInactiveInterval(60);
+    });
     config.jetty.modifyWebSocketServletFactory(factory -> {
       factory.setMaxTextMessageSize(options.maxFrameBytes);
       factory.setMaxBinaryMessageSize(1024);
@@ -352,6 +367,13 @@ public final class ChatServer implements AutoCloseable {
       console.println("No API keys configured: made one for user 'local'. Open " + base + "/#key=" + generatedKey);
       console.println("or: curl -H 'Authorization: Bearer " + generatedKey + "' " + base + "/api/sessions");
     }
+  }
+
+  /** HTTP sessions Jetty holds now, and ever made: the server keeps none past its request. */
+  long[] httpSessions() {
+    SessionHandler handler = app.jettyServer().server().getDescendant(SessionHandler.class);
+    DefaultSessionCache cache = (DefaultSessionCache) handler.getSessionCache();
+    return new long[] {cache.getSessionsCurrent(), cache.getSessionsTotal()};
   }
 
   /** The port the server listens on (useful with {@code --port 0}). */

@@ -39,6 +39,21 @@ class WebSocketHardeningTest {
   }
 
   @Test
+  void connectionsLeaveNoHttpSessionBehind() throws Exception {
+    try (ServerHarness h = ServerHarness.start()) {
+      for (int i = 0; i < 20; i++) {
+        ServerHarness.Socket s = h.connect("/ws/rooms/lobby", i % 2 == 0 ? ServerHarness.ALICE : ServerHarness.BOB);
+        assertEquals("history", s.next().path("type").asText());
+        s.ws.sendClose(1000, "bye").join();
+        s.closed.get(10, TimeUnit.SECONDS);
+      }
+      long[] sessions = h.server.httpSessions();
+      assertTrue(sessions[1] >= 20, "each upgrade made a session (Javalin reads it): " + sessions[1]);
+      assertEquals(0, sessions[0], "none is kept once its request has ended");
+    }
+  }
+
+  @Test
   void joiningARoomSendsItsHistoryInPages() throws Exception {
     try (ServerHarness h = ServerHarness.start("--room-history", "3", "--requests-per-minute", "1000")) {
       ServerHarness.Socket writer = h.connect("/ws/rooms/paged", ServerHarness.ALICE);
