@@ -129,6 +129,9 @@ public final class ChatServer implements AutoCloseable {
     // Javalin reads the HTTP session on every WebSocket upgrade (for WsContext.sessionAttribute),
     // and reading one creates one. The server keeps nothing in sessions: each is dropped as soon as
     // its request ends, instead of being kept, never expiring, for every connection ever made.
+    // Jetty refuses some requests itself, before any route runs (a path with %00 or /../): answer
+    // those in the API's JSON shape with the same security headers, not Jetty's HTML page.
+    config.jetty.modifyServer(server -> server.setErrorHandler(ChatServer::jettyError));
     config.jetty.modifyServletContextHandler(handler -> {
       SessionHandler sessions = handler.getSessionHandler();
       DefaultSessionCache cache = new DefaultSessionCache(sessions);
@@ -248,6 +251,24 @@ public final class ChatServer implements AutoCloseable {
     }
     String path = ctx.path();
     return path.equals("/health") || path.equals("/metrics") || path.equals("/api/info") ? path : "other";
+  }
+
+  private static boolean jettyError(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+      org.eclipse.jetty.util.Callback callback) {
+    int status = response.getStatus() >= 400 ? response.getStatus() : 500;
+    String reason = org.eclipse.jetty.http.HttpStatus.getMessage(status);
+    Object detail = request.getAttribute(org.eclipse.jetty.server.handler.ErrorHandler.ERROR_MESSAGE);
+    String message = status < 500 && detail instanceof String d && !d.isBlank() ? reason + ": " + d : reason;
+    org.eclipse.jetty.http.HttpFields.Mutable headers = response.getHeaders();
+    headers.put("Content-Type", "application/json;charset=utf-8");
+    headers.put("Content-Security-Policy", CSP);
+    headers.put("X-Content-Type-Options", "nosniff");
+    headers.put("X-Frame-Options", "DENY");
+    headers.put("Referrer-Policy", "no-referrer");
+    headers.put("Cache-Control", "no-store");
+    String body = JsonBodies.write(new ApiError(status, status == 400 ? "bad_request" : "http_" + status, message).body());
+    response.write(true, java.nio.ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)), callback);
+    return true;
   }
 
   private void securityHeaders(Context ctx) {

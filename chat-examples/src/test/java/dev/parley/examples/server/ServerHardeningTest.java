@@ -188,6 +188,27 @@ class ServerHardeningTest {
   }
 
   @Test
+  void requestsJettyRefusesItselfGetJsonWithTheSecurityHeaders() throws Exception {
+    try (ServerHarness h = ServerHarness.start()) {
+      for (String path : List.of("/%00", "/../etc/passwd", "/api/%2e%2e/%2e%2e/x")) {
+        String answer;
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", h.server.port())) {
+          raw.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          answer = new String(raw.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertTrue(answer.startsWith("HTTP/1.1 4"), path + ": " + answer);
+        String lower = answer.toLowerCase(java.util.Locale.ROOT);
+        assertTrue(lower.contains("content-type: application/json"), path + ": " + answer);
+        assertTrue(lower.contains("content-security-policy: default-src 'self'"), path + ": " + answer);
+        assertTrue(lower.contains("x-content-type-options: nosniff"), path + ": " + answer);
+        assertTrue(answer.contains("{\"error\":{"), path + ": " + answer);
+        assertFalse(lower.contains("<html"), path + ": " + answer);
+      }
+    }
+  }
+
+  @Test
   void tokensWhoseSubjectCannotBeAUserAreRefused() throws Exception {
     try (ServerHarness h = ServerHarness.start()) {
       for (String subject : List.of("ai", "AI", "x".repeat(201), "nul\u0000here", "rlo\u202eevil")) {
