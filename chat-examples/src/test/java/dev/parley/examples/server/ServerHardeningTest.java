@@ -209,6 +209,28 @@ class ServerHardeningTest {
   }
 
   @Test
+  void aReplyThatCannotBeStoredEndsWithAnErrorNotDone() throws Exception {
+    try (ServerHarness h = ServerHarness.start("--fake-token-delay-ms", "50")) {
+      String id = h.createSession(ServerHarness.ALICE);
+      CompletableFuture<HttpResponse<String>> streaming = h.http.sendAsync(
+          h.request("/api/sessions/" + id + "/messages", ServerHarness.ALICE).header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"" + "words ".repeat(20) + "\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      h.awaitInFlight(1); // the user's message is stored; the reply streams
+      try (java.sql.Connection other = java.sql.DriverManager.getConnection(h.options.db);
+          java.sql.Statement s = other.createStatement()) {
+        s.execute("BEGIN EXCLUSIVE"); // another process holds the file while the reply is to be stored
+        HttpResponse<String> r = streaming.get(30, TimeUnit.SECONDS);
+        assertTrue(r.body().contains("event: error") && r.body().contains("reply_not_stored"), r.body());
+        assertFalse(r.body().contains("event: done"), r.body());
+        s.execute("ROLLBACK");
+      }
+      assertTrue(h.server.service().transcript(id).stream().noneMatch(m -> m.message().role() == dev.parley.chat.Role.ASSISTANT),
+          "the client was told: the reply is not in the history");
+    }
+  }
+
+  @Test
   void tokensWhoseSubjectCannotBeAUserAreRefused() throws Exception {
     try (ServerHarness h = ServerHarness.start()) {
       for (String subject : List.of("ai", "AI", "x".repeat(201), "nul\u0000here", "rlo\u202eevil")) {
