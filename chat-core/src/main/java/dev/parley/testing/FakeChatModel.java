@@ -10,6 +10,7 @@ import dev.parley.chat.Message;
 import dev.parley.chat.ModelUnavailableException;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.Role;
+import dev.parley.chat.StopSequenceMatcher;
 import dev.parley.chat.StreamHandler;
 import dev.parley.chat.TokenUsage;
 import dev.parley.chat.Tokenizer;
@@ -238,7 +239,7 @@ public final class FakeChatModel implements ChatModel {
           return;
         }
         String reply = responder.apply(request);
-        int cut = stopIndex(reply, request.options().stopSequences());
+        int cut = StopSequenceMatcher.indexOf(reply, request.options().stopSequences());
         if (cut >= 0) {
           reply = reply.substring(0, cut);
           reason = FinishReason.STOP_SEQUENCE;
@@ -339,17 +340,6 @@ public final class FakeChatModel implements ChatModel {
     public CompletionStage<ChatResponse> completion() {
       return completion.minimalCompletionStage();
     }
-  }
-
-  private static int stopIndex(String reply, List<String> stops) {
-    int best = -1;
-    for (String s : stops) {
-      int i = reply.indexOf(s);
-      if (i >= 0 && (best < 0 || i < best)) {
-        best = i;
-      }
-    }
-    return best;
   }
 
   /** Builds a {@link FakeChatModel}. */

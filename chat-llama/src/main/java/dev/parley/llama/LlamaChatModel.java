@@ -206,8 +206,10 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private @Nullable String id;
     private int contextSize;
     private int threads = CpuCores.defaultThreads();
+    /** Whether {@link #threads(int)} was called: a pool shares the default out among its replicas. */
+    boolean threadsSet;
     private int batchThreads;
-    private int slots = 1;
+    int slots = 1;
     private int gpuLayers;
     private @Nullable String chatTemplate;
     private Duration closeTimeout = Duration.ofSeconds(30);
@@ -252,6 +254,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
         throw new IllegalArgumentException("threads must be > 0, was " + threads);
       }
       this.threads = threads;
+      this.threadsSet = true;
       return this;
     }
 

@@ -71,7 +71,20 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
   }
 
   public static Builder builder(Path modelFile) {
-    return new Builder(modelFile);
+    return new Builder(LlamaChatModel.builder(modelFile));
+  }
+
+  /**
+   * A pool of the model that {@code model} describes: every setting of a {@link LlamaChatModel}
+   * (id, GPU layers, prompt cache, close timeout, ...) comes from it, and so do its slots and
+   * threads unless set on the pool's builder. The pool's builder completes {@code model} (slots,
+   * threads shared out among replicas), so give it a builder of its own.
+   */
+  public static Builder builder(LlamaChatModel.Builder model) {
+    if (model == null) {
+      throw new IllegalArgumentException("model must not be null");
+    }
+    return new Builder(model);
   }
 
   @Override
@@ -371,14 +384,17 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
   /** Builds a {@link ModelPool}; each setter checks its argument at once. */
   public static final class Builder {
     private final LlamaChatModel.Builder model;
-    private int slots = 4;
+    private int slots;
     private int replicas = 1;
     private int maxQueue = 64;
     private Duration maxWait = Duration.ofSeconds(30);
     private boolean threadsSet;
 
-    private Builder(Path modelFile) {
-      this.model = LlamaChatModel.builder(modelFile);
+    private Builder(LlamaChatModel.Builder model) {
+      this.model = model;
+      // A pool serves several conversations: 4 slots unless the model builder already has some.
+      this.slots = model.slots > 1 ? model.slots : 4;
+      this.threadsSet = model.threadsSet;
     }
 
     /** Conversations generating at once per replica; 4 by default. */

@@ -5,9 +5,9 @@ import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.ParleyException;
+import dev.parley.chat.StopSequenceMatcher;
 import dev.parley.chat.StreamHandler;
 import dev.parley.chat.TokenUsage;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -28,10 +28,7 @@ abstract class Reply implements GenerationHandle {
   final GenerationOptions options;
   private final StreamHandler handler;
   private final CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-  private final StringBuilder text = new StringBuilder();
-  private final List<String> stops;
-  private final int holdback;
-  private int delivered;
+  private final StopSequenceMatcher stops;
   private int tokens;
   private boolean ended;
 
@@ -39,12 +36,7 @@ abstract class Reply implements GenerationHandle {
     this.promptTokens = promptTokens;
     this.options = options;
     this.handler = handler;
-    this.stops = options.stopSequences();
-    int longest = 0;
-    for (String s : stops) {
-      longest = Math.max(longest, s.length());
-    }
-    this.holdback = Math.max(0, longest - 1);
+    this.stops = new StopSequenceMatcher(options.stopSequences());
   }
 
   /**
@@ -59,13 +51,13 @@ abstract class Reply implements GenerationHandle {
     if (counted) {
       tokens++;
     }
-    text.append(piece);
-    int stop = findStop();
-    if (stop >= 0) {
-      deliver(stop);
+    deliver(stops.accept(piece));
+    if (stops.stopped()) {
       return true;
     }
-    deliver(last ? text.length() : Math.max(delivered, text.length() - holdbackNeeded()));
+    if (last) {
+      deliver(stops.flush());
+    }
     return false;
   }
 
@@ -73,39 +65,8 @@ abstract class Reply implements GenerationHandle {
     return tokens;
   }
 
-  /** Where the earliest stop sequence starts in the undelivered text, or -1. */
-  private int findStop() {
-    int best = -1;
-    for (String s : stops) {
-      int i = text.indexOf(s, Math.max(0, delivered - s.length() + 1));
-      if (i >= 0 && (best < 0 || i < best)) {
-        best = i;
-      }
-    }
-    return best;
-  }
-
-  /** Characters at the end of the text that may be the start of a stop sequence. */
-  private int holdbackNeeded() {
-    if (holdback == 0) {
-      return 0;
-    }
-    int n = Math.min(holdback, text.length() - delivered);
-    for (int k = n; k > 0; k--) {
-      String tail = text.substring(text.length() - k);
-      for (String s : stops) {
-        if (s.startsWith(tail)) {
-          return k;
-        }
-      }
-    }
-    return 0;
-  }
-
-  private void deliver(int end) {
-    if (end > delivered) {
-      String piece = text.substring(delivered, end);
-      delivered = end;
+  private void deliver(String piece) {
+    if (!piece.isEmpty()) {
       try {
         handler.onToken(piece);
       } catch (RuntimeException e) {
@@ -131,8 +92,7 @@ abstract class Reply implements GenerationHandle {
     if (!end()) {
       return;
     }
-    text.setLength(delivered);
-    ChatResponse r = new ChatResponse(text.toString(), reason, new TokenUsage(promptTokens, tokens));
+    ChatResponse r = new ChatResponse(stops.emitted(), reason, new TokenUsage(promptTokens, tokens));
     try {
       handler.onComplete(r);
     } catch (RuntimeException e) {

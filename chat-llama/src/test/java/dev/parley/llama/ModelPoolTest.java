@@ -126,6 +126,21 @@ class ModelPoolTest {
   }
 
   @Test
+  void aPoolTakesEveryModelSettingFromAModelBuilder() throws Exception {
+    LlamaChatModel.Builder model = LlamaChatModel.builder(TestModels.tiny()).id("my-assistant").slots(3)
+        .contextSize(256).threads(1).closeTimeout(Duration.ofSeconds(5));
+    try (ModelPool pool = ModelPool.builder(model).maxQueue(2).build()) {
+      assertEquals("my-assistant", pool.id(), "the id, which the pool's own builder never had");
+      assertEquals(3, pool.statistics().slots(), "the model builder's slots");
+      assertEquals(4, await(pool.stream(greedy("hi", 4), StreamHandler.ignoringTokens())).usage().completionTokens());
+    }
+    try (ModelPool pool = ModelPool.builder(LlamaChatModel.builder(TestModels.tiny()).contextSize(256).threads(1))
+        .slots(2).build()) {
+      assertEquals(2, pool.statistics().slots(), "the pool's builder may still set them");
+    }
+  }
+
+  @Test
   void failsFastWhenEverySlotIsBusyAndTheQueueIsFull() throws Exception {
     try (ModelPool pool = pool(1, 1, WAIT)) {
       GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());

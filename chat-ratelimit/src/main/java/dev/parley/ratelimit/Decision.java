@@ -1,5 +1,6 @@
 package dev.parley.ratelimit;
 
+import dev.parley.ratelimit.internal.Checks;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -66,7 +67,7 @@ public final class Decision {
    * @throws IllegalArgumentException if the key is empty, permits is negative, or no status is given
    */
   public static Decision of(String key, long permits, List<LimitStatus> limits) {
-    RateLimiter.requireKey(key);
+    Checks.requireKey(key);
     if (permits < 0) {
       throw new IllegalArgumentException("permits must be >= 0, was " + permits);
     }

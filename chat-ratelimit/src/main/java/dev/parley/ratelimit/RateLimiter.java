@@ -85,51 +85,6 @@ public interface RateLimiter {
   /** The limits every key is held to, in order. */
   List<Limit> limits();
 
-  /**
-   * Checks a key: not null, not empty.
-   *
-   * @throws IllegalArgumentException naming the problem
-   */
-  static String requireKey(String key) {
-    if (key == null) {
-      throw new IllegalArgumentException("key must not be null");
-    }
-    if (key.isEmpty()) {
-      throw new IllegalArgumentException("key must not be empty");
-    }
-    return key;
-  }
-
-  /**
-   * Checks the permits of a {@link #tryAcquire} against the limits: positive, and no more than any
-   * capacity. For implementations, so that all of them reject the same requests the same way.
-   *
-   * @throws IllegalArgumentException naming the problem and, when too large, the limit
-   */
-  static long requirePermits(long permits, List<Limit> limits) {
-    requirePositivePermits(permits);
-    for (Limit limit : limits) {
-      if (permits > limit.capacity()) {
-        throw new IllegalArgumentException(
-            "permits " + permits + " exceeds the capacity " + limit.capacity() + " of limit '"
-                + limit.name() + "': such a request can never be admitted");
-      }
-    }
-    return permits;
-  }
-
-  /**
-   * Checks the permits of a {@link #charge}: positive.
-   *
-   * @throws IllegalArgumentException if not
-   */
-  static long requirePositivePermits(long permits) {
-    if (permits <= 0) {
-      throw new IllegalArgumentException("permits must be > 0, was " + permits);
-    }
-    return permits;
-  }
-
   private static long saturatedNanos(Duration d) {
     try {
       return d.toNanos();

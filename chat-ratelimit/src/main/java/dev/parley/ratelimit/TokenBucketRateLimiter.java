@@ -2,6 +2,7 @@ package dev.parley.ratelimit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.parley.ratelimit.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -107,7 +108,7 @@ public final class TokenBucketRateLimiter implements RateLimiter {
 
   @Override
   public Decision tryAcquire(String key, long permits) {
-    RateLimiter.requireKey(key);
+    Checks.requireKey(key);
     checkPermits(permits);
     KeyState state = keyState(key);
     long now = now();
@@ -154,8 +155,8 @@ public final class TokenBucketRateLimiter implements RateLimiter {
 
   @Override
   public Decision charge(String key, long permits) {
-    RateLimiter.requireKey(key);
-    RateLimiter.requirePositivePermits(permits);
+    Checks.requireKey(key);
+    Checks.requirePositivePermits(permits);
     KeyState state = keyState(key);
     long now = now();
     long[] b = state.buckets;
@@ -181,8 +182,8 @@ public final class TokenBucketRateLimiter implements RateLimiter {
 
   @Override
   public Decision release(String key, long permits) {
-    RateLimiter.requireKey(key);
-    RateLimiter.requirePositivePermits(permits);
+    Checks.requireKey(key);
+    Checks.requirePositivePermits(permits);
     KeyState state = keyState(key);
     long now = now();
     long[] b = state.buckets;
@@ -247,11 +248,11 @@ public final class TokenBucketRateLimiter implements RateLimiter {
 
   private void checkPermits(long permits) {
     if (permits <= 0) {
-      RateLimiter.requirePositivePermits(permits);
+      Checks.requirePositivePermits(permits);
     }
     for (Limit limit : limits) {
       if (permits > limit.capacity()) {
-        RateLimiter.requirePermits(permits, limitList);
+        Checks.requirePermits(permits, limitList);
       }
     }
   }

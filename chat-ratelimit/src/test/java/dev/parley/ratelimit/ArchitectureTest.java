@@ -17,14 +17,15 @@ class ArchitectureTest {
   @Test
   void dependsOnlyOnTheJdkCaffeineAndJSpecify() {
     ArchRule rule = classes().should().onlyDependOnClassesThat().resideInAnyPackage(
-        "java..", "dev.parley.ratelimit", "com.github.benmanes.caffeine.cache..",
+        "java..", "dev.parley.ratelimit..", "com.github.benmanes.caffeine.cache..",
         "org.jspecify.annotations..");
     rule.check(CLASSES);
   }
 
   @Test
   void onlyTheApiTypesArePublic() {
-    ArchRule rule = classes().that().arePublic()
+    // dev.parley.ratelimit.internal is public for the Redis limiter only, and not exported to anyone else.
+    ArchRule rule = classes().that().arePublic().and().resideOutsideOfPackage("dev.parley.ratelimit.internal")
         .should().haveNameMatching("dev\\.parley\\.ratelimit\\.(RateLimiter|Decision|Limit|Limit\\$.*"
             + "|LimitStatus|RateLimitHeaders|TokenBucketRateLimiter|TokenBucketRateLimiter\\$Builder)")
         .because("a new public type is a decision to add here");

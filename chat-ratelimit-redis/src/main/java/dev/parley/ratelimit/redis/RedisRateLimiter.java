@@ -9,6 +9,7 @@ import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.LimitStatus;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
+import dev.parley.ratelimit.internal.Checks;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -17,8 +18,8 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.TimeoutOptions.TimeoutSource;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandType;
@@ -205,22 +206,22 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
   @Override
   public Decision tryAcquire(String key, long permits) {
-    RateLimiter.requireKey(key);
-    RateLimiter.requirePermits(permits, limitList);
+    Checks.requireKey(key);
+    Checks.requirePermits(permits, limitList);
     return decide("acquire", key, permits);
   }
 
   @Override
   public Decision charge(String key, long permits) {
-    RateLimiter.requireKey(key);
-    RateLimiter.requirePositivePermits(permits);
+    Checks.requireKey(key);
+    Checks.requirePositivePermits(permits);
     return decide("charge", key, permits);
   }
 
   @Override
   public Decision release(String key, long permits) {
-    RateLimiter.requireKey(key);
-    RateLimiter.requirePositivePermits(permits);
+    Checks.requireKey(key);
+    Checks.requirePositivePermits(permits);
     return decide("release", key, permits);
   }
 
