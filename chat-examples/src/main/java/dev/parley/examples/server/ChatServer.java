@@ -1,18 +1,14 @@
 package dev.parley.examples.server;
 
-import dev.parley.openai.OpenAiError;
 import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
 import dev.parley.ratelimit.redis.RedisRateLimiter;
 import dev.parley.store.jdbc.JdbcConversationStore;
-import dev.parley.store.jdbc.StoreException;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
-import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
-import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.micrometer.core.instrument.Gauge;
 import java.io.PrintStream;
@@ -24,8 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jetty.ee10.servlet.SessionHandler;
 import org.eclipse.jetty.session.DefaultSessionCache;
-import org.eclipse.jetty.session.NullSessionDataStore;
-import org.eclipse.jetty.session.SessionCache;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +40,6 @@ import picocli.CommandLine;
  */
 public final class ChatServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
-  static final String USER = "parley.user";
-  static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-      + "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
   private final ServerOptions options;
   private final JdbcConversationStore store;
@@ -56,7 +47,7 @@ public final class ChatServer implements AutoCloseable {
   private final RateLimiter limiter;
   private final ChatService chat;
   private final WebSocketApi sockets;
-  private final Authenticator auth;
+  private final HttpGuard guard;
   private final Javalin app;
   private final @Nullable String generatedKey;
 
@@ -74,7 +65,7 @@ public final class ChatServer implements AutoCloseable {
     } else {
       generatedKey = null;
     }
-    this.auth = new Authenticator(keys, o.jwtSecret, o.jwtIssuer, o.jwtAudience);
+    this.guard = new HttpGuard(new Authenticator(keys, o.jwtSecret, o.jwtIssuer, o.jwtAudience), o);
     this.chat = new ChatService(store, runtime, limiter, o);
     this.sockets = new WebSocketApi(chat, o);
     Gauge.builder("parley.room.members", sockets, WebSocketApi::roomMembers)
@@ -122,29 +113,7 @@ public final class ChatServer implements AutoCloseable {
     config.startup.showJavalinBanner = false;
     config.http.maxRequestSize = options.maxBodyBytes;
     config.http.compressionStrategy = CompressionStrategy.NONE;
-    // Jetty's per-connection header cache is a 96 KB table, and a WebSocket keeps its upgrade
-    // request (and so the table) for its whole life: 480 MB of heap for 5,000 sockets. Off, a
-    // socket costs a few KB; header parsing is not what this server spends its time on.
-    config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));
-    // Javalin reads the HTTP session on every WebSocket upgrade (for WsContext.sessionAttribute),
-    // and reading one creates one. The server keeps nothing in sessions: each is dropped as soon as
-    // its request ends, instead of being kept, never expiring, for every connection ever made.
-    // Jetty refuses some requests itself, before any route runs (a path with %00 or /../): answer
-    // those in the API's JSON shape with the same security headers, not Jetty's HTML page.
-    config.jetty.modifyServer(server -> server.setErrorHandler(ChatServer::jettyError));
-    config.jetty.modifyServletContextHandler(handler -> {
-      SessionHandler sessions = handler.getSessionHandler();
-      DefaultSessionCache cache = new DefaultSessionCache(sessions);
-      cache.setSessionDataStore(new NullSessionDataStore());
-      cache.setEvictionPolicy(SessionCache.EVICT_ON_SESSION_EXIT);
-      sessions.setSessionCache(cache);
-      sessions.setMaxInactiveInterval(60);
-    });
-    config.jetty.modifyWebSocketServletFactory(factory -> {
-      factory.setMaxTextMessageSize(options.maxFrameBytes);
-      factory.setMaxBinaryMessageSize(1024);
-      factory.setIdleTimeout(Duration.ofSeconds(options.wsIdleSeconds));
-    });
+    JettyTuning.apply(config, options);
     config.staticFiles.add(files -> {
       files.hostedPath = "/";
       files.directory = "/public";
@@ -165,21 +134,22 @@ public final class ChatServer implements AutoCloseable {
     }
 
     var routes = config.routes;
-    routes.before(this::securityHeaders);
+    routes.before(HttpGuard::securityHeaders);
     // Origins first: a request from a page the server does not allow is refused before it runs.
-    routes.before("/api/*", this::checkOrigin);
-    routes.before("/v1/*", this::checkOrigin);
-    routes.before("/metrics", this::checkOrigin);
-    routes.wsBeforeUpgrade("/ws/*", this::checkOrigin);
-    routes.before("/api/*", this::authenticate);
-    routes.before("/v1/*", this::authenticate);
-    routes.before("/metrics", this::authenticate);
-    routes.wsBeforeUpgrade("/ws/*", this::authenticateUpgrade);
+    routes.before("/api/*", guard::checkOrigin);
+    routes.before("/v1/*", guard::checkOrigin);
+    routes.before("/metrics", guard::checkOrigin);
+    routes.wsBeforeUpgrade("/ws/*", guard::checkOrigin);
+    routes.before("/api/*", guard::authenticate);
+    routes.before("/v1/*", guard::authenticate);
+    routes.before("/metrics", guard::authenticate);
+    routes.wsBeforeUpgrade("/ws/*", guard::authenticateUpgrade);
     routes.after(ctx -> chat.metrics.request(ctx.method().name(), routeOf(ctx), ctx.statusCode()));
 
-    routes.get("/health", this::health);
+    HealthApi health = new HealthApi(options, store, runtime, limiter, chat);
+    routes.get("/health", health::health);
     routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(chat.metrics.scrape()));
-    routes.get("/api/info", this::info);
+    routes.get("/api/info", health::info);
 
     RestApi rest = new RestApi(chat);
     routes.post("/api/sessions", named("/api/sessions", rest::createSession));
@@ -195,44 +165,7 @@ public final class ChatServer implements AutoCloseable {
     routes.ws("/ws/sessions/{id}", sockets::session);
     routes.ws("/ws/rooms/{name}", sockets::room);
 
-    routes.exception(ApiError.class, (e, ctx) -> {
-      e.headers().forEach(ctx::header);
-      if (e.status() == 401) {
-        ctx.header("WWW-Authenticate", "Bearer");
-      }
-      ctx.status(e.status()).json(e.body());
-    });
-    routes.exception(OpenAiError.class, (e, ctx) -> ctx.status(e.status()).contentType(ContentType.APPLICATION_JSON)
-        .result(e.toJson()));
-    routes.exception(HttpResponseException.class, (e, ctx) -> {
-      String code;
-      String message;
-      if (e.getStatus() == 413) {
-        code = "body_too_large";
-        message = "the request body is over the " + options.maxBodyBytes + "-byte limit";
-      } else if (e.getStatus() == 404) {
-        code = "not_found";
-        message = "no such endpoint: " + ctx.method() + " " + ctx.path();
-      } else {
-        code = "http_" + e.getStatus();
-        message = e.getMessage();
-      }
-      ctx.status(e.getStatus()).json(new ApiError(e.getStatus(), code, message).body());
-    });
-    routes.exception(StoreException.class, (e, ctx) -> {
-      log.error("store failure on {} {}", ctx.method(), ctx.path(), e);
-      ctx.status(503).json(new ApiError(503, "store_unavailable", "the conversation store is unavailable").body());
-    });
-    routes.exception(Exception.class, (e, ctx) -> {
-      log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
-      ctx.status(500).json(new ApiError(500, "internal_error", "something went wrong on the server").body());
-    });
-    routes.error(404, ctx -> {
-      if (ctx.result() == null || ctx.result().isEmpty()) {
-        ctx.json(new ApiError(404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path()).body());
-      }
-    });
-    routes.error(405, ctx -> ctx.json(new ApiError(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()).body()));
+    ErrorResponses.register(routes, options);
 
     config.events.serverStopping(() -> log.info("server stopping"));
   }
@@ -253,122 +186,8 @@ public final class ChatServer implements AutoCloseable {
     return path.equals("/health") || path.equals("/metrics") || path.equals("/api/info") ? path : "other";
   }
 
-  private static boolean jettyError(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
-      org.eclipse.jetty.util.Callback callback) {
-    int status = response.getStatus() >= 400 ? response.getStatus() : 500;
-    String reason = org.eclipse.jetty.http.HttpStatus.getMessage(status);
-    Object detail = request.getAttribute(org.eclipse.jetty.server.handler.ErrorHandler.ERROR_MESSAGE);
-    String message = status < 500 && detail instanceof String d && !d.isBlank() ? reason + ": " + d : reason;
-    org.eclipse.jetty.http.HttpFields.Mutable headers = response.getHeaders();
-    headers.put("Content-Type", "application/json;charset=utf-8");
-    headers.put("Content-Security-Policy", CSP);
-    headers.put("X-Content-Type-Options", "nosniff");
-    headers.put("X-Frame-Options", "DENY");
-    headers.put("Referrer-Policy", "no-referrer");
-    headers.put("Cache-Control", "no-store");
-    String body = JsonBodies.write(new ApiError(status, status == 400 ? "bad_request" : "http_" + status, message).body());
-    response.write(true, java.nio.ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)), callback);
-    return true;
-  }
-
-  private void securityHeaders(Context ctx) {
-    ctx.header("Content-Security-Policy", CSP);
-    ctx.header("X-Content-Type-Options", "nosniff");
-    ctx.header("X-Frame-Options", "DENY");
-    ctx.header("Referrer-Policy", "no-referrer");
-  }
-
-  /**
-   * A browser names the page's origin on every cross-origin request, and on same-origin ones that
-   * are not GETs; it is let through if it is this server's own ({@code Host}) or one of {@code
-   * --cors-origins}. Clients that are not browsers send no {@code Origin}. CORS headers only tell
-   * the browser whether the page may read the answer; without this check the request would run.
-   */
-  private void checkOrigin(Context ctx) {
-    String origin = ctx.header("Origin");
-    if (origin == null || "OPTIONS".equals(ctx.method().name())) {
-      return; // a preflight is the CORS plugin's to answer
-    }
-    String host = ctx.header("Host");
-    if (host != null && (origin.equals("http://" + host) || origin.equals("https://" + host))) {
-      return;
-    }
-    for (String allowed : options.corsOrigins) {
-      if (origin.equals(allowed.trim())) {
-        return;
-      }
-    }
-    throw new ApiError(403, "origin_not_allowed", "requests from the origin " + origin
-        + " are not allowed; the server's own origin and --cors-origins are");
-  }
-
-  private void authenticate(Context ctx) {
-    if ("OPTIONS".equals(ctx.method().name())) {
-      return; // CORS preflight carries no credentials
-    }
-    String credential = Authenticator.credential(ctx.header("Authorization"), ctx.header("X-API-Key"));
-    ctx.attribute(USER, auth.user(credential).orElseThrow(ChatServer::unauthorized));
-  }
-
-  private void authenticateUpgrade(Context ctx) {
-    String credential = Authenticator.credential(ctx.header("Authorization"), ctx.header("X-API-Key"));
-    if (credential == null) {
-      credential = ctx.queryParam("access_token");
-    }
-    Optional<String> user = auth.user(credential);
-    if (user.isEmpty()) {
-      throw unauthorized();
-    }
-    ctx.attribute(USER, user.get());
-  }
-
-  private static ApiError unauthorized() {
-    return new ApiError(401, "unauthorized",
-        "send an API key or a signed token as 'Authorization: Bearer ...' (WebSockets: ?access_token=...)");
-  }
-
   WebSocketApi sockets() {
     return sockets;
-  }
-
-  static String user(Context ctx) {
-    String user = ctx.attribute(USER);
-    if (user == null) {
-      throw unauthorized();
-    }
-    return user;
-  }
-
-  private void info(Context ctx) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("user", user(ctx));
-    out.put("model", runtime.model.id());
-    out.put("fakeModel", runtime.fake);
-    out.put("limits", Map.of("perMinute", options.requestsPerMinute, "perDay", options.requestsPerDay));
-    out.put("maxMessageChars", options.maxMessageChars);
-    ctx.json(out);
-  }
-
-  private void health(Context ctx) {
-    Map<String, Object> components = new LinkedHashMap<>();
-    boolean modelUp = runtime.isReady();
-    components.put("model", Map.of("status", modelUp ? "UP" : "DOWN", "id", runtime.model.id(), "fake", runtime.fake,
-        "breaker", chat.breaker.state().name()));
-    boolean storeUp = store.isWritable(); // a locked SQLite file answers reads but refuses every write
-    components.put("store", Map.of("status", storeUp ? "UP" : "DOWN", "kind", store.dialect().name().toLowerCase(java.util.Locale.ROOT)));
-    boolean degraded = false;
-    if (limiter instanceof RedisRateLimiter redis) {
-      // With Redis unreachable, limits fall back to this instance's memory: degraded, still serving.
-      // The breaker learns of an outage only from a failed request: ask Redis itself too.
-      boolean redisUp = redis.breakerState() == RedisRateLimiter.BreakerState.CLOSED && redis.isReachable();
-      degraded = !redisUp;
-      components.put("redis", Map.of("status", redisUp ? "UP" : "DEGRADED", "breaker", redis.breakerState().name()));
-    }
-    boolean ready = modelUp && storeUp && !chat.isDraining();
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("status", !ready ? (chat.isDraining() ? "DRAINING" : "DOWN") : degraded ? "DEGRADED" : "UP");
-    out.put("components", components);
-    ctx.status(ready ? 200 : 503).json(out);
   }
 
   private void announce(PrintStream console) {

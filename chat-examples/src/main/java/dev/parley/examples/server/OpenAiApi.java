@@ -35,7 +35,7 @@ final class OpenAiApi {
   }
 
   void completions(Context ctx) throws Exception {
-    String user = ChatServer.user(ctx);
+    String user = HttpGuard.user(ctx);
     ChatCompletionRequest request = api.parse(ctx.body());
 
     if (!request.stream()) {

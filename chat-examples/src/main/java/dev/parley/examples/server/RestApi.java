@@ -2,11 +2,9 @@ package dev.parley.examples.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.chat.ChatResponse;
-import dev.parley.chat.Message;
 import dev.parley.memory.StoredMessage;
 import dev.parley.pipeline.Turn;
 import dev.parley.pipeline.TurnOutcome;
-import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.RateLimitHeaders;
 import dev.parley.store.jdbc.ChatSession;
 import io.javalin.http.Context;
@@ -40,7 +38,7 @@ final class RestApi {
   void createSession(Context ctx) {
     ObjectNode body = JsonBodies.object(ctx.body(), true);
     String title = JsonBodies.optionalString(body, "title");
-    ChatSession s = chat.createSession(ChatServer.user(ctx), title == null ? "" : title);
+    ChatSession s = chat.createSession(HttpGuard.user(ctx), title == null ? "" : title);
     ctx.status(201).header("Location", "/api/sessions/" + s.id()).json(session(s));
   }
 
@@ -48,7 +46,7 @@ final class RestApi {
   void listSessions(Context ctx) {
     int limit = queryInt(ctx, "limit", 100, 1, 1000);
     int offset = queryInt(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-    List<ChatSession> page = chat.sessions(ChatServer.user(ctx), offset, limit + 1);
+    List<ChatSession> page = chat.sessions(HttpGuard.user(ctx), offset, limit + 1);
     List<Map<String, Object>> out = new ArrayList<>();
     for (ChatSession s : page.subList(0, Math.min(limit, page.size()))) {
       out.add(session(s));
@@ -77,19 +75,19 @@ final class RestApi {
   }
 
   void getSession(Context ctx) {
-    ChatSession s = chat.owned(ChatServer.user(ctx), ctx.pathParam("id"));
+    ChatSession s = chat.owned(HttpGuard.user(ctx), ctx.pathParam("id"));
     Map<String, Object> out = session(s);
     out.put("messages", messages(chat.transcript(s.id())));
     ctx.json(out);
   }
 
   void deleteSession(Context ctx) {
-    chat.delete(ChatServer.user(ctx), ctx.pathParam("id"));
+    chat.delete(HttpGuard.user(ctx), ctx.pathParam("id"));
     ctx.status(204);
   }
 
   void postMessage(Context ctx) throws Exception {
-    String user = ChatServer.user(ctx);
+    String user = HttpGuard.user(ctx);
     ChatSession s = chat.owned(user, ctx.pathParam("id"));
     ObjectNode body = JsonBodies.object(ctx.body(), false);
     String content = JsonBodies.requiredString(body, "content");

@@ -81,7 +81,7 @@ final class WebSocketApi {
   private boolean open(WsContext ctx) {
     chat.metrics.webSockets.incrementAndGet();
     ctx.attribute(OUTBOX, new AtomicLong());
-    String user = ctx.attribute(ChatServer.USER);
+    String user = ctx.attribute(HttpGuard.USER);
     AtomicInteger open = openPerUser.computeIfAbsent(user, u -> new AtomicInteger());
     if (open.incrementAndGet() > maxPerUser) {
       release(user, open);
@@ -96,7 +96,7 @@ final class WebSocketApi {
     chat.metrics.webSockets.decrementAndGet();
     if (Boolean.TRUE.equals(ctx.attribute(COUNTED))) {
       ctx.attribute(COUNTED, Boolean.FALSE);
-      String user = ctx.attribute(ChatServer.USER);
+      String user = ctx.attribute(HttpGuard.USER);
       AtomicInteger open = openPerUser.get(user);
       if (open != null) {
         release(user, open);
@@ -130,7 +130,7 @@ final class WebSocketApi {
       if (!open(ctx)) {
         return;
       }
-      String user = ctx.attribute(ChatServer.USER);
+      String user = ctx.attribute(HttpGuard.USER);
       String id = ctx.pathParam("id");
       Optional<ChatSession> session;
       try {
@@ -175,7 +175,7 @@ final class WebSocketApi {
         if (sessionReplies.containsKey(key)) {
           throw new ApiError(409, "reply_in_progress", "wait for the reply in progress, or send {\"type\": \"cancel\"}");
         }
-        String user = ctx.attribute(ChatServer.USER);
+        String user = ctx.attribute(HttpGuard.USER);
         String id = ctx.pathParam("id");
         chat.owned(user, id);
         String content = JsonBodies.requiredString(frame, "content");
@@ -272,7 +272,7 @@ final class WebSocketApi {
         if (!"message".equals(type)) {
           throw ApiError.badRequest("invalid_field", "field 'type' must be 'message' or 'history', was '" + type + "'");
         }
-        String user = ctx.attribute(ChatServer.USER);
+        String user = ctx.attribute(HttpGuard.USER);
         String content = JsonBodies.requiredString(frame, "content");
         String replyId = java.util.UUID.randomUUID().toString();
         // The reply's frames wait until the message itself is broadcast.
