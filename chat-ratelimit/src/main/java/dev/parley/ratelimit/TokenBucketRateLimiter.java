@@ -157,33 +157,27 @@ public final class TokenBucketRateLimiter implements RateLimiter {
   public Decision charge(String key, long permits) {
     Checks.requireKey(key);
     Checks.requirePositivePermits(permits);
-    KeyState state = keyState(key);
-    long now = now();
-    long[] b = state.buckets;
-    boolean admitsOne = true;
-    long[] snapshot;
-    synchronized (state) {
-      for (int i = 0; i < limits.length; i++) {
-        Limit limit = limits[i];
-        int at = i << 1;
-        Buckets.refill(limit, b, at, now);
-        // The debt is bounded by one capacity, so any larger charge counts as two capacities.
-        long charged = Math.min(permits, 2 * limit.capacity()) * limit.unitsPerToken;
-        b[at] = Math.max(b[at] - charged, -limit.capacityUnits);
-        if (b[at] < limit.unitsPerToken) {
-          admitsOne = false;
-        }
-      }
-      snapshot = b.clone();
-    }
-    renew(key, state, now);
-    return Decision.ofBuckets(key, permits, admitsOne, true, limits, snapshot, now);
+    // The debt is bounded by one capacity, so any larger charge counts as two capacities.
+    return adjust(key, permits, (limit, units) ->
+        Math.max(units - Math.min(permits, 2 * limit.capacity()) * limit.unitsPerToken, -limit.capacityUnits));
   }
 
   @Override
   public Decision release(String key, long permits) {
     Checks.requireKey(key);
     Checks.requirePositivePermits(permits);
+    // Never more than one capacity back, so the product cannot overflow.
+    return adjust(key, permits, (limit, units) ->
+        Math.min(units + Math.min(permits, limit.capacity()) * limit.unitsPerToken, limit.capacityUnits));
+  }
+
+  /** A bucket's new units after a charge or a release. */
+  private interface Adjustment {
+    long apply(Limit limit, long units);
+  }
+
+  /** Changes every limit of the key unconditionally; the decision says whether one permit would now be admitted. */
+  private Decision adjust(String key, long permits, Adjustment adjustment) {
     KeyState state = keyState(key);
     long now = now();
     long[] b = state.buckets;
@@ -194,9 +188,7 @@ public final class TokenBucketRateLimiter implements RateLimiter {
         Limit limit = limits[i];
         int at = i << 1;
         Buckets.refill(limit, b, at, now);
-        // Never more than one capacity back, so the product cannot overflow.
-        long back = Math.min(permits, limit.capacity()) * limit.unitsPerToken;
-        b[at] = Math.min(b[at] + back, limit.capacityUnits);
+        b[at] = adjustment.apply(limit, b[at]);
         if (b[at] < limit.unitsPerToken) {
           admitsOne = false;
         }

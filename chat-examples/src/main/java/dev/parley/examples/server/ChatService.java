@@ -6,9 +6,7 @@ import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
 import dev.parley.chat.ParleyException;
 import dev.parley.llama.PoolExhaustedException;
-import dev.parley.memory.Conversation;
 import dev.parley.memory.ConversationManager;
-import dev.parley.memory.ConversationStore;
 import dev.parley.memory.StoredMessage;
 import dev.parley.pipeline.ChatPipeline;
 import dev.parley.pipeline.Rejection;
@@ -24,8 +22,6 @@ import dev.parley.store.jdbc.ChatSession;
 import dev.parley.store.jdbc.JdbcConversationStore;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.UnaryOperator;
 
 /**
  * The server's sessions and its {@link ChatPipeline}: every protocol (REST + SSE, WebSocket
@@ -53,7 +49,9 @@ final class ChatService {
     this.options = options;
     this.limiter = limiter;
     int memoryBudget = Math.max(64, options.contextSize - options.maxReplyTokens);
-    this.memory = ConversationManager.builder().store(routed(store)).tokenizer(runtime.tokenizer).maxTokens(memoryBudget)
+    this.memory = ConversationManager.builder()
+        // Rooms are created on first use; sessions only by createSession, never again once deleted.
+        .store(store.creating(id -> id.startsWith(WebSocketApi.ROOM_PREFIX))).tokenizer(runtime.tokenizer).maxTokens(memoryBudget)
         .build();
     this.cache = ResponseCache.builder().maximumWeightBytes(32L << 20).expireAfterWrite(Duration.ofHours(1)).build();
     this.breaker = CircuitBreaker.builder().failureThreshold(5).openDelay(Duration.ofSeconds(10)).build();
@@ -67,28 +65,6 @@ final class ChatService {
         .listener(metrics.pipeline)
         .build();
     metrics.pipeline.bindInFlight(pipeline);
-  }
-
-  /** Rooms ({@link WebSocketApi#ROOM_PREFIX}) are created on first use; sessions only by {@link #createSession}. */
-  private static ConversationStore routed(JdbcConversationStore store) {
-    ConversationStore sessions = store.existingOnly();
-    return new ConversationStore() {
-      @Override
-      public Optional<Conversation> find(String conversationId) {
-        return store.find(conversationId);
-      }
-
-      @Override
-      public Conversation update(String conversationId, UnaryOperator<Conversation> change) {
-        return conversationId.startsWith(WebSocketApi.ROOM_PREFIX)
-            ? store.update(conversationId, change) : sessions.update(conversationId, change);
-      }
-
-      @Override
-      public boolean delete(String conversationId) {
-        return store.delete(conversationId);
-      }
-    };
   }
 
   // ---- sessions ----

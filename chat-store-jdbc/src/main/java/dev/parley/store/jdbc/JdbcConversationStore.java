@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -248,6 +249,16 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
    * bringing it back without its owner.
    */
   public ConversationStore existingOnly() {
+    return creating(id -> false);
+  }
+
+  /**
+   * This store creating on {@code update} only the conversations {@code mayCreate} accepts (rooms,
+   * say, by their id); for any other that does not exist, {@code update} throws {@link
+   * NoSuchConversationException}.
+   */
+  public ConversationStore creating(Predicate<String> mayCreate) {
+    Objects.requireNonNull(mayCreate, "mayCreate");
     JdbcConversationStore store = this;
     return new ConversationStore() {
       @Override
@@ -257,7 +268,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
 
       @Override
       public Conversation update(String conversationId, UnaryOperator<Conversation> change) {
-        return store.update(conversationId, change, false);
+        return store.update(conversationId, change, mayCreate.test(conversationId));
       }
 
       @Override
@@ -267,7 +278,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
 
       @Override
       public String toString() {
-        return store + ", existing conversations only";
+        return store + ", creating only some conversations";
       }
     };
   }

@@ -141,6 +141,12 @@ class JdbcConversationStoreTest {
       assertFalse(e.isRetriable());
       assertTrue(store.session(id).isEmpty());
       assertTrue(store.transcript(id).isEmpty());
+      // A view that creates only rooms: rooms on first use, anything else refused.
+      ConversationManager routed = ConversationManager.builder().store(store.creating(c -> c.startsWith("room:"))).build();
+      String lobby = "room:lobby-" + System.nanoTime();
+      routed.append(lobby, Message.user("first"));
+      assertTrue(store.session(lobby).isPresent());
+      assertThrows(NoSuchConversationException.class, () -> routed.append("not-a-room-" + System.nanoTime(), Message.user("x")));
       // The plain store creates what it is asked to (rooms), with no owner.
       String room = "room:test-" + System.nanoTime();
       ConversationManager.builder().store(store).build().append(room, Message.user("hello"));
