@@ -1,6 +1,6 @@
 package dev.parley.ratelimit;
 
-import java.math.BigInteger;
+import dev.parley.ratelimit.internal.BucketUnits;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -65,25 +65,13 @@ public final class Limit {
     this.refillTokens = b.refillTokens;
     this.refillPeriod = Objects.requireNonNull(b.refillPeriod);
     this.refill = Objects.requireNonNull(b.refill);
-    this.periodNanos = refillPeriod.toNanos();
-    long gcd = gcd(refillTokens, periodNanos);
-    this.unitsPerToken = periodNanos / gcd;
-    this.unitsPerNano = refillTokens / gcd;
-    this.capacityUnits = multiplyBounded(capacity, unitsPerToken, "capacity");
-    this.unitsPerPeriod = multiplyBounded(refillTokens, unitsPerToken, "refill tokens");
+    BucketUnits units = BucketUnits.of(name, capacity, refillTokens, refillPeriod, refillPeriod.toNanos(), MAX_UNITS);
+    this.periodNanos = units.periodTicks();
+    this.unitsPerToken = units.unitsPerToken();
+    this.unitsPerNano = units.unitsPerTick();
+    this.capacityUnits = units.capacityUnits();
+    this.unitsPerPeriod = units.unitsPerPeriod();
     this.fillNanos = ceilDiv(2 * capacityUnits, unitsPerNano);
-  }
-
-  private long multiplyBounded(long tokens, long units, String what) {
-    long high = Math.multiplyHigh(tokens, units);
-    long product = tokens * units;
-    if (high != 0 || product < 0 || product > MAX_UNITS) {
-      throw new IllegalArgumentException(
-          "limit '" + name + "': " + what + " " + tokens + " with a refill of " + refillTokens
-              + " per " + refillPeriod + " is too fine-grained to count exactly;"
-              + " use a whole number of seconds or fewer tokens");
-    }
-    return product;
   }
 
   /** {@code permits} per second, refilled greedily, named {@code <permits>-per-second}. */
@@ -204,10 +192,6 @@ public final class Limit {
   }
 
   /** Only when a limit is configured, never per decision. */
-  private static long gcd(long a, long b) {
-    return BigInteger.valueOf(a).gcd(BigInteger.valueOf(b)).longValueExact();
-  }
-
   static void requirePositive(long value, String name) {
     if (value <= 0) {
       throw new IllegalArgumentException(name + " must be > 0, was " + value);

@@ -454,7 +454,8 @@ class TokenBucketRateLimiterTest {
     IllegalArgumentException tooFine = assertThrows(IllegalArgumentException.class,
         () -> Limit.builder("x").capacity(Long.MAX_VALUE / 2)
             .refillGreedy(7, Duration.ofNanos(1_000_000_007L)).build());
-    assertTrue(tooFine.getMessage().startsWith("limit 'x': capacity"), tooFine.getMessage());
+    assertTrue(tooFine.getMessage().startsWith("limit 'x' (capacity " + Long.MAX_VALUE / 2)
+        && tooFine.getMessage().contains("too fine-grained"), tooFine.getMessage());
     assertTrue(limiter.tryAcquire("k", 20).allowed(), "nothing was taken by the rejected calls");
   }
 

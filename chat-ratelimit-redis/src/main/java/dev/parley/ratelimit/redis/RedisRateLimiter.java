@@ -9,6 +9,7 @@ import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.LimitStatus;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
+import dev.parley.ratelimit.internal.BucketUnits;
 import dev.parley.ratelimit.internal.Checks;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -29,7 +30,6 @@ import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -419,12 +419,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             + " microseconds, so the refill period must be too, was " + limit.refillPeriod());
       }
       long periodMicros = periodNanos / 1_000;
-      long gcd = gcd(limit.refillTokens(), periodMicros);
-      long unitsPerToken = periodMicros / gcd;
-      long capacityUnits = multiply(limit.capacity(), unitsPerToken, limit);
+      // Redis's clock counts microseconds; Lua keeps the units in doubles, exact below 2^53.
+      BucketUnits units = BucketUnits.of(limit.name(), limit.capacity(), limit.refillTokens(), limit.refillPeriod(),
+          periodMicros, MAX_UNITS);
+      long unitsPerToken = units.unitsPerToken();
+      long capacityUnits = units.capacityUnits();
       boolean greedy = limit.refill() == Limit.Refill.GREEDY;
-      long rate = greedy ? limit.refillTokens() / gcd
-          : multiply(limit.refillTokens(), unitsPerToken, limit);
+      long rate = greedy ? units.unitsPerTick() : units.unitsPerPeriod();
       // The field names carry the whole configuration: a changed limit starts afresh.
       args.add(limit.name() + "|" + limit.capacity() + "|" + limit.refillTokens() + "|"
           + periodMicros + "|" + (greedy ? "g" : "i"));
@@ -436,20 +437,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       args.add(Long.toString(periodMicros));
     }
     return args.toArray(new String[0]);
-  }
-
-  private static long multiply(long tokens, long unitsPerToken, Limit limit) {
-    if (Math.multiplyHigh(tokens, unitsPerToken) != 0 || tokens * unitsPerToken > MAX_UNITS) {
-      throw new IllegalArgumentException("limit '" + limit.name() + "' is too fine-grained for"
-          + " Redis's exact arithmetic (capacity " + limit.capacity() + ", " + limit.refillTokens()
-          + " per " + limit.refillPeriod() + "); use a whole number of seconds or fewer tokens");
-    }
-    return tokens * unitsPerToken;
-  }
-
-  /** Only when a limit is configured, never per decision. */
-  private static long gcd(long a, long b) {
-    return BigInteger.valueOf(a).gcd(BigInteger.valueOf(b)).longValueExact();
   }
 
   private static String loadScript() {
