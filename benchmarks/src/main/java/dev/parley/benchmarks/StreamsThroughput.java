@@ -50,6 +50,13 @@ final class StreamsThroughput {
       if (Runtime.version().feature() >= 22) {
         add(samples, "ModelPool (JNI engine)", parley(model, threads, streams, seconds, true));
       }
+      if (natives != null && streams == 1) {
+        // One stream's target is llama-bench tg64 at its best thread count: measure each.
+        for (int t = 1; t <= threads; t++) {
+          add(samples, "llama-bench tg" + InferenceBenchmark.TOKENS + ", " + t + " threads",
+              natives.llamaBench(model, t, InferenceBenchmark.TOKENS));
+        }
+      }
       if (natives != null) {
         add(samples, "llama-batched-bench, " + threads + " threads",
             natives.batchedBench(model, threads, streams, 32, InferenceBenchmark.TOKENS));
