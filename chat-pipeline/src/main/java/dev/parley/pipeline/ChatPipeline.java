@@ -169,7 +169,7 @@ public final class ChatPipeline implements AutoCloseable {
       throw e;
     }
     if (!turn.reply()) {
-      return new TurnOutcome.Stored(appended.appended(), admission.decision);
+      return new TurnOutcome.Stored(appended.appended(), admission.decision, admission.tokenDecision);
     }
     GenerationOptions options = turn.options() != null ? turn.options() : defaults;
     ChatRequest request;
@@ -188,7 +188,7 @@ public final class ChatPipeline implements AutoCloseable {
       throw e;
     }
     Reply reply = start(request, turn.conversationId(), turn.user(), turn.replyAuthor(), listener);
-    return new TurnOutcome.Started(appended.appended(), admission.decision, reply);
+    return new TurnOutcome.Started(appended.appended(), admission.decision, admission.tokenDecision, reply);
   }
 
   /**
@@ -229,7 +229,7 @@ public final class ChatPipeline implements AutoCloseable {
       return admission.denied;
     }
     Reply reply = start(new ChatRequest(fitted, options), null, user, null, listener);
-    return new TurnOutcome.Started(null, admission.decision, reply);
+    return new TurnOutcome.Started(null, admission.decision, admission.tokenDecision, reply);
   }
 
   /**
@@ -307,11 +307,13 @@ public final class ChatPipeline implements AutoCloseable {
   /** The permits a turn took, to give back if its work does not happen. */
   private final class Admission {
     final @Nullable Decision decision;
+    final @Nullable Decision tokenDecision;
     final @Nullable TurnOutcome denied;
     final boolean tookToken;
 
-    Admission(@Nullable Decision decision, @Nullable TurnOutcome denied, boolean tookToken) {
+    Admission(@Nullable Decision decision, @Nullable Decision tokens, @Nullable TurnOutcome denied, boolean tookToken) {
       this.decision = decision;
+      this.tokenDecision = tokens;
       this.denied = denied;
       this.tookToken = tookToken;
     }
@@ -321,8 +323,8 @@ public final class ChatPipeline implements AutoCloseable {
         if (requests != null) {
           requests.release(user, 1);
         }
-        if (tookToken && tokens != null) {
-          tokens.release(user, 1);
+        if (tookToken && ChatPipeline.this.tokens != null) {
+          ChatPipeline.this.tokens.release(user, 1);
         }
       } catch (RuntimeException e) {
         LOG.warn("could not give back the permit of {}: {}", user, e.toString());
@@ -336,7 +338,7 @@ public final class ChatPipeline implements AutoCloseable {
       d = requests.tryAcquire(user);
       if (!d.allowed()) {
         events.rateLimited(d);
-        return new Admission(d, new TurnOutcome.RateLimited(d), false);
+        return new Admission(d, null, new TurnOutcome.RateLimited(d), false);
       }
     }
     if (tokens != null) {
@@ -347,13 +349,11 @@ public final class ChatPipeline implements AutoCloseable {
           requests.release(user, 1);
         }
         events.rateLimited(t);
-        return new Admission(t, new TurnOutcome.RateLimited(t), false);
+        return new Admission(d, t, new TurnOutcome.RateLimited(t), false);
       }
-      if (d == null) {
-        d = t;
-      }
+      return new Admission(d, t, null, true);
     }
-    return new Admission(d, null, tokens != null);
+    return new Admission(d, null, null, false);
   }
 
   private Reply start(ChatRequest request, @Nullable String conversationId, String user, @Nullable String author,
@@ -409,7 +409,7 @@ public final class ChatPipeline implements AutoCloseable {
     if (error != null) {
       if (error instanceof ModelUnavailableException && !reply.anyToken) {
         // Refused before the model did anything (no free slot, circuit open): no permit spent.
-        new Admission(null, null, tokens != null).giveBack(reply.user);
+        new Admission(null, null, null, tokens != null).giveBack(reply.user);
       }
       LOG.debug("{} failed: {}", reply, error.toString());
       return new ReplyResult(ReplyStatus.FAILED, null, error, false, null);

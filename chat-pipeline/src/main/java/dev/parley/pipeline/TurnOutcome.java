@@ -27,10 +27,11 @@ public sealed interface TurnOutcome {
   }
 
   /**
-   * The message was stored; no reply was asked for. The decision is the user's rate-limit state
-   * (for headers), null when the pipeline has no limiter.
+   * The message was stored; no reply was asked for. {@code decision} is the user's request limits
+   * and {@code tokens} their LLM-token quota after this turn (for headers); each null when the
+   * pipeline has no such limiter.
    */
-  record Stored(StoredMessage message, @Nullable Decision decision) implements TurnOutcome {
+  record Stored(StoredMessage message, @Nullable Decision decision, @Nullable Decision tokens) implements TurnOutcome {
     public Stored {
       Objects.requireNonNull(message, "message");
     }
@@ -38,9 +39,11 @@ public sealed interface TurnOutcome {
 
   /**
    * The message was stored (none for a stateless completion) and the reply started: its tokens and
-   * its end go to the turn's {@link ReplyListener}. The decision is null when the pipeline has no limiter.
+   * its end go to the turn's {@link ReplyListener}. {@code decision} and {@code tokens} as in {@link
+   * Stored}; the reply's tokens are charged when it ends.
    */
-  record Started(@Nullable StoredMessage message, @Nullable Decision decision, Reply reply) implements TurnOutcome {
+  record Started(@Nullable StoredMessage message, @Nullable Decision decision, @Nullable Decision tokens, Reply reply)
+      implements TurnOutcome {
     public Started {
       Objects.requireNonNull(reply, "reply");
     }

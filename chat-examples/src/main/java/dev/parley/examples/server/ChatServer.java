@@ -45,17 +45,20 @@ public final class ChatServer implements AutoCloseable {
   private final JdbcConversationStore store;
   private final ModelRuntime runtime;
   private final RateLimiter limiter;
+  private final @Nullable RateLimiter tokenLimiter;
   private final ChatService chat;
   private final WebSocketApi sockets;
   private final HttpGuard guard;
   private final Javalin app;
   private final @Nullable String generatedKey;
 
-  private ChatServer(ServerOptions o, JdbcConversationStore store, ModelRuntime runtime, RateLimiter limiter) {
+  private ChatServer(ServerOptions o, JdbcConversationStore store, ModelRuntime runtime, RateLimiter limiter,
+      @Nullable RateLimiter tokenLimiter) {
     this.options = o;
     this.store = store;
     this.runtime = runtime;
     this.limiter = limiter;
+    this.tokenLimiter = tokenLimiter;
     Map<String, String> keys = new LinkedHashMap<>(o.apiKeyUsers());
     if (keys.isEmpty() && o.jwtSecret == null) {
       byte[] random = new byte[24];
@@ -66,7 +69,7 @@ public final class ChatServer implements AutoCloseable {
       generatedKey = null;
     }
     this.guard = new HttpGuard(new Authenticator(keys, o.jwtSecret, o.jwtIssuer, o.jwtAudience), o);
-    this.chat = new ChatService(store, runtime, limiter, o);
+    this.chat = new ChatService(store, runtime, limiter, tokenLimiter, o);
     this.sockets = new WebSocketApi(chat, o);
     Gauge.builder("parley.room.members", sockets, WebSocketApi::roomMembers)
         .description("People connected to chat rooms").register(chat.metrics.registry);
@@ -86,7 +89,7 @@ public final class ChatServer implements AutoCloseable {
       if (runtime == null) {
         runtime = ModelRuntime.from(o, console);
       }
-      ChatServer server = new ChatServer(o, store, runtime, limiter(o));
+      ChatServer server = new ChatServer(o, store, runtime, limiter(o), tokenLimiter(o));
       server.app.start(o.host, o.port);
       server.announce(console);
       return server;
@@ -97,6 +100,20 @@ public final class ChatServer implements AutoCloseable {
       store.close();
       throw e;
     }
+  }
+
+  /** The daily LLM-token quota per user, in Redis with the other limits when they are; none at 0. */
+  private static @Nullable RateLimiter tokenLimiter(ServerOptions o) {
+    if (o.tokensPerDay == 0) {
+      return null;
+    }
+    Limit day = Limit.builder("tokens-per-day").capacity(o.tokensPerDay).refillGreedy(o.tokensPerDay, Duration.ofDays(1))
+        .build();
+    if (o.redisUrl != null && !o.redisUrl.isBlank()) {
+      return RedisRateLimiter.builder(o.redisUrl).keyPrefix("parley:tokens:").limit(day)
+          .timeout(Duration.ofMillis(o.redisTimeoutMs)).build();
+    }
+    return TokenBucketRateLimiter.builder().limit(day).build();
   }
 
   private static RateLimiter limiter(ServerOptions o) {
@@ -250,11 +267,13 @@ public final class ChatServer implements AutoCloseable {
     }
     app.stop();
     runtime.close();
-    if (limiter instanceof AutoCloseable closeable) {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        log.warn("closing the rate limiter failed", e);
+    for (RateLimiter l : new RateLimiter[] {limiter, tokenLimiter}) {
+      if (l instanceof AutoCloseable closeable) {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          log.warn("closing a rate limiter failed", e);
+        }
       }
     }
     store.close();

@@ -14,6 +14,8 @@ import dev.parley.pipeline.ReplyResult;
 import dev.parley.pipeline.ReplyStatus;
 import dev.parley.pipeline.Turn;
 import dev.parley.pipeline.TurnOutcome;
+import dev.parley.ratelimit.Decision;
+import dev.parley.ratelimit.RateLimitHeaders;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.resilience.CircuitBreaker;
 import dev.parley.resilience.CircuitOpenException;
@@ -21,7 +23,10 @@ import dev.parley.sanitize.InputSanitizer;
 import dev.parley.store.jdbc.ChatSession;
 import dev.parley.store.jdbc.JdbcConversationStore;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server's sessions and its {@link ChatPipeline}: every protocol (REST + SSE, WebSocket
@@ -43,7 +48,8 @@ final class ChatService {
   private final ConversationManager memory;
   private final ServerOptions options;
 
-  ChatService(JdbcConversationStore store, ModelRuntime runtime, RateLimiter limiter, ServerOptions options) {
+  ChatService(JdbcConversationStore store, ModelRuntime runtime, RateLimiter limiter, @Nullable RateLimiter tokenLimiter,
+      ServerOptions options) {
     this.store = store;
     this.runtime = runtime;
     this.options = options;
@@ -56,14 +62,17 @@ final class ChatService {
     this.cache = ResponseCache.builder().maximumWeightBytes(32L << 20).expireAfterWrite(Duration.ofHours(1)).build();
     this.breaker = CircuitBreaker.builder().failureThreshold(5).openDelay(Duration.ofSeconds(10)).build();
     this.metrics = new ServerMetrics(cache, breaker, runtime::statistics, runtime.engineStatistics());
-    this.pipeline = ChatPipeline.builder(runtime.model, memory)
+    ChatPipeline.Builder pipelineBuilder = ChatPipeline.builder(runtime.model, memory)
         .sanitizer(InputSanitizer.builder().maxCharacters(options.maxMessageChars).build())
         .rateLimiter(limiter)
         .cache(cache)
         .breaker(breaker, Duration.ofMinutes(5))
         .defaults(defaultOptions().build())
-        .listener(metrics.pipeline)
-        .build();
+        .listener(metrics.pipeline);
+    if (tokenLimiter != null) {
+      pipelineBuilder.tokenLimiter(tokenLimiter);
+    }
+    this.pipeline = pipelineBuilder.build();
     metrics.pipeline.bindInFlight(pipeline);
   }
 
@@ -189,6 +198,23 @@ final class ChatService {
         }
       }
     };
+  }
+
+  /**
+   * The rate-limit headers of an accepted turn: the request limits ({@code RateLimit-*}) and the
+   * daily token quota ({@code X-RateLimit-Tokens-*}).
+   */
+  static Map<String, String> rateLimitHeaders(@Nullable Decision requests, @Nullable Decision tokens) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    if (requests != null) {
+      headers.putAll(RateLimitHeaders.of(requests));
+    }
+    if (tokens != null) {
+      headers.put("X-RateLimit-Tokens-Limit", Long.toString(tokens.limit()));
+      headers.put("X-RateLimit-Tokens-Remaining", Long.toString(tokens.remaining()));
+      headers.put("X-RateLimit-Tokens-Reset", Long.toString(tokens.resetAfter().toSeconds()));
+    }
+    return headers;
   }
 
   /** The most tokens a reply may have ({@code --max-reply-tokens}); a request asking for more is refused. */

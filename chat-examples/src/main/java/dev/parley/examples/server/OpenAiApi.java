@@ -6,7 +6,6 @@ import dev.parley.openai.ChatCompletions;
 import dev.parley.openai.CompletionStream;
 import dev.parley.openai.OpenAiError;
 import dev.parley.pipeline.TurnOutcome;
-import dev.parley.ratelimit.RateLimitHeaders;
 import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import java.util.concurrent.CompletableFuture;
@@ -95,9 +94,7 @@ final class OpenAiApi {
   }
 
   private static void rateLimitHeaders(Context ctx, TurnOutcome.Started started) {
-    if (started.decision() != null) {
-      RateLimitHeaders.of(started.decision()).forEach(ctx::header);
-    }
+    ChatService.rateLimitHeaders(started.decision(), started.tokens()).forEach(ctx::header);
   }
 
   /** A server error in OpenAI's error shape (the same code, type and message). */

@@ -3,9 +3,9 @@ package dev.parley.examples.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.chat.ChatResponse;
 import dev.parley.memory.StoredMessage;
+import dev.parley.pipeline.ReplyStatus;
 import dev.parley.pipeline.Turn;
 import dev.parley.pipeline.TurnOutcome;
-import dev.parley.ratelimit.RateLimitHeaders;
 import dev.parley.store.jdbc.ChatSession;
 import io.javalin.http.Context;
 import java.util.ArrayList;
@@ -94,9 +94,7 @@ final class RestApi {
     EventStream stream = new EventStream(ctx);
     // Refused or rate-limited turns throw their ApiError here, before anything is sent.
     TurnOutcome.Started started = (TurnOutcome.Started) chat.turn(Turn.message(user, s.id(), content), stream);
-    if (started.decision() != null) {
-      RateLimitHeaders.of(started.decision()).forEach(ctx::header);
-    }
+    ChatService.rateLimitHeaders(started.decision(), started.tokens()).forEach(ctx::header);
     chat.metrics.sseStreams.incrementAndGet();
     try {
       stream.pump(RestApi::render, started.reply()::cancel, "");
@@ -147,7 +145,7 @@ final class RestApi {
       if (author != null) {
         one.put("author", author);
       }
-      if (m.message().metadata().containsKey("parley.cancelled")) {
+      if (ReplyStatus.of(m.message()) == ReplyStatus.CANCELLED) {
         one.put("cancelled", true);
       }
       out.add(one);

@@ -120,6 +120,11 @@ public final class ServerOptions {
       description = "Messages a user may send per day (env PARLEY_REQUESTS_PER_DAY). Default: ${DEFAULT-VALUE}")
   int requestsPerDay;
 
+  @Option(names = "--tokens-per-day", defaultValue = "${env:PARLEY_TOKENS_PER_DAY:-200000}",
+      description = "LLM tokens (prompt + reply) a user may spend per day, charged when each reply ends; 0: no quota "
+          + "(env PARLEY_TOKENS_PER_DAY). Default: ${DEFAULT-VALUE}")
+  long tokensPerDay;
+
   @Option(names = "--max-message-chars", defaultValue = "${env:PARLEY_MAX_MESSAGE_CHARS:-8000}",
       description = "Longest message a user may send (env PARLEY_MAX_MESSAGE_CHARS). Default: ${DEFAULT-VALUE}")
   int maxMessageChars;
@@ -197,6 +202,9 @@ public final class ServerOptions {
     }
     positive(requestsPerMinute, "--requests-per-minute must be > 0, was " + requestsPerMinute);
     positive(requestsPerDay, "--requests-per-day must be > 0, was " + requestsPerDay);
+    if (tokensPerDay < 0) {
+      throw new IllegalArgumentException("--tokens-per-day must be >= 0 (0: no quota), was " + tokensPerDay);
+    }
     positive(redisTimeoutMs, "--redis-timeout-ms must be > 0, was " + redisTimeoutMs);
     positive(maxMessageChars, "--max-message-chars must be > 0, was " + maxMessageChars);
     positive(maxBodyBytes, "--max-body-bytes must be > 0, was " + maxBodyBytes);

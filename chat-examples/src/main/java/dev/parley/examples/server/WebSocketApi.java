@@ -200,7 +200,13 @@ final class WebSocketApi {
         });
         TurnOutcome.Started started = (TurnOutcome.Started) chat.turn(Turn.message(user, id, content), reply);
         sessionReplies.put(key, started.reply());
-        send(ctx, Map.of("type", "accepted", "rateLimit", rateLimit(started.decision())));
+        Map<String, Object> accepted = new LinkedHashMap<>();
+        accepted.put("type", "accepted");
+        accepted.put("rateLimit", rateLimit(started.decision()));
+        if (started.tokens() != null) {
+          accepted.put("tokens", rateLimit(started.tokens())); // the daily LLM-token quota
+        }
+        send(ctx, accepted);
         reply.open();
       } catch (ApiError e) {
         sendError(ctx, e);

@@ -231,6 +231,30 @@ class ServerHardeningTest {
   }
 
   @Test
+  void aUserWhoSpentTheDailyTokenQuotaIsRefusedWithItsHeaders() throws Exception {
+    try (ServerHarness h = ServerHarness.start("--tokens-per-day", "30")) {
+      String id = h.createSession(ServerHarness.ALICE);
+      HttpResponse<String> first = h.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE,
+          "{\"content\":\"tell me everything\"}");
+      assertEquals(200, first.statusCode(), first.body());
+      assertEquals("30", first.headers().firstValue("X-RateLimit-Tokens-Limit").orElse(null));
+      assertEquals("29", first.headers().firstValue("X-RateLimit-Tokens-Remaining").orElse(null),
+          "one token is taken at admission, the rest when the reply ends");
+
+      // The turn (19 prompt + 17 reply tokens) cost more than 30: alice is in debt until it refills.
+      HttpResponse<String> second = h.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE,
+          "{\"content\":\"and more\"}");
+      assertEquals(429, second.statusCode(), first.body() + "\n---\n" + second.body());
+      assertTrue(first.body().contains("\"totalTokens\":36"), first.body());
+      assertTrue(second.body().contains("tokens-per-day"), second.body());
+      assertTrue(second.headers().firstValue("Retry-After").isPresent());
+      HttpResponse<String> bob = h.post("/api/sessions/" + h.createSession(ServerHarness.BOB) + "/messages",
+          ServerHarness.BOB, "{\"content\":\"hi\"}");
+      assertEquals(200, bob.statusCode(), "another user's quota is their own");
+    }
+  }
+
+  @Test
   void tokensWhoseSubjectCannotBeAUserAreRefused() throws Exception {
     try (ServerHarness h = ServerHarness.start()) {
       for (String subject : List.of("ai", "AI", "x".repeat(201), "nul\u0000here", "rlo\u202eevil")) {
