@@ -1,4 +1,4 @@
-package dev.parley.examples.load;
+package dev.parley.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.parley.examples.load;
+package dev.parley.load;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
  * otherwise.
  *
  * <pre>
- * java -cp chat-examples/target/parley-examples.jar dev.parley.examples.load.LoadGenerator \
+ * java -jar load-tool/target/parley-load.jar \
  *     --ws-sessions 5000 --messages 2 --rate 250
  * </pre>
  */

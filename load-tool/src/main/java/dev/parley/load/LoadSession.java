@@ -1,4 +1,4 @@
-package dev.parley.examples.load;
+package dev.parley.load;
 
 import java.util.ArrayDeque;
 import java.util.Deque;

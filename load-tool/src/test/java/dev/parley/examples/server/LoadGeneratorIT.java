@@ -21,13 +21,13 @@ import org.junit.jupiter.api.Test;
  */
 class LoadGeneratorIT {
   private static JsonNode load(String... args) throws Exception {
-    Path jar = Path.of("target", "parley-examples.jar");
+    Path jar = Path.of("target", "parley-load.jar");
     assertTrue(jar.toFile().isFile(), "package phase must have built " + jar.toAbsolutePath());
     Path work = Files.createTempDirectory("parley-load");
     Path report = work.resolve("report.json");
     Path output = work.resolve("output.txt");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-cp", jar.toString(), "dev.parley.examples.load.LoadGenerator",
+    List<String> command = new ArrayList<>(List.of(java, "-cp", jar.toString(), "dev.parley.load.LoadGenerator",
         "--work-dir", work.toString(), "--json", report.toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command)
