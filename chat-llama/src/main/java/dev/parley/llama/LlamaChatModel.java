@@ -103,12 +103,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
 
   @Override
   public GenerationHandle stream(ChatRequest request, StreamHandler handler) {
-    if (request == null) {
-      throw new IllegalArgumentException("request must not be null");
-    }
-    if (handler == null) {
-      throw new IllegalArgumentException("handler must not be null");
-    }
+    Checks.notNull(request, "request");
+    Checks.notNull(handler, "handler");
     ensureOpen();
     String prompt = render(request.messages());
     int[] tokens = engine.tokenize(prompt);
@@ -129,27 +125,21 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
 
   @Override
   public int countTokens(String text) {
-    if (text == null) {
-      throw new IllegalArgumentException("text must not be null");
-    }
+    Checks.notNull(text, "text");
     ensureOpen();
     return engine.tokenize(text).length;
   }
 
   @Override
   public int countTokens(Message message) {
-    if (message == null) {
-      throw new IllegalArgumentException("message must not be null");
-    }
+    Checks.notNull(message, "message");
     ensureOpen();
     return engine.tokenize(render(List.of(message))).length;
   }
 
   @Override
   public int countTokens(List<Message> messages) {
-    if (messages == null) {
-      throw new IllegalArgumentException("messages must not be null");
-    }
+    Checks.notNull(messages, "messages");
     ensureOpen();
     return engine.tokenize(render(messages)).length + (addsBos ? 1 : 0);
   }
@@ -219,9 +209,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private boolean flashAttention = true;
 
     private Builder(Path modelFile) {
-      if (modelFile == null) {
-        throw new IllegalArgumentException("modelFile must not be null");
-      }
+      Checks.notNull(modelFile, "modelFile");
       this.modelFile = modelFile;
     }
 
@@ -236,9 +224,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
 
     /** Tokens of context per conversation; by default the model's trained length, at most 4096. */
     public Builder contextSize(int tokens) {
-      if (tokens <= 0) {
-        throw new IllegalArgumentException("contextSize must be > 0, was " + tokens);
-      }
+      Checks.positive(tokens, "contextSize");
       this.contextSize = tokens;
       return this;
     }
@@ -250,9 +236,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * one thread streams 70-76 tokens/s and two 98-112.
      */
     public Builder threads(int threads) {
-      if (threads <= 0) {
-        throw new IllegalArgumentException("threads must be > 0, was " + threads);
-      }
+      Checks.positive(threads, "threads");
       this.threads = threads;
       this.threadsSet = true;
       return this;
@@ -263,27 +247,21 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * By default the same as {@link #threads(int)}.
      */
     public Builder batchThreads(int threads) {
-      if (threads <= 0) {
-        throw new IllegalArgumentException("batchThreads must be > 0, was " + threads);
-      }
+      Checks.positive(threads, "batchThreads");
       this.batchThreads = threads;
       return this;
     }
 
     /** Conversations generating at once (llama.cpp parallel slots); 1 by default. */
     public Builder slots(int slots) {
-      if (slots <= 0) {
-        throw new IllegalArgumentException("slots must be > 0, was " + slots);
-      }
+      Checks.positive(slots, "slots");
       this.slots = slots;
       return this;
     }
 
     /** Layers to offload to a GPU, for builds with one; 0 by default. */
     public Builder gpuLayers(int layers) {
-      if (layers < 0) {
-        throw new IllegalArgumentException("gpuLayers must be >= 0, was " + layers);
-      }
+      Checks.notNegative(layers, "gpuLayers");
       this.gpuLayers = layers;
       return this;
     }
@@ -317,9 +295,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * come back. FFM engine only.
      */
     public Builder stateCacheBytes(long bytes) {
-      if (bytes < 0) {
-        throw new IllegalArgumentException("stateCacheBytes must be >= 0, was " + bytes);
-      }
+      Checks.notNegative(bytes, "stateCacheBytes");
       this.stateCacheBytes = bytes;
       return this;
     }
@@ -340,18 +316,14 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
 
     /** KV cache cells in all, fewer than {@code contextSize * slots}: for tests of a full cache. */
     Builder kvCells(int cells) {
-      if (cells <= 0) {
-        throw new IllegalArgumentException("kvCells must be > 0, was " + cells);
-      }
+      Checks.positive(cells, "kvCells");
       this.kvCells = cells;
       return this;
     }
 
     /** How long {@link #close()} waits for running generations; 30 seconds by default. */
     public Builder closeTimeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative()) {
-        throw new IllegalArgumentException("closeTimeout must be >= 0, was " + timeout);
-      }
+      Checks.notNegative(timeout, "closeTimeout");
       this.closeTimeout = timeout;
       return this;
     }

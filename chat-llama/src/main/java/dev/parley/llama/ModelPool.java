@@ -81,9 +81,7 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
    * threads shared out among replicas), so give it a builder of its own.
    */
   public static Builder builder(LlamaChatModel.Builder model) {
-    if (model == null) {
-      throw new IllegalArgumentException("model must not be null");
-    }
+    Checks.notNull(model, "model");
     return new Builder(model);
   }
 
@@ -99,12 +97,8 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
    */
   @Override
   public GenerationHandle stream(ChatRequest request, StreamHandler handler) {
-    if (request == null) {
-      throw new IllegalArgumentException("request must not be null");
-    }
-    if (handler == null) {
-      throw new IllegalArgumentException("handler must not be null");
-    }
+    Checks.notNull(request, "request");
+    Checks.notNull(handler, "handler");
     Lease lease = new Lease(request, handler, nanos.getAsLong());
     Replica replica;
     synchronized (this) {
@@ -406,27 +400,21 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
 
     /** Copies of the model to load, each with its slots; 1 by default. */
     public Builder replicas(int replicas) {
-      if (replicas <= 0) {
-        throw new IllegalArgumentException("replicas must be > 0, was " + replicas);
-      }
+      Checks.positive(replicas, "replicas");
       this.replicas = replicas;
       return this;
     }
 
     /** Requests that may wait for a slot; 64 by default. 0 refuses whatever finds no free slot. */
     public Builder maxQueue(int maxQueue) {
-      if (maxQueue < 0) {
-        throw new IllegalArgumentException("maxQueue must be >= 0, was " + maxQueue);
-      }
+      Checks.notNegative(maxQueue, "maxQueue");
       this.maxQueue = maxQueue;
       return this;
     }
 
     /** How long a request may wait for a slot; 30 seconds by default. */
     public Builder maxWait(Duration maxWait) {
-      if (maxWait == null || maxWait.isNegative() || maxWait.isZero()) {
-        throw new IllegalArgumentException("maxWait must be > 0, was " + maxWait);
-      }
+      Checks.positive(maxWait, "maxWait");
       this.maxWait = maxWait;
       return this;
     }

@@ -1,0 +1,43 @@
+package dev.parley.llama;
+
+import java.time.Duration;
+
+/** This module's argument checks: each message names the parameter and the value it was given. */
+final class Checks {
+  private Checks() {}
+
+  static <T> T notNull(T value, String name) {
+    if (value == null) {
+      throw new IllegalArgumentException(name + " must not be null");
+    }
+    return value;
+  }
+
+  static long positive(long value, String name) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0, was " + value);
+    }
+    return value;
+  }
+
+  static long notNegative(long value, String name) {
+    if (value < 0) {
+      throw new IllegalArgumentException(name + " must be >= 0, was " + value);
+    }
+    return value;
+  }
+
+  static Duration positive(Duration value, String name) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be > 0, was " + value);
+    }
+    return value;
+  }
+
+  static Duration notNegative(Duration value, String name) {
+    if (value == null || value.isNegative()) {
+      throw new IllegalArgumentException(name + " must be >= 0, was " + value);
+    }
+    return value;
+  }
+}
