@@ -67,6 +67,19 @@ final class GgufFile {
    * @throws ModelLoadException NOT_FOUND, NOT_GGUF or TRUNCATED
    */
   static GgufFile read(Path path) {
+    return read(path, true);
+  }
+
+  /**
+   * {@link #read}, but array values (a tokenizer's vocabulary, scores and merges: tens of thousands
+   * of strings, and hundreds of thousands in newer models) are skipped, not kept: for checking a file
+   * before llama.cpp loads it, which needs none of them. {@link #array} then fails.
+   */
+  static GgufFile readSkippingArrays(Path path) {
+    return read(path, false);
+  }
+
+  private static GgufFile read(Path path, boolean keepArrays) {
     long size;
     try {
       if (!Files.isRegularFile(path)) {
@@ -79,7 +92,7 @@ final class GgufFile {
           "model file " + path + " cannot be read: " + e.getMessage(), e);
     }
     try (InputStream raw = Files.newInputStream(path)) {
-      Reader in = new Reader(new DataInputStream(new BufferedInputStream(raw, 1 << 16)));
+      Reader in = new Reader(new DataInputStream(new BufferedInputStream(raw, 1 << 16)), keepArrays);
       int magic = in.i32();
       if (magic != MAGIC) {
         throw notGguf(path, "it does not start with the GGUF magic bytes");
@@ -98,6 +111,9 @@ final class GgufFile {
         int type = in.i32();
         types.put(key, type);
         Object value = in.value(type);
+        if (value == Reader.SKIPPED) {
+          continue;
+        }
         metadata.put(key, value instanceof Array a ? a.values() : value);
         if (value instanceof Array a) {
           arrays.put(key, a);
@@ -206,7 +222,8 @@ final class GgufFile {
   Array array(String key) {
     Array a = arrays.get(key);
     if (a == null) {
-      throw new IllegalArgumentException("metadata key " + key + " is not an array");
+      throw new IllegalArgumentException("metadata key " + key + " is not an array"
+          + (types.get(key) != null && types.get(key) == 9 ? " that was read (readSkippingArrays)" : ""));
     }
     return a;
   }
@@ -238,11 +255,47 @@ final class GgufFile {
 
   /** Little-endian reads with a byte position and sanity limits on lengths. */
   private static final class Reader {
+    /** What {@link #value} returns for an array it skipped. */
+    static final Object SKIPPED = new Object();
+
     private final DataInputStream in;
+    private final boolean keepArrays;
     long position;
 
-    Reader(DataInputStream in) {
+    Reader(DataInputStream in, boolean keepArrays) {
       this.in = in;
+      this.keepArrays = keepArrays;
+    }
+
+    /** Skips {@code n} bytes, which must be there. */
+    private void skip(long n) throws IOException {
+      in.skipNBytes(n);
+      position += n;
+    }
+
+    /** Skips one value of {@code type} without making an object of it. */
+    private void skipValue(int type) throws IOException {
+      switch (type) {
+        case 0, 1, 7 -> skip(1);
+        case 2, 3 -> skip(2);
+        case 4, 5, 6 -> skip(4);
+        case 10, 11, 12 -> skip(8);
+        case 8 -> {
+          long n = i64();
+          if (n < 0 || n > MAX_STRING) {
+            throw new IllegalArgumentException("string length " + n + " is out of range");
+          }
+          skip(n);
+        }
+        case 9 -> {
+          int elementType = i32();
+          long n = count("array length");
+          for (long i = 0; i < n; i++) {
+            skipValue(elementType);
+          }
+        }
+        default -> throw new IllegalArgumentException("unknown metadata value type " + type);
+      }
     }
 
     int i32() throws IOException {
@@ -297,6 +350,10 @@ final class GgufFile {
         }
         case 8: return string();
         case 9: {
+          if (!keepArrays) {
+            skipValue(9);
+            return SKIPPED;
+          }
           int elementType = i32();
           long n = count("array length");
           List<Object> values = new ArrayList<>((int) Math.min(n, 1 << 16));

@@ -335,7 +335,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      *     or the context is larger than the model was trained for
      */
     public LlamaChatModel build() {
-      GgufFile file = GgufFile.read(modelFile);
+      GgufFile file = GgufFile.readSkippingArrays(modelFile); // the vocabulary is llama.cpp's to read
       long trained = file.contextLength().orElse(Long.MAX_VALUE);
       if (contextSize == 0) {
         contextSize = (int) Math.min(trained, 4096);

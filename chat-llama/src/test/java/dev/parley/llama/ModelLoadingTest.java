@@ -79,6 +79,24 @@ class ModelLoadingTest {
     assertEquals(false, file.hasChatTemplate());
   }
 
+  @Test
+  void checkingAFileBeforeLoadingSkipsItsArraysAndReadsTheSameHeader() {
+    GgufFile whole = GgufFile.read(TestModels.tiny());
+    GgufFile checked = GgufFile.readSkippingArrays(TestModels.tiny());
+    assertEquals(whole.version(), checked.version());
+    assertEquals(whole.architecture(), checked.architecture());
+    assertEquals(whole.contextLength(), checked.contextLength());
+    assertEquals(whole.tensors().size(), checked.tensors().size());
+    for (int i = 0; i < whole.tensors().size(); i++) {
+      assertEquals(whole.tensors().get(i).name(), checked.tensors().get(i).name());
+      assertEquals(whole.tensors().get(i).offset(), checked.tensors().get(i).offset(), "same positions after the skipped arrays");
+    }
+    assertEquals(whole.metadata().get("tokenizer.ggml.model"), checked.metadata().get("tokenizer.ggml.model"));
+    assertEquals(32000, whole.array("tokenizer.ggml.tokens").values().size());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> checked.array("tokenizer.ggml.tokens"));
+    assertTrue(e.getMessage().contains("readSkippingArrays"), e.getMessage());
+  }
+
   private Path copyPrefix(Path source, long bytes) throws IOException {
     Path target = temp.resolve("cut-" + bytes + ".gguf");
     try (InputStream in = Files.newInputStream(source)) {
