@@ -32,7 +32,7 @@ final class TestStore implements ConversationStore {
   }
 
   /** Creates an empty conversation, as a store with owners does when a session is made. */
-  void create(String id) {
+  synchronized void create(String id) {
     created.add(id);
     delegate.update(id, c -> c);
   }
@@ -43,7 +43,9 @@ final class TestStore implements ConversationStore {
   }
 
   @Override
-  public Conversation update(String conversationId, UnaryOperator<Conversation> change) {
+  public synchronized Conversation update(String conversationId, UnaryOperator<Conversation> change) {
+    // Synchronized, as a real store's transaction is: "does it exist?" and the write are one step,
+    // so a delete cannot slip between them and the write bring the conversation back.
     if (failing) {
       throw new IllegalStateException("database is locked");
     }
@@ -76,7 +78,7 @@ final class TestStore implements ConversationStore {
   }
 
   @Override
-  public boolean delete(String conversationId) {
+  public synchronized boolean delete(String conversationId) {
     return delegate.delete(conversationId);
   }
 
