@@ -85,6 +85,14 @@ final class EventStream implements ChatService.ReplyListener {
         return false;
       }
       if (event == END) {
+        // Complete the response on the wire now (the last chunk), not when the handler returns: a
+        // server stopping once its streams have ended must not cut this one's end off.
+        try {
+          out.close();
+        } catch (IOException e) {
+          onDisconnect.run();
+          return false;
+        }
         return true;
       }
     }
