@@ -50,7 +50,7 @@ public final class StopSequenceMatcher {
    * reply known at once.
    */
   public static int indexOf(CharSequence text, List<String> stops) {
-    return earliest(text.toString(), stops, 0);
+    return earliest(new StringBuilder(text), stops, 0);
   }
 
   /**
@@ -63,8 +63,12 @@ public final class StopSequenceMatcher {
       return "";
     }
     text.append(piece);
-    // A stop sequence may begin up to (its length - 1) characters before what was already emitted.
-    int stop = earliest(text.toString(), stops, Math.max(0, emitted - longest + 1));
+    if (stops.isEmpty()) {
+      return release(text.length());
+    }
+    // A stop sequence may begin up to (its length - 1) characters before what was already emitted;
+    // searched in place: copying the whole reply for each token would make a reply quadratic.
+    int stop = earliest(text, stops, Math.max(0, emitted - longest + 1));
     if (stop >= 0) {
       stopped = true;
       return release(Math.max(stop, emitted));
@@ -110,7 +114,7 @@ public final class StopSequenceMatcher {
     return 0;
   }
 
-  private static int earliest(String text, List<String> stops, int from) {
+  private static int earliest(StringBuilder text, List<String> stops, int from) {
     int best = -1;
     for (String s : stops) {
       int i = text.indexOf(s, from);
