@@ -1,6 +1,7 @@
 package dev.parley.llama;
 
 import dev.parley.chat.ChatModel;
+import dev.parley.chat.GenerationOptions;
 import dev.parley.testing.contract.ChatModelContractTest;
 import org.junit.jupiter.api.AfterAll;
 
@@ -14,6 +15,11 @@ class LlamaChatModelContractTest extends ChatModelContractTest {
       model = TestModels.loadTiny(4);
     }
     return model;
+  }
+
+  @Override
+  protected GenerationOptions.Builder options() {
+    return TestModels.seeded();
   }
 
   @AfterAll

@@ -1,6 +1,7 @@
 package dev.parley.llama;
 
 import dev.parley.chat.ChatModel;
+import dev.parley.chat.GenerationOptions;
 import dev.parley.testing.contract.ChatModelContractTest;
 import org.junit.jupiter.api.AfterAll;
 
@@ -14,6 +15,11 @@ class ModelPoolContractTest extends ChatModelContractTest {
       pool = ModelPool.builder(TestModels.tiny()).slots(2).contextSize(512).threads(1).build();
     }
     return pool;
+  }
+
+  @Override
+  protected GenerationOptions.Builder options() {
+    return TestModels.seeded();
   }
 
   @AfterAll

@@ -31,7 +31,9 @@ import org.junit.jupiter.api.Test;
  * }</pre>
  *
  * <p>{@link #model()} must be able to write at least 16 tokens in answer to {@link #prompt()}
- * without ending by itself. It may return the same instance to every test.
+ * without ending by itself. It may return the same instance to every test. A model that samples
+ * its end at random (a random-weight test model can pick its end-of-generation token at any step)
+ * pins a seed in {@link #options()}, so that every run of the suite sees the same replies.
  */
 public abstract class ChatModelContractTest {
 
@@ -57,8 +59,16 @@ public abstract class ChatModelContractTest {
     return Duration.ofSeconds(60);
   }
 
+  /**
+   * The options each test starts from; each test sets its own {@code maxTokens} on top. The
+   * default is the model's defaults; override to pin a seed or a temperature.
+   */
+  protected GenerationOptions.Builder options() {
+    return GenerationOptions.builder();
+  }
+
   private ChatRequest request(int maxTokens) {
-    return new ChatRequest(prompt(), GenerationOptions.builder().maxTokens(maxTokens).build());
+    return new ChatRequest(prompt(), options().maxTokens(maxTokens).build());
   }
 
   private RecordingStreamHandler awaitStream(ChatRequest request, RecordingStreamHandler handler)
