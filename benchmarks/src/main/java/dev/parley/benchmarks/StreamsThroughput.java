@@ -89,7 +89,9 @@ final class StreamsThroughput {
     try {
       pool = ModelPool.builder(model).slots(streams)
           .contextSize(Integer.getInteger("parley.bench.contextPerSlot", InferenceBenchmark.CONTEXT))
-          .threads(threads).build();
+          .threads(threads)
+          .flashAttention(Boolean.parseBoolean(System.getProperty("parley.bench.flashAttention", "true")))
+          .build();
     } finally {
       if (before == null) {
         System.clearProperty("parley.llama.engine");
@@ -147,7 +149,7 @@ final class StreamsThroughput {
       double tokensPerPiece = finishedPieces.sum() == 0 ? 1 : (double) finishedTokens.sum() / finishedPieces.sum();
       long steps = after.steps() - atStart.steps();
       if (steps > 0) {
-        System.out.printf("  %s: %.1f steps/s, %.2f tokens a step, %.1f ms a step of which %.1f in llama_decode,"
+        System.out.printf("  %s: %.1f steps/s, %.2f tokens a step, %.2f ms a step of which %.2f in llama_decode,"
                 + " %.3f tokens a piece%n", after.engine(), steps / elapsed,
             (double) (after.stepTokens() - atStart.stepTokens()) / steps,
             (after.stepNanos() - atStart.stepNanos()) / 1e6 / steps,

@@ -61,7 +61,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     String template = b.chatTemplate != null ? b.chatTemplate : file.hasChatTemplate() ? null : "chatml";
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
-        b.flashAttention));
+        b.effectiveFlashAttention()));
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
         b.slots, b.threads, template == null ? "" : ", template " + template, engine.name());
   }
@@ -206,7 +206,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private boolean promptCache = true;
     private int kvCells;
     private long stateCacheBytes = DEFAULT_STATE_CACHE_BYTES;
-    private boolean flashAttention = true;
+    private @Nullable Boolean flashAttention;
 
     private Builder(Path modelFile) {
       Checks.notNull(modelFile, "modelFile");
@@ -301,17 +301,28 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
 
     /**
-     * llama.cpp's fused attention kernel; on by default. It stores V untransposed, so saving a
-     * conversation's KV state copies one run of cells per layer rather than one per cell and V
-     * row: with 32 conversations taking turns on 4 sequences a request waited 80 ms instead of
-     * 630 ms (median, sixth turn) for the state before it to be saved, and steps over long
-     * histories were faster; short ones were no slower. Its sums run in another order, so a seeded
-     * reply can differ in later tokens depending on what else was in the batch; turn it off for
-     * replies that are the same under any load. FFM engine only.
+     * llama.cpp's fused attention kernel. By default it is on when the model has more than one
+     * slot and off for one. With several sequences in llama.cpp's one KV cache their cells
+     * interleave: the fused kernel skips the other sequences' cells where the plain one computes
+     * them, and it stores V untransposed, so saving a conversation's KV state copies one run of
+     * cells per layer rather than one per cell and V row (32 conversations taking turns on 4
+     * sequences: a request waited 80 ms instead of 630 ms, median, sixth turn, for the state before
+     * it to be saved; steps over long histories were faster). With one sequence there is nothing to
+     * skip and its cells are contiguous, and on CPU the fused kernel is slower the longer the
+     * history: one sequence generating after 60 / 500 / 1,500 tokens of history ran at 1.01× /
+     * 0.92× / 0.75× the speed without it (llama.cpp's decode loop in C over the jar's library, 2
+     * threads, synthetic 135M model, 5 interleaved rounds). Its sums run in another order, so a
+     * seeded reply can differ in later tokens depending on what else was in the batch; turn it off
+     * for replies that are the same under any load. FFM engine only.
      */
     public Builder flashAttention(boolean on) {
       this.flashAttention = on;
       return this;
+    }
+
+    /** The choice {@link #flashAttention(boolean)} made, else the default for the slots. */
+    boolean effectiveFlashAttention() {
+      return flashAttention != null ? flashAttention : slots > 1;
     }
 
     /** KV cache cells in all, fewer than {@code contextSize * slots}: for tests of a full cache. */

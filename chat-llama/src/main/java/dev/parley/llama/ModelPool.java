@@ -451,7 +451,10 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
       return this;
     }
 
-    /** llama.cpp's fused attention (see {@link LlamaChatModel.Builder#flashAttention}); on by default. */
+    /**
+     * llama.cpp's fused attention (see {@link LlamaChatModel.Builder#flashAttention}); by default on
+     * for more than one slot, off for one.
+     */
     public Builder flashAttention(boolean on) {
       model.flashAttention(on);
       return this;

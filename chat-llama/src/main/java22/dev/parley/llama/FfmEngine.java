@@ -1,8 +1,11 @@
 package dev.parley.llama;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -110,6 +113,11 @@ final class FfmEngine implements Engine {
   private final MemorySegment batchSeqIds;
   private final MemorySegment batchLogits;
   private final MemorySegment piece;
+  private final int vocabSize;
+  /** llama_token_data[vocabSize], refilled from the logits at each draw (loop thread only). */
+  private final MemorySegment candidates;
+  /** The llama_token_data_array over {@link #candidates}. */
+  private final MemorySegment candidateArray;
   private final Seq[] logitSeq;
   private long stepCounter;
 
@@ -127,6 +135,7 @@ final class FfmEngine implements Engine {
       }
       this.vocab = (MemorySegment) lib.modelGetVocab.invokeExact(model);
       this.bos = (int) lib.vocabBos.invokeExact(vocab);
+      this.vocabSize = (int) lib.vocabNTokens.invokeExact(vocab);
       this.batchCapacity = c.slots() + PREFILL_CHUNK;
       MemorySegment cp = (MemorySegment) lib.contextDefaultParams.invokeExact((SegmentAllocator) local);
       LlamaLibrary.CTX_N_CTX.set(cp, c.effectiveKvCells());
@@ -136,7 +145,7 @@ final class FfmEngine implements Engine {
       LlamaLibrary.CTX_N_THREADS.set(cp, c.threads());
       LlamaLibrary.CTX_N_THREADS_BATCH.set(cp, c.effectiveBatchThreads());
       LlamaLibrary.CTX_NO_PERF.set(cp, true);
-      // On by default: see LlamaChatModel.Builder#flashAttention for the figures.
+      // On by default for more than one slot: see LlamaChatModel.Builder#flashAttention for why.
       LlamaLibrary.CTX_FLASH_ATTN.set(cp, c.flashAttention());
       // defrag_thold stays off (the library's default): at 0.1, as llama.cpp's tools set it, 8
       // free-running conversations streamed 106-115 tok/s instead of 133-152 (StreamsThroughput).
@@ -189,6 +198,8 @@ final class FfmEngine implements Engine {
     LlamaLibrary.BATCH_SEQ_ID.set(batch, seqIdPointers);
     LlamaLibrary.BATCH_LOGITS.set(batch, batchLogits);
     this.piece = arena.allocate(PIECE_BYTES);
+    this.candidates = arena.allocate(LlamaLibrary.TOKEN_DATA, vocabSize);
+    this.candidateArray = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
 
     int n = MODELS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
@@ -497,8 +508,13 @@ final class FfmEngine implements Engine {
       target.pending = -1;
       target.generated = 0;
       target.lastUsed = ++stepCounter;
-      r.sampler = sampler(r.options);
+      r.sampler = plainGreedy(r.options) ? null : sampler(r.options);
     }
+  }
+
+  /** Greedy decoding with nothing before the draw: the token is the first with the highest logit. */
+  private static boolean plainGreedy(GenerationOptions options) {
+    return options.temperature() <= 0 && options.repeatPenalty() == 1.0;
   }
 
   private @Nullable Seq chooseSequence(Request r) {
@@ -752,8 +768,13 @@ final class FfmEngine implements Engine {
 
   private void sample(Seq s, int index) throws Throwable {
     Request r = s.request;
-    int token = (int) lib.samplerSample.invokeExact(r.sampler, context, index);
+    int token = r.sampler == null ? argmax(index) : draw(r.sampler, index);
     s.pending = -1;
+    if (token < 0) {
+      release(s, null, new GenerationFailedException("the sampler chain of " + config.id()
+          + " selected no token (" + r.options + ")", null));
+      return;
+    }
     if ((boolean) lib.vocabIsEog.invokeExact(vocab, token)) {
       release(s, FinishReason.STOP, null);
       return;
@@ -766,6 +787,59 @@ final class FfmEngine implements Engine {
     } else {
       s.pending = token;
     }
+  }
+
+  /**
+   * What llama.cpp's greedy sampler picks, without its candidate array: the first token with the
+   * highest logit (its comparison, {@code >}, NaN never winning).
+   */
+  private int argmax(int index) throws Throwable {
+    MemorySegment logits = ((MemorySegment) lib.getLogitsIth.invokeExact(context, index))
+        .reinterpret(4L * vocabSize);
+    int best = 0;
+    float max = logits.getAtIndex(JAVA_FLOAT, 0);
+    for (int id = 1; id < vocabSize; id++) {
+      float logit = logits.getAtIndex(JAVA_FLOAT, id);
+      if (logit > max) {
+        max = logit;
+        best = id;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * What {@code llama_sampler_sample} does (-1 where it would abort: no candidate selected), into one candidate array kept for the engine's life:
+   * b4916's function builds a new {@code std::vector} of every token's logit at each call (384 KB
+   * for a 32,000-token vocabulary), which cost ~290 µs a token against ~100 µs for the same draw
+   * into a reused array (a C loop over the jar's library, greedy chain, this machine). llama.cpp's
+   * own server reuses its array the same way.
+   */
+  private int draw(MemorySegment sampler, int index) throws Throwable {
+    MemorySegment logits = ((MemorySegment) lib.getLogitsIth.invokeExact(context, index))
+        .reinterpret(4L * vocabSize);
+    MemorySegment data = candidates;
+    for (int id = 0; id < vocabSize; id++) {
+      long at = 12L * id;
+      data.set(JAVA_INT, at, id);
+      data.set(JAVA_FLOAT, at + 4, logits.getAtIndex(JAVA_FLOAT, id));
+      data.set(JAVA_FLOAT, at + 8, 0f);
+    }
+    MemorySegment array = candidateArray;
+    array.set(ADDRESS, 0, data);
+    array.set(JAVA_LONG, 8, vocabSize);
+    array.set(JAVA_LONG, 16, -1L);
+    array.set(JAVA_BOOLEAN, 24, false);
+    lib.samplerApply.invokeExact(sampler, array);
+    long selected = array.get(JAVA_LONG, 16);
+    long size = array.get(JAVA_LONG, 8);
+    if (selected < 0 || selected >= size) {
+      return -1; // llama_sampler_sample would abort the process here
+    }
+    // A sampler may point the array at its own storage: read the token where the array points now.
+    int token = array.get(ADDRESS, 0).reinterpret(12L * size).get(JAVA_INT, 12L * selected);
+    lib.samplerAccept.invokeExact(sampler, token);
+    return token;
   }
 
   /** Ends the sequence's request; its cells stay, as the prompt cache for the next request. */

@@ -58,6 +58,20 @@ final class LlamaLibrary {
       JAVA_BOOLEAN.withName("check_tensors"),
       MemoryLayout.paddingLayout(4));
 
+  /** struct llama_token_data: 12 bytes. */
+  static final StructLayout TOKEN_DATA = MemoryLayout.structLayout(
+      JAVA_INT.withName("id"),
+      JAVA_FLOAT.withName("logit"),
+      JAVA_FLOAT.withName("p"));
+
+  /** struct llama_token_data_array: 32 bytes. */
+  static final StructLayout TOKEN_DATA_ARRAY = MemoryLayout.structLayout(
+      ADDRESS.withName("data"),
+      JAVA_LONG.withName("size"),
+      JAVA_LONG.withName("selected"),
+      JAVA_BOOLEAN.withName("sorted"),
+      MemoryLayout.paddingLayout(7));
+
   /** struct llama_context_params: 120 bytes. */
   static final StructLayout CONTEXT_PARAMS = MemoryLayout.structLayout(
       JAVA_INT.withName("n_ctx"),
@@ -172,7 +186,10 @@ final class LlamaLibrary {
   final MethodHandle samplerInitMinP;
   final MethodHandle samplerInitTemp;
   final MethodHandle samplerInitPenalties;
-  final MethodHandle samplerSample;
+  final MethodHandle samplerApply;
+  final MethodHandle samplerAccept;
+  final MethodHandle getLogitsIth;
+  final MethodHandle vocabNTokens;
   final MethodHandle samplerFree;
   private final MemorySegment logCallback;
 
@@ -223,7 +240,10 @@ final class LlamaLibrary {
     samplerInitTemp = b.bind("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
     samplerInitPenalties = b.bind("llama_sampler_init_penalties",
         FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT));
-    samplerSample = b.bind("llama_sampler_sample", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    samplerApply = b.bind("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    samplerAccept = b.bind("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+    getLogitsIth = b.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    vocabNTokens = b.bind("llama_vocab_n_tokens", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     samplerFree = b.bind("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
     try {
       MethodHandle log = MethodHandles.lookup().findStatic(LlamaLibrary.class, "log",

@@ -46,6 +46,32 @@ class LlamaChatModelTest {
    * loading thread decoded too (llama.cpp's own warm-up), a 2-thread model would own two teams, and
    * libgomp, counting more threads than cores, sleeps at every barrier (3x slower decoding).
    */
+  /**
+   * Greedy decoding (the FFM engine takes the highest logit itself) and a full sampler chain that
+   * can only keep the most likely token (top-k 1, then temperature and a seeded draw) pick the same
+   * tokens: the fast path is llama.cpp's greedy choice, and the chain's draw reads the candidate
+   * array it was given.
+   */
+  @Test
+  void greedyPicksWhatTheSamplerChainPicksWhenOnlyTheBestTokenIsLeft() {
+    ChatResponse greedy = model.generate(greedy(24));
+    ChatRequest chain = new ChatRequest(List.of(Message.user("Write a poem about the sea.")),
+        GenerationOptions.builder().temperature(0.8).topK(1).seed(7).maxTokens(24).build());
+    ChatResponse drawn = model.generate(chain);
+    assertEquals(24, greedy.usage().completionTokens(), "the tiny model writes 24 tokens greedily: " + greedy);
+    assertEquals(greedy.text(), drawn.text());
+  }
+
+  @Test
+  void flashAttentionIsOnForSeveralSlotsAndOffForOneUnlessChosen() {
+    java.nio.file.Path file = java.nio.file.Path.of("any.gguf");
+    assertFalse(LlamaChatModel.builder(file).effectiveFlashAttention(), "one slot");
+    assertTrue(LlamaChatModel.builder(file).slots(2).effectiveFlashAttention(), "two slots");
+    assertTrue(LlamaChatModel.builder(file).flashAttention(true).effectiveFlashAttention(), "chosen on, one slot");
+    assertFalse(LlamaChatModel.builder(file).slots(4).flashAttention(false).effectiveFlashAttention(),
+        "chosen off, four slots");
+  }
+
   @Test
   void everyDecodeRunsOnOneThreadTeam() throws IOException {
     Set<String> before = TestModels.nativeThreads();
