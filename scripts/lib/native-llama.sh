@@ -1,5 +1,6 @@
 # Sourced by scripts/bench.sh: builds llama.cpp's own tools (llama-bench, llama-batched-bench,
-# llama-server), the native reference every inference benchmark is compared with in the same run.
+# llama-server), the native reference every inference benchmark is compared with in the same run,
+# and parley-tg-loop (scripts/native/tg-loop.c): llama-bench's loop over any library's C API.
 #
 # Source: llama.cpp b4980, the git bundle inside the npm package node-llama-cpp@3.7.0 (the npm
 # registry is reachable where GitHub is not); the nearest release to b4916, which java-llama.cpp
@@ -14,7 +15,7 @@ ensure_native_llama() {
   NATIVE_LLAMA_BIN="$cache/bin"
   export NATIVE_LLAMA_BIN
   if [ -x "$NATIVE_LLAMA_BIN/llama-bench" ] && [ -x "$NATIVE_LLAMA_BIN/llama-batched-bench" ] \
-      && [ -x "$NATIVE_LLAMA_BIN/llama-server" ]; then
+      && [ -x "$NATIVE_LLAMA_BIN/llama-server" ] && [ -x "$NATIVE_LLAMA_BIN/parley-tg-loop" ]; then
     return 0
   fi
   local tool
@@ -22,7 +23,8 @@ ensure_native_llama() {
     command -v "$tool" >/dev/null 2>&1 || { echo "error: building llama.cpp's tools needs $tool" >&2; return 1; }
   done
   echo "Building llama.cpp $NATIVE_LLAMA_TAG's llama-bench, llama-batched-bench and llama-server into $cache (a few minutes, once)..." >&2
-  local work
+  local work repo
+  repo="$(pwd)"
   work="$(mktemp -d)"
   (
     set -e
@@ -36,6 +38,8 @@ ensure_native_llama() {
     cmake --build build -j "$(nproc)" --target llama-bench llama-batched-bench llama-server >/dev/null
     mkdir -p "$cache/bin"
     cp build/bin/llama-bench build/bin/llama-batched-bench build/bin/llama-server "$cache/bin/"
+    # llama-bench's loop over any library with llama.cpp's C API (the jar's own, for instance).
+    cc -O2 -Isrc/include -Isrc/ggml/include "$repo/scripts/native/tg-loop.c" -o "$cache/bin/parley-tg-loop" -ldl
   ) || { rm -rf "$work"; echo "error: building llama.cpp's tools failed" >&2; return 1; }
   rm -rf "$work"
 }

@@ -1,0 +1,119 @@
+// llama-bench's token-generation loop (one token decoded at a time, no sampling) over any library
+// that exports llama.cpp's C API, loaded with dlopen: java-llama.cpp's libjllama.so, which Parley's
+// FFM engine calls, or a local build's libllama.so. It separates "the library is slower" from "the
+// engine's loop is slower" when the engine is compared with llama-bench.
+//
+// Built by scripts/lib/native-llama.sh into the native tools' folder (parley-tg-loop), against
+// llama.cpp b4980's headers (the struct layouts the engine uses for b4916).
+//
+//   parley-tg-loop LIB MODEL THREADS TOKENS REPS CONTEXT [FLASH_ATTN 0|1] [HISTORY_TOKENS]
+//
+// The jar's library: unzip -p ~/.m2/repository/de/kherud/llama/4.2.0/llama-4.2.0.jar
+//   de/kherud/llama/Linux/x86_64/libjllama.so > /tmp/libjllama.so
+//
+// Prints the mean tokens/s of REPS runs (after one warm-up decode). HISTORY_TOKENS random tokens are
+// decoded first (untimed), as a conversation's history. With SAMPLE=1 in the environment it also
+// draws a token after every decode through a greedy sampler chain, twice: with llama_sampler_sample
+// and into a candidate array kept across draws, and prints the time of each.
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "llama.h"
+
+#define SYM(name) __typeof__(&name) p_##name = (__typeof__(&name)) dlsym(lib, #name); \
+  if (!p_##name) { fprintf(stderr, "the library has no %s\n", #name); return 1; }
+
+static void quiet(enum ggml_log_level level, const char *text, void *user) { (void) level; (void) text; (void) user; }
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 7) {
+    fprintf(stderr, "usage: %s LIB MODEL THREADS TOKENS REPS CONTEXT [FLASH_ATTN] [HISTORY_TOKENS]\n", argv[0]);
+    return 2;
+  }
+  void *lib = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
+  if (!lib) { fprintf(stderr, "%s\n", dlerror()); return 1; }
+  int threads = atoi(argv[3]), tokens = atoi(argv[4]), reps = atoi(argv[5]), context = atoi(argv[6]);
+  int flash = argc > 7 ? atoi(argv[7]) : 0;
+  int history = argc > 8 ? atoi(argv[8]) : 0;
+  if (threads < 1 || tokens < 1 || reps < 1 || context < history + tokens + 1) {
+    fprintf(stderr, "threads, tokens and reps must be positive; context must hold history + tokens + 1\n");
+    return 2;
+  }
+  SYM(llama_backend_init) SYM(llama_model_default_params) SYM(llama_model_load_from_file)
+  SYM(llama_context_default_params) SYM(llama_init_from_model) SYM(llama_decode) SYM(llama_batch_get_one)
+  SYM(llama_synchronize) SYM(llama_kv_self_clear) SYM(llama_model_get_vocab) SYM(llama_vocab_n_tokens)
+  SYM(llama_vocab_bos) SYM(llama_log_set) SYM(llama_sampler_chain_default_params) SYM(llama_sampler_chain_init)
+  SYM(llama_sampler_chain_add) SYM(llama_sampler_init_greedy) SYM(llama_sampler_sample) SYM(llama_sampler_apply)
+  SYM(llama_get_logits_ith)
+  p_llama_log_set(quiet, NULL);
+  p_llama_backend_init();
+  struct llama_model_params mp = p_llama_model_default_params();
+  mp.n_gpu_layers = 0;
+  struct llama_model *model = p_llama_model_load_from_file(argv[2], mp);
+  if (!model) { fprintf(stderr, "could not load %s\n", argv[2]); return 1; }
+  struct llama_context_params cp = p_llama_context_default_params();
+  cp.n_ctx = context;
+  cp.n_batch = 2048;
+  cp.n_ubatch = 512;
+  cp.n_threads = threads;
+  cp.n_threads_batch = threads;
+  cp.flash_attn = flash;
+  cp.no_perf = 1;
+  struct llama_context *ctx = p_llama_init_from_model(model, cp);
+  if (!ctx) { fprintf(stderr, "could not create a context of %d cells\n", context); return 1; }
+  const struct llama_vocab *vocab = p_llama_model_get_vocab(model);
+  int n_vocab = p_llama_vocab_n_tokens(vocab);
+  int sample = getenv("SAMPLE") != NULL;
+  struct llama_sampler *chain = p_llama_sampler_chain_init(p_llama_sampler_chain_default_params());
+  p_llama_sampler_chain_add(chain, p_llama_sampler_init_greedy());
+  llama_token_data *kept = malloc(sizeof(llama_token_data) * n_vocab);
+  double per_call = 0, into_kept = 0, sum = 0;
+  long draws = 0;
+  srand(1234);
+  for (int r = -1; r < reps; r++) { // r == -1: warm-up, as llama-bench does
+    p_llama_kv_self_clear(ctx);
+    if (history > 0) {
+      llama_token *h = malloc(sizeof(llama_token) * history);
+      for (int i = 0; i < history; i++) h[i] = rand() % n_vocab;
+      if (p_llama_decode(ctx, p_llama_batch_get_one(h, history)) != 0) { fprintf(stderr, "decoding the history failed\n"); return 1; }
+      free(h);
+    }
+    llama_token token = p_llama_vocab_bos(vocab);
+    int n = r < 0 ? 1 : tokens;
+    double start = now();
+    for (int i = 0; i < n; i++) {
+      if (p_llama_decode(ctx, p_llama_batch_get_one(&token, 1)) != 0) { fprintf(stderr, "decode failed\n"); return 1; }
+      p_llama_synchronize(ctx);
+      token = rand() % n_vocab;
+      if (sample && r >= 0) {
+        double t0 = now();
+        llama_token drawn = p_llama_sampler_sample(chain, ctx, -1);
+        double t1 = now();
+        const float *logits = p_llama_get_logits_ith(ctx, -1);
+        for (int v = 0; v < n_vocab; v++) { kept[v].id = v; kept[v].logit = logits[v]; kept[v].p = 0; }
+        llama_token_data_array candidates = { kept, (size_t) n_vocab, -1, false };
+        p_llama_sampler_apply(chain, &candidates);
+        double t2 = now();
+        if (kept[candidates.selected].id != drawn) { fprintf(stderr, "the two draws differ\n"); return 1; }
+        per_call += t1 - t0;
+        into_kept += t2 - t1;
+        draws++;
+        token = drawn;
+      }
+    }
+    if (r >= 0) sum += n / (now() - start);
+  }
+  if (sample) {
+    printf("draw: llama_sampler_sample %.1f us, kept array %.1f us (vocabulary %d)\n",
+        per_call / draws * 1e6, into_kept / draws * 1e6, n_vocab);
+  }
+  printf("%.2f\n", sum / reps);
+  return 0;
+}
