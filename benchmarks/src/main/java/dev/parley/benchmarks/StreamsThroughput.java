@@ -87,11 +87,14 @@ final class StreamsThroughput {
     }
     ModelPool pool;
     try {
-      pool = ModelPool.builder(model).slots(streams)
+      ModelPool.Builder builder = ModelPool.builder(model).slots(streams)
           .contextSize(Integer.getInteger("parley.bench.contextPerSlot", InferenceBenchmark.CONTEXT))
-          .threads(threads)
-          .flashAttention(Boolean.parseBoolean(System.getProperty("parley.bench.flashAttention", "true")))
-          .build();
+          .threads(threads);
+      String flash = System.getProperty("parley.bench.flashAttention");
+      if (flash != null) { // else the model's default for its slots
+        builder.flashAttention(Boolean.parseBoolean(flash));
+      }
+      pool = builder.build();
     } finally {
       if (before == null) {
         System.clearProperty("parley.llama.engine");
