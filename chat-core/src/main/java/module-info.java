@@ -1,8 +1,11 @@
 /**
- * Parley's core: the chat model SPI, conversation memory, input sanitizing, response caching, a
- * circuit breaker, and model fakes for tests. Depends on no other Parley module and on nothing
- * native. {@code dev.parley.core.internal} is not exported.
+ * Parley's core: the chat model SPI, conversation memory, input sanitizing, response caching and a
+ * circuit breaker. Depends on no other Parley module and on nothing native. {@code
+ * dev.parley.core.internal} is exported only to {@code dev.parley.testing}, whose fakes check their
+ * arguments and schedule their delays as core does.
  */
+// dev.parley.testing is built after this module, so javac cannot see it here.
+@SuppressWarnings("module")
 module dev.parley.core {
   requires transitive org.jspecify;
   requires com.github.benmanes.caffeine;
@@ -14,5 +17,5 @@ module dev.parley.core {
   exports dev.parley.sanitize;
   exports dev.parley.cache;
   exports dev.parley.resilience;
-  exports dev.parley.testing;
+  exports dev.parley.core.internal to dev.parley.testing;
 }

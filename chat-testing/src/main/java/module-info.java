@@ -1,8 +1,14 @@
-/** The ChatModel contract test suite and the stream recorder it uses. */
-module dev.parley.testing.contract {
+/**
+ * Parley's testing artifact: the fakes for users' unit tests ({@code dev.parley.testing}) and the
+ * contract test every {@code ChatModel} passes ({@code dev.parley.testing.contract}). JUnit is needed
+ * only by the contract test, so it is a static (compile-time) requirement: code that uses just the
+ * fakes runs without it.
+ */
+module dev.parley.testing {
   requires transitive dev.parley.core;
-  requires transitive org.junit.jupiter.api;
+  requires static org.junit.jupiter.api;
 
+  exports dev.parley.testing;
   exports dev.parley.testing.contract;
 
   opens dev.parley.testing.contract to org.junit.platform.commons;

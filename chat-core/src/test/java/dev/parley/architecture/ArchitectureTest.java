@@ -73,8 +73,6 @@ class ArchitectureTest {
           .haveSimpleNameEndingWith("ChatModel")
           .and()
           .doNotHaveSimpleName("ChatModel")
-          .and()
-          .doNotHaveSimpleName("FakeChatModel")
           .should()
           .notHaveModifier(JavaModifier.PUBLIC)
           .because("decorators are reached through their factory methods, not constructed directly");

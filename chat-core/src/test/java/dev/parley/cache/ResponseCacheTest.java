@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.chat.ChatModel;
 import dev.parley.chat.ChatRequest;
 import dev.parley.chat.ChatResponse;
 import dev.parley.chat.FinishReason;
@@ -13,7 +12,6 @@ import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
 import dev.parley.chat.ModelUnavailableException;
 import dev.parley.chat.TokenUsage;
-import dev.parley.testing.FakeChatModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,33 +187,6 @@ class ResponseCacheTest {
     ChatResponse full = cache.get("m", ask("hi", GREEDY), counting(calls, "full"));
     assertEquals("full", full.text());
     assertEquals(2, calls.get());
-  }
-
-  @Test
-  void decoratedModelServesRepeatsFromTheCacheBlockingAndStreaming() throws Exception {
-    FakeChatModel model = FakeChatModel.thatEchoes();
-    ResponseCache cache = ResponseCache.builder().build();
-    ChatModel cached = cache.decorate(model);
-
-    assertEquals("ping", cached.generate(ask("ping", GREEDY)).text());
-    assertEquals("ping", cached.generate(ask("ping", GREEDY)).text());
-    assertEquals(1, model.requests().size());
-
-    List<String> tokens = new ArrayList<>();
-    ChatResponse streamed = cached.stream(ask("ping", GREEDY), new dev.parley.chat.StreamHandler() {
-      @Override public void onToken(String token) { tokens.add(token); }
-      @Override public void onComplete(ChatResponse response) {}
-      @Override public void onError(dev.parley.chat.ParleyException error) {}
-    }).completion().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    assertEquals("ping", streamed.text());
-    assertEquals(List.of("ping"), tokens);
-    assertEquals(1, model.requests().size(), "a streamed repeat is replayed from the cache");
-
-    ChatResponse miss = cached.stream(ask("pong pang", GREEDY), dev.parley.chat.StreamHandler.ignoringTokens())
-        .completion().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    assertEquals("pong pang", miss.text());
-    assertEquals("pong pang", cached.generate(ask("pong pang", GREEDY)).text());
-    assertEquals(2, model.requests().size(), "a streamed miss is cached once complete");
   }
 
   @Test

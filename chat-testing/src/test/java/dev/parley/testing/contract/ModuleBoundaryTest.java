@@ -8,16 +8,22 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import java.io.InputStream;
 import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** chat-testing reaches chat-core only through its exported API, and exports only its own API. */
+/**
+ * chat-testing exports only its own API; the contract test reaches chat-core only through core's
+ * exported API, and only the fakes use core's internal package, which core exports to this module
+ * alone.
+ */
 class ModuleBoundaryTest {
   @Test
-  void usesNoImplementationPackageOfAnotherModule() {
+  void theContractTestUsesNoImplementationPackageOfAnotherModule() {
     JavaClasses classes = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
         .importPackages("dev.parley.testing.contract");
@@ -26,11 +32,30 @@ class ModuleBoundaryTest {
   }
 
   @Test
-  void exportsOnlyTheContractPackage() throws Exception {
-    try (InputStream in = Files.newInputStream(Path.of("target/classes/module-info.class"))) {
-      ModuleDescriptor d = ModuleDescriptor.read(in);
-      assertEquals(Set.of("dev.parley.testing.contract"),
-          d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
+  void exportsTheFakesAndTheContractPackage() throws Exception {
+    ModuleDescriptor d = descriptor(Path.of("target/classes/module-info.class"));
+    assertEquals("dev.parley.testing", d.name());
+    assertEquals(Set.of("dev.parley.testing", "dev.parley.testing.contract"),
+        d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
+    assertEquals(Set.of(ModuleDescriptor.Requires.Modifier.STATIC),
+        d.requires().stream().filter(r -> r.name().equals("org.junit.jupiter.api")).findFirst().orElseThrow().modifiers(),
+        "the fakes run without JUnit");
+  }
+
+  @Test
+  void coreExportsItsInternalPackageToThisModuleOnly() throws Exception {
+    // chat-core's classes folder or jar, wherever the build resolved it from.
+    Path coreLocation = Path.of(dev.parley.chat.ChatModel.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    ModuleDescriptor core = ModuleFinder.of(coreLocation).findAll().iterator().next().descriptor();
+    assertEquals("dev.parley.core", core.name());
+    Map<String, Set<String>> qualified = core.exports().stream().filter(ModuleDescriptor.Exports::isQualified)
+        .collect(Collectors.toMap(ModuleDescriptor.Exports::source, ModuleDescriptor.Exports::targets));
+    assertEquals(Map.of("dev.parley.core.internal", Set.of("dev.parley.testing")), qualified);
+  }
+
+  private static ModuleDescriptor descriptor(Path file) throws Exception {
+    try (InputStream in = Files.newInputStream(file)) {
+      return ModuleDescriptor.read(in);
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.parley.memory;
+package dev.parley.testing.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
 import dev.parley.chat.Role;
+import dev.parley.memory.AppendResult;
+import dev.parley.memory.Conversation;
+import dev.parley.memory.ConversationLimitException;
+import dev.parley.memory.ConversationManager;
+import dev.parley.memory.InMemoryConversationStore;
+import dev.parley.memory.MessageTooLargeException;
+import dev.parley.memory.StoredMessage;
 import dev.parley.testing.FakeTokenizer;
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,10 +1,15 @@
-package dev.parley.memory;
+package dev.parley.testing.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.chat.Message;
 import dev.parley.chat.Role;
+import dev.parley.memory.AppendResult;
+import dev.parley.memory.Conversation;
+import dev.parley.memory.ConversationLimitException;
+import dev.parley.memory.ConversationManager;
+import dev.parley.memory.StoredMessage;
 import dev.parley.testing.FakeTokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;

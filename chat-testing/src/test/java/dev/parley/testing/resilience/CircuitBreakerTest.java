@@ -1,4 +1,4 @@
-package dev.parley.resilience;
+package dev.parley.testing.resilience;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,12 +11,21 @@ import dev.parley.chat.InvalidRequestException;
 import dev.parley.chat.Message;
 import dev.parley.chat.ModelUnavailableException;
 import dev.parley.chat.ParleyException;
+import dev.parley.resilience.CircuitBreaker;
+import dev.parley.resilience.CircuitOpenException;
+import dev.parley.resilience.CircuitState;
+import dev.parley.resilience.StateChange;
 import dev.parley.testing.FakeChatModel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The breaker around a fake model that fails, hangs and counts its calls. It lives in chat-testing
+ * because the fakes do (they depend on chat-core, so core's own tests cannot use them), as Guava keeps
+ * the tests that need guava-testlib in a module of their own.
+ */
 class CircuitBreakerTest {
   private static final ChatRequest HI = ChatRequest.of(Message.user("hi"));
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
