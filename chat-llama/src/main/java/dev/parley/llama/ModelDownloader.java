@@ -187,19 +187,13 @@ public final class ModelDownloader {
     private Builder() {}
 
     public Builder cacheDir(Path dir) {
-      if (dir == null) {
-        throw new IllegalArgumentException("cacheDir must not be null");
-      }
-      this.cacheDir = dir;
+      this.cacheDir = Checks.notNull(dir, "cacheDir");
       return this;
     }
 
     /** Connect timeout and the wait for response headers; 30 seconds by default. */
     public Builder timeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be > 0, was " + timeout);
-      }
-      this.timeout = timeout;
+      this.timeout = Checks.positive(timeout, "timeout");
       return this;
     }
 

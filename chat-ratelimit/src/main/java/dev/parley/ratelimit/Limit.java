@@ -1,6 +1,7 @@
 package dev.parley.ratelimit;
 
 import dev.parley.ratelimit.internal.BucketUnits;
+import dev.parley.ratelimit.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -99,8 +100,8 @@ public final class Limit {
    * after both ({@code 20-per-minute}, {@code 5-per-90s}).
    */
   public static Limit of(long capacity, Duration period) {
-    requirePositive(capacity, "capacity");
-    requirePositive(period, "period");
+    Checks.positive(capacity, "capacity");
+    Checks.positive(period, "period");
     return builder(defaultName(capacity, period)).capacity(capacity)
         .refillGreedy(capacity, period).build();
   }
@@ -191,22 +192,6 @@ public final class Limit {
     return -Math.floorDiv(-x, y);
   }
 
-  /** Only when a limit is configured, never per decision. */
-  static void requirePositive(long value, String name) {
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + " must be > 0, was " + value);
-    }
-  }
-
-  static void requirePositive(Duration value, String name) {
-    if (value == null) {
-      throw new IllegalArgumentException(name + " must not be null");
-    }
-    if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(name + " must be > 0, was " + value);
-    }
-  }
-
   /** Builds a {@link Limit}; capacity and one refill are required. Not thread-safe. */
   public static final class Builder {
     private final String name;
@@ -229,7 +214,7 @@ public final class Limit {
 
     /** The most tokens the bucket holds; a new key starts full. Required, > 0. */
     public Builder capacity(long capacity) {
-      requirePositive(capacity, "capacity");
+      Checks.positive(capacity, "capacity");
       this.capacity = capacity;
       return this;
     }
@@ -245,8 +230,8 @@ public final class Limit {
     }
 
     private Builder refill(long tokens, Duration period, Refill how) {
-      requirePositive(tokens, "refill tokens");
-      requirePositive(period, "refill period");
+      Checks.positive(tokens, "refill tokens");
+      Checks.positive(period, "refill period");
       if (period.compareTo(Duration.ofDays(365L * 100)) > 0) {
         throw new IllegalArgumentException("refill period must be at most 100 years, was " + period);
       }

@@ -290,9 +290,7 @@ public final class TokenBucketRateLimiter implements RateLimiter {
      * @throws IllegalArgumentException if null, or if another limit already has its name
      */
     public Builder limit(Limit limit) {
-      if (limit == null) {
-        throw new IllegalArgumentException("limit must not be null");
-      }
+      Checks.notNull(limit, "limit");
       if (!names.add(limit.name())) {
         throw new IllegalArgumentException(
             "two limits are named '" + limit.name() + "'; give each limit its own name");
@@ -329,7 +327,7 @@ public final class TokenBucketRateLimiter implements RateLimiter {
      * more; shorter saves memory but lets an evicted key start full again early.
      */
     public Builder idleKeyTimeout(Duration idleKeyTimeout) {
-      Limit.requirePositive(idleKeyTimeout, "idleKeyTimeout");
+      Checks.positive(idleKeyTimeout, "idleKeyTimeout");
       this.idleKeyTimeout = idleKeyTimeout;
       return this;
     }

@@ -2,6 +2,7 @@ package dev.parley.examples.server;
 
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.redis.RedisRateLimiter;
+import dev.parley.resilience.CircuitState;
 import dev.parley.store.jdbc.JdbcConversationStore;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -45,7 +46,7 @@ final class HealthApi {
     if (limiter instanceof RedisRateLimiter redis) {
       // With Redis unreachable, limits fall back to this instance's memory: degraded, still serving.
       // The breaker learns of an outage only from a failed request: ask Redis itself too.
-      boolean redisUp = redis.breakerState() == RedisRateLimiter.BreakerState.CLOSED && redis.isReachable();
+      boolean redisUp = redis.breakerState() == CircuitState.CLOSED && redis.isReachable();
       degraded = !redisUp;
       components.put("redis", Map.of("status", redisUp ? "UP" : "DEGRADED", "breaker", redis.breakerState().name()));
     }

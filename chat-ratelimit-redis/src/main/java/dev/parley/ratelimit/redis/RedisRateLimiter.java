@@ -11,6 +11,8 @@ import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
 import dev.parley.ratelimit.internal.BucketUnits;
 import dev.parley.ratelimit.internal.Checks;
+import dev.parley.resilience.CircuitState;
+import dev.parley.resilience.StateChange;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -86,16 +88,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     LOCAL
   }
 
-  /** The state of the circuit breaker in front of Redis. */
-  public enum BreakerState {
-    /** Redis is in use. */
-    CLOSED,
-    /** Redis failed; decisions follow the failure mode without trying Redis. */
-    OPEN,
-    /** A trial call is checking whether Redis is back. */
-    HALF_OPEN
-  }
-
   private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
   private static final String SCRIPT = loadScript();
   private static final String SHA = sha1(SCRIPT);
@@ -113,7 +105,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private final @Nullable RedisURI uri;
   private final @Nullable ClientResources resources;
   private final @Nullable RedisClient client;
-  private final Consumer<BreakerState> stateListener;
+  private final Consumer<StateChange> stateListener;
   private final Object connectLock = new Object();
   private volatile @Nullable StatefulRedisConnection<String, String> connection;
   private volatile @Nullable Throwable lastFailure;
@@ -134,9 +126,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         .withFailureThreshold(b.failureThreshold)
         .withSuccessThreshold(1)
         .withDelay(b.openDelay)
-        .onOpen(e -> changed(BreakerState.OPEN))
-        .onHalfOpen(e -> changed(BreakerState.HALF_OPEN))
-        .onClose(e -> changed(BreakerState.CLOSED))
+        .onOpen(e -> changed(e.getPreviousState(), CircuitState.OPEN))
+        .onHalfOpen(e -> changed(e.getPreviousState(), CircuitState.HALF_OPEN))
+        .onClose(e -> changed(e.getPreviousState(), CircuitState.CLOSED))
         .build();
     this.guarded = Failsafe.with(breaker);
     if (b.connection != null) {
@@ -198,10 +190,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
    * purpose: a service that already talks to Redis through Lettuce shares its connection.
    */
   public static Builder builder(StatefulRedisConnection<String, String> connection) {
-    if (connection == null) {
-      throw new IllegalArgumentException("connection must not be null");
-    }
-    return new Builder(null, connection);
+    return new Builder(null, Checks.notNull(connection, "connection"));
   }
 
   @Override
@@ -243,12 +232,22 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
   }
 
-  /** The state of the circuit breaker in front of Redis: {@code CLOSED} while Redis is in use. */
-  public BreakerState breakerState() {
-    if (breaker.isOpen()) {
-      return BreakerState.OPEN;
-    }
-    return breaker.isHalfOpen() ? BreakerState.HALF_OPEN : BreakerState.CLOSED;
+  /**
+   * The state of the circuit breaker in front of Redis: {@link CircuitState#CLOSED} while Redis is in
+   * use, {@link CircuitState#OPEN} while decisions follow the failure mode without trying Redis,
+   * {@link CircuitState#HALF_OPEN} while a trial call checks whether Redis is back. The same type as
+   * a model's {@link dev.parley.resilience.CircuitBreaker}, so one health check or gauge reads both.
+   */
+  public CircuitState breakerState() {
+    return state(breaker.getState());
+  }
+
+  private static CircuitState state(CircuitBreaker.State s) {
+    return switch (s) {
+      case OPEN -> CircuitState.OPEN;
+      case HALF_OPEN -> CircuitState.HALF_OPEN;
+      case CLOSED -> CircuitState.CLOSED;
+    };
   }
 
   /** Closes the connection if this limiter opened it; a shared connection is left open. */
@@ -391,7 +390,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     return Decision.of(key, permits, statuses);
   }
 
-  private void changed(BreakerState state) {
+  private void changed(CircuitBreaker.State from, CircuitState state) {
     Throwable cause = lastFailure;
     switch (state) {
       case OPEN -> LOG.warn("Redis rate limiting is unavailable ({}); deciding {} until it is back",
@@ -399,7 +398,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       case HALF_OPEN -> LOG.info("Trying Redis rate limiting again");
       case CLOSED -> LOG.info("Redis rate limiting is back");
     }
-    stateListener.accept(state);
+    stateListener.accept(new StateChange(state(from), state));
   }
 
   private static String describe(FailureMode mode) {
@@ -477,7 +476,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private FailureMode failureMode = FailureMode.LOCAL;
     private int failureThreshold = 3;
     private Duration openDelay = Duration.ofSeconds(5);
-    private Consumer<BreakerState> stateListener = state -> {};
+    private Consumer<StateChange> stateListener = change -> {};
 
     private Builder(@Nullable String uri,
         @Nullable StatefulRedisConnection<String, String> connection) {
@@ -492,9 +491,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      *     not a whole number of microseconds
      */
     public Builder limit(Limit limit) {
-      if (limit == null) {
-        throw new IllegalArgumentException("limit must not be null");
-      }
+      Checks.notNull(limit, "limit");
       scriptArguments(new Limit[] {limit});
       if (!names.add(limit.name())) {
         throw new IllegalArgumentException(
@@ -506,55 +503,37 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     /** Prepended to every key in Redis; {@code parley:ratelimit:} by default. */
     public Builder keyPrefix(String keyPrefix) {
-      if (keyPrefix == null) {
-        throw new IllegalArgumentException("keyPrefix must not be null");
-      }
-      this.keyPrefix = keyPrefix;
+      this.keyPrefix = Checks.notNull(keyPrefix, "keyPrefix");
       return this;
     }
 
     /** The longest a decision waits for Redis (default 100 ms); then it counts as a failure. */
     public Builder timeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be > 0, was " + timeout);
-      }
-      this.timeout = timeout;
+      this.timeout = Checks.positive(timeout, "timeout");
       return this;
     }
 
     /** What decisions are while Redis cannot be reached; {@link FailureMode#LOCAL} by default. */
     public Builder failureMode(FailureMode failureMode) {
-      if (failureMode == null) {
-        throw new IllegalArgumentException("failureMode must not be null");
-      }
-      this.failureMode = failureMode;
+      this.failureMode = Checks.notNull(failureMode, "failureMode");
       return this;
     }
 
     /** Consecutive failures that open the breaker (default 3). */
     public Builder failureThreshold(int failures) {
-      if (failures <= 0) {
-        throw new IllegalArgumentException("failureThreshold must be > 0, was " + failures);
-      }
-      this.failureThreshold = failures;
+      this.failureThreshold = Checks.positive(failures, "failureThreshold");
       return this;
     }
 
     /** How long the open breaker keeps calls away from Redis before a trial (default 5 s). */
     public Builder openDelay(Duration openDelay) {
-      if (openDelay == null || openDelay.isNegative() || openDelay.isZero()) {
-        throw new IllegalArgumentException("openDelay must be > 0, was " + openDelay);
-      }
-      this.openDelay = openDelay;
+      this.openDelay = Checks.positive(openDelay, "openDelay");
       return this;
     }
 
     /** Called on each change of the breaker's state, after it is logged; must not block. */
-    public Builder onBreakerStateChange(Consumer<BreakerState> listener) {
-      if (listener == null) {
-        throw new IllegalArgumentException("listener must not be null");
-      }
-      this.stateListener = listener;
+    public Builder onBreakerStateChange(Consumer<StateChange> listener) {
+      this.stateListener = Checks.notNull(listener, "listener");
       return this;
     }
 

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.Limit;
-import dev.parley.ratelimit.redis.RedisRateLimiter.BreakerState;
 import dev.parley.ratelimit.redis.RedisRateLimiter.FailureMode;
+import dev.parley.resilience.CircuitState;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class RedisOutageTest {
 
   private RedisServer server;
-  private final List<BreakerState> changes = new CopyOnWriteArrayList<>();
+  private final List<CircuitState> changes = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void startRedis() throws Exception {
@@ -40,7 +40,7 @@ class RedisOutageTest {
         .timeout(Duration.ofMillis(200))
         .failureThreshold(2)
         .openDelay(Duration.ofMillis(500))
-        .onBreakerStateChange(changes::add)
+        .onBreakerStateChange(change -> changes.add(change.to()))
         .build();
   }
 
@@ -49,9 +49,9 @@ class RedisOutageTest {
     try (RedisRateLimiter limiter = limiter(FailureMode.DENY, Limit.perMinute(1_000))) {
       assertTrue(limiter.isReachable());
       server.stop();
-      assertEquals(BreakerState.CLOSED, limiter.breakerState(), "no decision has failed yet");
+      assertEquals(CircuitState.CLOSED, limiter.breakerState(), "no decision has failed yet");
       assertFalse(limiter.isReachable(), "but Redis is down, and health must say so before a request fails");
-      assertEquals(BreakerState.CLOSED, limiter.breakerState(), "the probe does not trip the breaker");
+      assertEquals(CircuitState.CLOSED, limiter.breakerState(), "the probe does not trip the breaker");
       server.startProcess();
       long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
       while (!limiter.isReachable() && System.nanoTime() < deadline) {
@@ -73,14 +73,14 @@ class RedisOutageTest {
         assertTrue(d.retryAfter().compareTo(Duration.ofMillis(500)) <= 0, d.toString());
       }
 
-      assertEquals(List.of(BreakerState.OPEN), changes, "one change for 50 failed requests");
-      assertEquals(BreakerState.OPEN, limiter.breakerState());
+      assertEquals(List.of(CircuitState.OPEN), changes, "one change for 50 failed requests");
+      assertEquals(CircuitState.OPEN, limiter.breakerState());
 
       server.startProcess();
       Decision back = awaitAllowed(limiter, "k");
       assertEquals(999, back.remaining(), "decided by the restarted Redis (which keeps no data),"
           + " not by a fallback");
-      assertEquals(BreakerState.CLOSED, changes.get(changes.size() - 1));
+      assertEquals(CircuitState.CLOSED, changes.get(changes.size() - 1));
       assertTrue(changes.size() <= 12, "state changes, not requests, are reported: " + changes);
     }
   }
@@ -95,7 +95,7 @@ class RedisOutageTest {
       admin.sync().clientPause(3_000);
       assertTrue(limiter.tryAcquire("k").allowed(), "timed out, failing open");
       assertTrue(limiter.tryAcquire("k").allowed(), "timed out, failing open");
-      assertEquals(BreakerState.OPEN, limiter.breakerState());
+      assertEquals(CircuitState.OPEN, limiter.breakerState());
       long start = System.nanoTime();
       for (int i = 0; i < 100; i++) {
         assertTrue(limiter.tryAcquire("k").allowed(), "fail open, request " + i);
@@ -104,7 +104,7 @@ class RedisOutageTest {
 
       assertTrue(hundredCalls.compareTo(Duration.ofMillis(200)) < 0,
           "with the breaker open no call waits for Redis's 200 ms timeout: " + hundredCalls);
-      assertEquals(List.of(BreakerState.OPEN), changes);
+      assertEquals(List.of(CircuitState.OPEN), changes);
     } finally {
       adminClient.shutdown();
     }
@@ -124,7 +124,7 @@ class RedisOutageTest {
       }
 
       assertEquals(5, admitted, "this instance's own buckets hold the limit while Redis is down");
-      assertEquals(BreakerState.OPEN, limiter.breakerState());
+      assertEquals(CircuitState.OPEN, limiter.breakerState());
     }
   }
 

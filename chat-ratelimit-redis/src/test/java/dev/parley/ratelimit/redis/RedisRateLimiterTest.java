@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.LimitStatus;
+import dev.parley.resilience.CircuitState;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
@@ -193,7 +194,7 @@ class RedisRateLimiterTest {
       // With the default 100 ms timeout the first decision is answered by Redis, not the fallback.
       String key = key();
       assertTrue(limiter.tryAcquire(key).allowed());
-      assertEquals(RedisRateLimiter.BreakerState.CLOSED, limiter.breakerState());
+      assertEquals(CircuitState.CLOSED, limiter.breakerState());
       assertTrue(admin.sync().exists("parley:ratelimit:" + key) == 1, "the bucket lives in Redis");
     }
   }
@@ -225,7 +226,7 @@ class RedisRateLimiterTest {
 
       assertTrue(afterFlush.allowed());
       assertEquals(3, afterFlush.remaining());
-      assertEquals(RedisRateLimiter.BreakerState.CLOSED, limiter.breakerState());
+      assertEquals(CircuitState.CLOSED, limiter.breakerState());
     }
   }
 
@@ -240,7 +241,7 @@ class RedisRateLimiterTest {
               .getMessage());
       assertEquals("permits must be > 0, was 0",
           assertThrows(IllegalArgumentException.class, () -> limiter.charge("k", 0)).getMessage());
-      assertEquals(RedisRateLimiter.BreakerState.CLOSED, limiter.breakerState(),
+      assertEquals(CircuitState.CLOSED, limiter.breakerState(),
           "bad input is not a Redis failure");
     }
     assertEquals("no limit was added; call limit(..) at least once",

@@ -1,6 +1,7 @@
 package dev.parley.ratelimit.internal;
 
 import dev.parley.ratelimit.Limit;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -53,5 +54,51 @@ public final class Checks {
       throw new IllegalArgumentException("permits must be > 0, was " + permits);
     }
     return permits;
+  }
+
+  /**
+   * Checks a setting is given.
+   *
+   * @throws IllegalArgumentException naming the setting
+   */
+  public static <T> T notNull(T value, String name) {
+    if (value == null) {
+      throw new IllegalArgumentException(name + " must not be null");
+    }
+    return value;
+  }
+
+  /**
+   * Checks a count setting is positive.
+   *
+   * @throws IllegalArgumentException naming the setting and the value
+   */
+  public static int positive(int value, String name) {
+    return Math.toIntExact(positive((long) value, name));
+  }
+
+  /**
+   * Checks an amount setting is positive.
+   *
+   * @throws IllegalArgumentException naming the setting and the value
+   */
+  public static long positive(long value, String name) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0, was " + value);
+    }
+    return value;
+  }
+
+  /**
+   * Checks a duration setting is given and positive.
+   *
+   * @throws IllegalArgumentException naming the setting and the value
+   */
+  public static Duration positive(Duration value, String name) {
+    notNull(value, name);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be > 0, was " + value);
+    }
+    return value;
   }
 }
