@@ -145,7 +145,7 @@ public final class ConversationManager {
     while (lo < hi) {
       int mid = (lo + hi + 1) >>> 1;
       String prefix = content.substring(0, content.offsetByCodePoints(0, mid));
-      if (count(withContent(message, prefix)) <= room) {
+      if (count(message.withContent(prefix)) <= room) {
         lo = mid;
       } else {
         hi = mid - 1;
@@ -155,11 +155,7 @@ public final class ConversationManager {
       throw new MessageTooLargeException(conversationId, tokens, maxTokens);
     }
     String kept = content.substring(0, content.offsetByCodePoints(0, lo));
-    return withContent(message, kept).withMetadata(TRUNCATED_KEY, TRUNCATED);
-  }
-
-  private static Message withContent(Message m, String content) {
-    return new Message(m.role(), content, m.timestamp(), m.metadata());
+    return message.withContent(kept).withMetadata(TRUNCATED_KEY, TRUNCATED);
   }
 
   private static int pinnedTokens(Conversation c) {

@@ -28,6 +28,18 @@ class ValuesTest {
   }
 
   @Test
+  void onlyAnAssistantMessageRecordsHowItEndedAndCopiesKeepIt() {
+    Message cut = Message.assistant("half an ans").withFinishReason(FinishReason.CANCELLED);
+    assertTrue(cut.isCancelledReply());
+    assertEquals(FinishReason.CANCELLED, cut.withMetadata("k", "v").finishReason());
+    assertEquals(FinishReason.CANCELLED, cut.withContent("half").finishReason());
+    assertFalse(Message.assistant("done").withFinishReason(FinishReason.STOP).isCancelledReply());
+    assertEquals(null, Message.assistant("written by hand").finishReason());
+    var e = assertThrows(IllegalArgumentException.class, () -> Message.user("hi").withFinishReason(FinishReason.STOP));
+    assertEquals("only an assistant message has a finish reason, this is a USER message", e.getMessage());
+  }
+
+  @Test
   void messageRejectsNullsNamingTheField() {
     var e = assertThrows(IllegalArgumentException.class, () -> new Message(null, "x"));
     assertEquals("role must not be null", e.getMessage());

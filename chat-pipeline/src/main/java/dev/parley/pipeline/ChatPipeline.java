@@ -215,7 +215,7 @@ public final class ChatPipeline implements AutoCloseable {
       if (clean instanceof SanitizationResult.Rejected r) {
         return reject(r.reason().name().startsWith("TOO_") ? Rejection.TOO_LONG : Rejection.INVALID_TEXT, r.message());
       }
-      cleaned.add(new Message(m.role(), clean.text(), m.timestamp(), m.metadata()));
+      cleaned.add(m.withContent(clean.text()));
     }
     List<Message> fitted;
     try {
@@ -422,12 +422,10 @@ public final class ChatPipeline implements AutoCloseable {
     if (conversationId == null || reply.discarded || (status == ReplyStatus.CANCELLED && r.text().isEmpty())) {
       return new ReplyResult(status, r, null, false, null);
     }
-    Message m = new Message(Role.ASSISTANT, r.text());
+    Message m = Message.assistant(r.text())
+        .withFinishReason(status == ReplyStatus.CANCELLED ? FinishReason.CANCELLED : r.finishReason());
     if (reply.author != null) {
       m = m.withMetadata(AUTHOR_KEY, reply.author);
-    }
-    if (status == ReplyStatus.CANCELLED) {
-      m = m.withMetadata(ReplyStatus.CANCELLED_KEY, "true");
     }
     try {
       memory.append(conversationId, m);

@@ -11,11 +11,11 @@ public enum ReplyStatus {
   /** The model failed; nothing of it was stored. */
   FAILED;
 
-  /** The metadata key that marks a stored reply as cancelled (its text is partial). */
-  public static final String CANCELLED_KEY = "parley.cancelled";
-
-  /** The status of a stored assistant message: {@link #CANCELLED} if it is marked so, else {@link #COMPLETE}. */
+  /**
+   * The status of a stored assistant message: {@link #CANCELLED} if its {@linkplain
+   * Message#finishReason() finish reason} says so, else {@link #COMPLETE}.
+   */
   public static ReplyStatus of(Message stored) {
-    return "true".equals(stored.metadata().get(CANCELLED_KEY)) ? CANCELLED : COMPLETE;
+    return stored.isCancelledReply() ? CANCELLED : COMPLETE;
   }
 }

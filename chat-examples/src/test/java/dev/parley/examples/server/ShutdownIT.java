@@ -108,7 +108,7 @@ class ShutdownIT {
     try (JdbcConversationStore store = JdbcConversationStore.builder("jdbc:sqlite:" + child.db()).build()) {
       List<StoredMessage> messages = store.transcript(store.sessions("alice", 0, 10).get(0).id());
       assertEquals("a long answer please", messages.get(1).message().content());
-      assertEquals("true", messages.get(2).message().metadata().get(dev.parley.pipeline.ReplyStatus.CANCELLED_KEY));
+      assertEquals(dev.parley.chat.FinishReason.CANCELLED, messages.get(2).message().finishReason(), "stored as cancelled");
       assertEquals(done.data().get("text").asText(), messages.get(2).message().content());
     }
     assertTrue(child.output().stream().anyMatch(l -> l.contains("cancelled 1 replies")), String.join("\n", child.output()));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.parley.chat.FinishReason;
 import dev.parley.chat.Message;
 import dev.parley.chat.Role;
 import dev.parley.memory.Conversation;
@@ -61,8 +62,11 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class JdbcConversationStore implements ConversationStore, AutoCloseable {
-  /** The schema this release writes. 1: sessions and messages. */
-  public static final int SCHEMA_VERSION = 1;
+  /**
+   * The schema this release writes. 1: sessions and messages. 2: a message's finish reason (how a
+   * model's reply ended; a cancelled reply keeps its partial text), in column {@code finish_reason}.
+   */
+  public static final int SCHEMA_VERSION = 2;
   /** The longest conversation id, in characters. */
   public static final int MAX_ID_LENGTH = 64;
   /** The longest owner name and title, in characters. */
@@ -197,7 +201,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
     }
     return run(c -> {
       try (PreparedStatement p = c.prepareStatement(
-          "SELECT sequence, role, content, created_at, metadata, tokens FROM chat_messages WHERE session_id = ?"
+          "SELECT sequence, role, content, created_at, metadata, tokens, finish_reason FROM chat_messages WHERE session_id = ?"
               + " AND sequence < ? ORDER BY sequence DESC LIMIT ?")) {
         p.setString(1, id);
         p.setLong(2, beforeSequence);
@@ -328,8 +332,8 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
       forget.executeBatch();
     }
     try (PreparedStatement insert = c.prepareStatement(
-        "INSERT INTO chat_messages (session_id, sequence, role, content, created_at, metadata, tokens, in_memory) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+        "INSERT INTO chat_messages (session_id, sequence, role, content, created_at, metadata, tokens, in_memory, "
+            + "finish_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (StoredMessage m : after.messages()) {
         if (existing.contains(m.sequence())) {
           continue;
@@ -346,6 +350,8 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
         insert.setString(6, json(m.message().metadata()));
         insert.setInt(7, m.tokens());
         insert.setBoolean(8, true);
+        FinishReason finish = m.message().finishReason();
+        insert.setString(9, finish == null ? null : finish.name());
         insert.addBatch();
       }
       insert.executeBatch();
@@ -461,15 +467,24 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
             + ", newer than this release of chat-store-jdbc writes (" + SCHEMA_VERSION
             + "): it was created by a later Parley; use that release or a new database");
       }
-      if (version == null) {
+      int from = version == null ? 0 : version;
+      if (from < 1) {
         // A new database, or one from before the schema had a version (the same tables as version 1).
         createVersion1(c);
-        try (PreparedStatement p = c.prepareStatement("INSERT INTO parley_schema (id, version) VALUES (1, ?)")) {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO parley_schema (id, version) VALUES (1, 1)")) {
+          p.executeUpdate();
+        }
+      }
+      // One step at a time up to SCHEMA_VERSION, in this transaction: a failed step changes nothing.
+      if (from < 2) {
+        migrateTo2(c);
+      }
+      if (from < SCHEMA_VERSION) {
+        try (PreparedStatement p = c.prepareStatement("UPDATE parley_schema SET version = ? WHERE id = 1")) {
           p.setInt(1, SCHEMA_VERSION);
           p.executeUpdate();
         }
       }
-      // Later versions migrate here, one step at a time, from `version` up to SCHEMA_VERSION.
       return null;
     }));
   }
@@ -486,6 +501,16 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
           + "sequence BIGINT NOT NULL, role VARCHAR(16) NOT NULL, content TEXT NOT NULL, "
           + "created_at BIGINT NOT NULL, metadata TEXT NOT NULL, tokens INTEGER NOT NULL, "
           + "in_memory " + bool + " NOT NULL, PRIMARY KEY (session_id, sequence))");
+    }
+  }
+
+  /**
+   * Version 2: how each reply ended. Messages stored before have none (a reply cancelled then reads
+   * as complete; the releases that wrote version 1 were development snapshots).
+   */
+  private static void migrateTo2(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("ALTER TABLE chat_messages ADD COLUMN finish_reason VARCHAR(16)");
     }
   }
 
@@ -536,7 +561,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
 
   private static List<StoredMessage> messages(Connection c, String id, boolean inMemoryOnly) throws SQLException {
     try (PreparedStatement p = c.prepareStatement(
-        "SELECT sequence, role, content, created_at, metadata, tokens FROM chat_messages WHERE session_id = ?"
+        "SELECT sequence, role, content, created_at, metadata, tokens, finish_reason FROM chat_messages WHERE session_id = ?"
             + (inMemoryOnly ? " AND in_memory = ?" : "") + " ORDER BY sequence")) {
       p.setString(1, id);
       if (inMemoryOnly) {
@@ -552,10 +577,11 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
     }
   }
 
-  /** A row of {@code SELECT sequence, role, content, created_at, metadata, tokens}. */
+  /** A row of {@code SELECT sequence, role, content, created_at, metadata, tokens, finish_reason}. */
   private static StoredMessage stored(ResultSet r) throws SQLException {
+    String finish = r.getString(7);
     Message m = new Message(Role.valueOf(r.getString(2)), r.getString(3), java.time.Instant.ofEpochMilli(r.getLong(4)),
-        metadata(r.getString(5)));
+        metadata(r.getString(5)), finish == null ? null : FinishReason.valueOf(finish));
     return new StoredMessage(r.getLong(1), m, r.getInt(6));
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parley.chat.FinishReason;
 import dev.parley.chat.Message;
 import dev.parley.memory.Conversation;
 import dev.parley.memory.ConversationManager;
@@ -77,7 +78,7 @@ class JdbcConversationStoreTest {
       memory.append(id, Message.system("be brief"));
       for (int i = 0; i < 5; i++) {
         memory.append(id, Message.user("question " + i).withMetadata("author", "alice"));
-        memory.append(id, Message.assistant("answer " + i));
+        memory.append(id, Message.assistant("answer " + i).withFinishReason(i == 4 ? FinishReason.CANCELLED : FinishReason.STOP));
       }
       assertEquals(List.of("be brief", "question 3", "answer 3", "question 4", "answer 4"),
           memory.history(id).stream().map(Message::content).toList());
@@ -87,6 +88,9 @@ class JdbcConversationStoreTest {
       assertEquals(11, all.size());
       assertEquals("question 0", all.get(1).message().content());
       assertEquals("alice", all.get(1).message().metadata().get("author"));
+      assertEquals(null, all.get(1).message().finishReason(), "a user message has none");
+      assertEquals(FinishReason.STOP, all.get(2).message().finishReason());
+      assertTrue(all.get(10).message().isCancelledReply(), "how a reply ended survives reopening");
       assertEquals(List.of("answer 3", "question 4", "answer 4"),
           reopened.transcriptPage(id, Long.MAX_VALUE, 3).stream().map(s -> s.message().content()).toList());
       assertEquals(List.of("be brief", "question 0"),
@@ -286,9 +290,40 @@ class JdbcConversationStoreTest {
       s.execute("INSERT INTO chat_messages VALUES ('old', 0, 'USER', 'hello', 1000, '{}', 2, 1)");
     }
     try (JdbcConversationStore store = open(url)) {
-      assertEquals(1, store.schemaVersion());
+      assertEquals(JdbcConversationStore.SCHEMA_VERSION, store.schemaVersion(), "migrated through every version");
       assertEquals("kept", store.sessions("alice", 0, 10).get(0).title());
       assertEquals("hello", store.find("old").orElseThrow().messages().get(0).message().content());
+    }
+  }
+
+  @Test
+  void aVersion1DatabaseMigratesToVersion2KeepingItsMessagesAndThenStoresHowRepliesEnded() throws Exception {
+    String url = sqliteUrl();
+    try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+      // Version 1 exactly as chat-store-jdbc wrote it.
+      s.execute("CREATE TABLE parley_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)");
+      s.execute("INSERT INTO parley_schema VALUES (1, 1)");
+      s.execute("CREATE TABLE chat_sessions (id VARCHAR(64) PRIMARY KEY, owner VARCHAR(200), title VARCHAR(200) NOT NULL, "
+          + "created_at BIGINT NOT NULL, next_sequence BIGINT NOT NULL)");
+      s.execute("CREATE TABLE chat_messages (session_id VARCHAR(64) NOT NULL REFERENCES chat_sessions (id) ON DELETE CASCADE, "
+          + "sequence BIGINT NOT NULL, role VARCHAR(16) NOT NULL, content TEXT NOT NULL, created_at BIGINT NOT NULL, "
+          + "metadata TEXT NOT NULL, tokens INTEGER NOT NULL, in_memory INTEGER NOT NULL, PRIMARY KEY (session_id, sequence))");
+      s.execute("INSERT INTO chat_sessions VALUES ('v1', 'bob', 'old', 1000, 2)");
+      s.execute("INSERT INTO chat_messages VALUES ('v1', 0, 'USER', 'hi', 1000, '{}', 1, 1)");
+      s.execute("INSERT INTO chat_messages VALUES ('v1', 1, 'ASSISTANT', 'hello', 1001, '{\"k\":\"v\"}', 1, 1)");
+    }
+    try (JdbcConversationStore store = open(url)) {
+      assertEquals(2, store.schemaVersion());
+      List<StoredMessage> before = store.transcript("v1");
+      assertEquals(List.of("hi", "hello"), before.stream().map(m -> m.message().content()).toList());
+      assertEquals(null, before.get(1).message().finishReason(), "stored before version 2: not known");
+      assertEquals("v", before.get(1).message().metadata().get("k"));
+      ConversationManager.builder().store(store).build()
+          .append("v1", Message.assistant("cut short").withFinishReason(FinishReason.CANCELLED));
+    }
+    try (JdbcConversationStore reopened = open(url)) {
+      assertEquals(2, reopened.schemaVersion(), "migrated once");
+      assertEquals(FinishReason.CANCELLED, reopened.transcript("v1").get(2).message().finishReason());
     }
   }
 
