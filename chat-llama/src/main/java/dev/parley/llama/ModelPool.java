@@ -61,7 +61,7 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
     this.replicas = List.copyOf(replicas);
     this.maxQueue = b.maxQueue;
     this.maxWait = b.maxWait;
-    this.nanos = System::nanoTime;
+    this.nanos = b.ticker;
     this.timer = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "parley-pool-timer");
       t.setDaemon(true);
@@ -382,6 +382,7 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
     private int replicas = 1;
     private int maxQueue = 64;
     private Duration maxWait = Duration.ofSeconds(30);
+    private LongSupplier ticker = System::nanoTime;
     private boolean threadsSet;
 
     private Builder(LlamaChatModel.Builder model) {
@@ -457,6 +458,15 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
      */
     public Builder flashAttention(boolean on) {
       model.flashAttention(on);
+      return this;
+    }
+
+    /**
+     * The clock for the time-to-first-token statistic, in nanoseconds; {@link System#nanoTime()} by
+     * default. A test can pass one it advances itself (as with {@code ResponseCache}).
+     */
+    public Builder ticker(LongSupplier ticker) {
+      this.ticker = Checks.notNull(ticker, "ticker");
       return this;
     }
 

@@ -90,6 +90,20 @@ class ModelPoolTest {
     }
   }
 
+  @Test
+  void timeToFirstTokenIsMeasuredOnTheGivenTicker() throws Exception {
+    // Each reading advances 250 ms: one when a request arrives, one at its first token.
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    try (ModelPool pool = ModelPool.builder(TestModels.tiny()).slots(2)
+        .ticker(() -> now.addAndGet(Duration.ofMillis(250).toNanos())).build()) {
+      assertEquals(Duration.ZERO, pool.statistics().meanTimeToFirstToken(), "nothing measured yet");
+      for (int i = 0; i < 3; i++) {
+        pool.generate(seeded("count to " + i, i));
+      }
+      assertEquals(Duration.ofMillis(250), pool.statistics().meanTimeToFirstToken());
+    }
+  }
+
   /**
    * Many conversations taking turns on few slots, histories growing each turn: every turn is
    * answered in full. (The example server's load test, LoadGeneratorIT, drives the same pattern
