@@ -100,7 +100,8 @@ final class ConversationLoad {
         System.setProperty("parley.llama.engine", "jni");
       }
       try {
-        ModelPool.Builder b = ModelPool.builder(model).slots(sequences).contextSize(2048).threads(threads)
+        ModelPool.Builder b = ModelPool.builder(model).slots(sequences)
+            .contextSize(Integer.getInteger("parley.bench.contextSize", 2048)).threads(threads)
             .maxQueue(conversations);
         String bytes = System.getProperty("parley.bench.stateCacheBytes");
         pool = (bytes == null ? b : b.stateCacheBytes(Long.parseLong(bytes))).build();
@@ -177,6 +178,8 @@ final class ConversationLoad {
             row.put("steps", steps);
             row.put("tokensPerStep", (double) (after.stepTokens() - before.stepTokens()) / steps);
             row.put("msPerStep", (after.stepNanos() - before.stepNanos()) / 1e6 / steps);
+            // Saving evicted conversations and restoring returning ones, per request: the loop runs no step meanwhile.
+            row.put("stateMsPerRequest", (after.stateNanos() - before.stateNanos()) / 1e6 / conversations);
           }
         }
       }

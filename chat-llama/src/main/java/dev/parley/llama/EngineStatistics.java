@@ -22,14 +22,16 @@ package dev.parley.llama;
  * @param stepNanos time the decode loop spent on its steps in all: {@code llama_decode} plus the
  *     loop's own work (batch building, sampling, handing tokens to the delivery threads); {@code
  *     1 - decodeNanos / stepNanos} is the share of a step not spent computing
+ * @param stateNanos time the decode loop spent saving conversations' states to host memory and
+ *     putting them back (no step runs meanwhile)
  */
 public record EngineStatistics(
     String engine, long steps, long stepTokens, long promptTokens, long promptTokensReused, long statesSaved,
     long statesRestored, long stateMisses, long statesEvicted, long stateBytes, long stateBytesLimit,
-    long decodeNanos, long stepNanos) {
+    long decodeNanos, long stepNanos, long stateNanos) {
 
   static EngineStatistics none(String engine) {
-    return new EngineStatistics(engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return new EngineStatistics(engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 
   /** Mean tokens per decode step; 0 before the first. */
@@ -42,7 +44,8 @@ public record EngineStatistics(
     return new EngineStatistics(engine, steps + o.steps, stepTokens + o.stepTokens, promptTokens + o.promptTokens,
         promptTokensReused + o.promptTokensReused, statesSaved + o.statesSaved, statesRestored + o.statesRestored,
         stateMisses + o.stateMisses, statesEvicted + o.statesEvicted, stateBytes + o.stateBytes,
-        stateBytesLimit + o.stateBytesLimit, decodeNanos + o.decodeNanos, stepNanos + o.stepNanos);
+        stateBytesLimit + o.stateBytesLimit, decodeNanos + o.decodeNanos, stepNanos + o.stepNanos,
+        stateNanos + o.stateNanos);
   }
 
   /** The share of the decode loop's step time spent outside {@code llama_decode}; 0 before the first step. */

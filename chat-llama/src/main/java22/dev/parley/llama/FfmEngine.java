@@ -102,6 +102,7 @@ final class FfmEngine implements Engine {
   private final LongAdder statesEvicted = new LongAdder();
   private volatile long decodeNanos;
   private volatile long stepNanos;
+  private volatile long stateNanos;
 
   // ---- owned by the loop thread ----
   private final Seq[] seqs;
@@ -346,7 +347,8 @@ final class FfmEngine implements Engine {
       bytes = states.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
     return new EngineStatistics(name(), steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
-        statesRestored, stateMisses, statesEvicted.sum(), bytes, config.stateCacheBytes(), decodeNanos, stepNanos);
+        statesRestored, stateMisses, statesEvicted.sum(), bytes, config.stateCacheBytes(), decodeNanos, stepNanos,
+        stateNanos);
   }
 
   /**
@@ -597,6 +599,15 @@ final class FfmEngine implements Engine {
     if (states == null || s.conversation == null || s.cachedLength == 0) {
       return;
     }
+    long start = System.nanoTime();
+    try {
+      saveTimed(s);
+    } finally {
+      stateNanos += System.nanoTime() - start;
+    }
+  }
+
+  private void saveTimed(Seq s) throws Throwable {
     long size = (long) lib.stateSeqGetSize.invokeExact(context, s.id);
     if (size <= 0 || size > config.stateCacheBytes()) {
       return; // larger than the whole cache: it would be evicted at once
@@ -619,6 +630,7 @@ final class FfmEngine implements Engine {
 
   /** Puts a saved state back into {@code target}'s cells; false if llama.cpp refused it. Frees the state. */
   private boolean restore(Seq target, SavedState state) throws Throwable {
+    long start = System.nanoTime();
     try {
       boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
       long read = (long) lib.stateSeqSetData.invokeExact(context, state.data, state.bytes, target.id);
@@ -636,6 +648,7 @@ final class FfmEngine implements Engine {
       return true;
     } finally {
       state.free();
+      stateNanos += System.nanoTime() - start;
     }
   }
 

@@ -163,6 +163,7 @@ class FfmEngineTest {
       EngineStatistics before = model.statistics();
       assertEquals(2, before.statesSaved(), "a and b were saved when the sequence went to the next conversation");
       assertEquals(3, before.stateMisses(), "every first turn is a miss");
+      assertTrue(before.stateNanos() > 0, "saving took time on the loop: " + before);
       for (int i = 0; i < ids.size(); i++) {
         List<Message> h = histories.get(i);
         EngineStatistics s0 = model.statistics();
@@ -177,6 +178,8 @@ class FfmEngineTest {
       }
       EngineStatistics after = model.statistics();
       assertEquals(3, after.statesRestored(), "each came back from the cache (c was saved when a took the sequence)");
+      assertTrue(after.stateNanos() > before.stateNanos(), "restoring took time too");
+      assertEquals(0, fresh.statistics().stateNanos(), "no conversation, nothing saved or restored");
       assertEquals(3, after.stateMisses());
       assertTrue(after.stateBytes() > 0 && after.stateBytes() <= after.stateBytesLimit(), after.toString());
     }

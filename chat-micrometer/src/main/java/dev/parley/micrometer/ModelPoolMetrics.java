@@ -76,6 +76,9 @@ public final class ModelPoolMetrics implements MeterBinder {
         .baseUnit(BaseUnits.BYTES).description("The bound on the saved states' bytes").register(registry);
     FunctionCounter.builder("parley.engine.decode.seconds", e, s -> s.get().decodeNanos() / 1e9).tags(tags)
         .baseUnit("seconds").description("Time inside llama_decode").register(registry);
+    FunctionCounter.builder("parley.engine.state.seconds", e, s -> s.get().stateNanos() / 1e9).tags(tags)
+        .baseUnit("seconds").description("Time the decode loop spent saving and restoring conversation states")
+        .register(registry);
   }
 
   private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<PoolStatistics> f) {
