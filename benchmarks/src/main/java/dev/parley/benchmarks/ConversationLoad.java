@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Backends: Parley's {@link ModelPool} on the JVM's engine (FFM on JDK 22+), the same forced onto
  * JNI, and llama.cpp's own {@code llama-server} over HTTP (its OpenAI-compatible chat endpoint,
  * streamed). {@code -Dparley.bench.stateCacheBytes=N} sets the FFM engine's state cache (default:
- * Parley's) to see what evictions cost.
+ * Parley's) to see what evictions cost, {@code -Dparley.bench.stateSpillFolder=DIR} writes the states
+ * it evicts there, {@code -Dparley.bench.contextSize=N} sets the context per sequence (2048).
  */
 final class ConversationLoad {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -104,7 +105,14 @@ final class ConversationLoad {
             .contextSize(Integer.getInteger("parley.bench.contextSize", 2048)).threads(threads)
             .maxQueue(conversations);
         String bytes = System.getProperty("parley.bench.stateCacheBytes");
-        pool = (bytes == null ? b : b.stateCacheBytes(Long.parseLong(bytes))).build();
+        if (bytes != null) {
+          b.stateCacheBytes(Long.parseLong(bytes));
+        }
+        String spill = System.getProperty("parley.bench.stateSpillFolder");
+        if (spill != null) {
+          b.stateSpillFolder(Path.of(spill));
+        }
+        pool = b.build();
       } finally {
         if (before == null) {
           System.clearProperty("parley.llama.engine");

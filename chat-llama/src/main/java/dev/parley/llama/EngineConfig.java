@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
  * @param kvCells KV cache cells in all; 0 for {@code contextSize * slots} (tests set fewer)
  * @param stateCacheBytes host memory for conversations' saved KV states; 0 keeps none
  * @param flashAttention llama.cpp's fused attention (FFM engine)
+ * @param stateSpillFolder where states that no longer fit in memory are written, or null to drop them
+ * @param stateSpillBytes the bound on the bytes written there
  */
 record EngineConfig(
     Path modelFile,
@@ -27,7 +29,9 @@ record EngineConfig(
     boolean addsBos,
     int kvCells,
     long stateCacheBytes,
-    boolean flashAttention) {
+    boolean flashAttention,
+    @Nullable Path stateSpillFolder,
+    long stateSpillBytes) {
 
   int effectiveBatchThreads() {
     return batchThreads > 0 ? batchThreads : threads;

@@ -15,7 +15,8 @@ package dev.parley.llama;
  * @param statesSaved conversation states saved to host memory when their sequence was needed
  * @param statesRestored saved states put back for a returning conversation
  * @param stateMisses requests naming a conversation with no cells and no saved state
- * @param statesEvicted saved states dropped to keep within the byte bound
+ * @param statesEvicted saved states dropped: to keep within the byte bounds (of memory, or with a
+ *     spill folder, of the folder), or because the folder could not take or give one back
  * @param stateBytes bytes the saved states hold now
  * @param stateBytesLimit the bound on {@code stateBytes}
  * @param decodeNanos time spent inside {@code llama_decode}
@@ -23,15 +24,21 @@ package dev.parley.llama;
  *     loop's own work (batch building, sampling, handing tokens to the delivery threads); {@code
  *     1 - decodeNanos / stepNanos} is the share of a step not spent computing
  * @param stateNanos time the decode loop spent saving conversations' states to host memory and
- *     putting them back (no step runs meanwhile)
+ *     putting them back, reading spilled ones included (no step runs meanwhile)
+ * @param statesSpilled states moved from memory to the spill folder when memory was full
+ * @param statesReadBack states read back from the spill folder (counted in {@code statesRestored}
+ *     too once put back)
+ * @param spillBytes bytes the spill folder holds now
+ * @param spillBytesLimit the bound on {@code spillBytes}; 0 without a spill folder
  */
 public record EngineStatistics(
     String engine, long steps, long stepTokens, long promptTokens, long promptTokensReused, long statesSaved,
     long statesRestored, long stateMisses, long statesEvicted, long stateBytes, long stateBytesLimit,
-    long decodeNanos, long stepNanos, long stateNanos) {
+    long decodeNanos, long stepNanos, long stateNanos, long statesSpilled, long statesReadBack, long spillBytes,
+    long spillBytesLimit) {
 
   static EngineStatistics none(String engine) {
-    return new EngineStatistics(engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return new EngineStatistics(engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 
   /** Mean tokens per decode step; 0 before the first. */
@@ -45,7 +52,8 @@ public record EngineStatistics(
         promptTokensReused + o.promptTokensReused, statesSaved + o.statesSaved, statesRestored + o.statesRestored,
         stateMisses + o.stateMisses, statesEvicted + o.statesEvicted, stateBytes + o.stateBytes,
         stateBytesLimit + o.stateBytesLimit, decodeNanos + o.decodeNanos, stepNanos + o.stepNanos,
-        stateNanos + o.stateNanos);
+        stateNanos + o.stateNanos, statesSpilled + o.statesSpilled, statesReadBack + o.statesReadBack,
+        spillBytes + o.spillBytes, spillBytesLimit + o.spillBytesLimit);
   }
 
   /** The share of the decode loop's step time spent outside {@code llama_decode}; 0 before the first step. */

@@ -46,6 +46,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   private static final Logger LOG = LoggerFactory.getLogger(LlamaChatModel.class);
   /** {@link Builder#stateCacheBytes}'s default. */
   static final long DEFAULT_STATE_CACHE_BYTES = 1L << 30;
+  /** {@link Builder#stateSpillBytes}'s default. */
+  static final long DEFAULT_STATE_SPILL_BYTES = 8L << 30;
 
   private final String id;
   private final Engine engine;
@@ -61,7 +63,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     String template = b.chatTemplate != null ? b.chatTemplate : file.hasChatTemplate() ? null : "chatml";
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
-        b.effectiveFlashAttention()));
+        b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes));
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
         b.slots, b.threads, template == null ? "" : ", template " + template, engine.name());
   }
@@ -206,6 +208,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private boolean promptCache = true;
     private int kvCells;
     private long stateCacheBytes = DEFAULT_STATE_CACHE_BYTES;
+    private @Nullable Path stateSpillFolder;
+    private long stateSpillBytes = DEFAULT_STATE_SPILL_BYTES;
     private @Nullable Boolean flashAttention;
 
     private Builder(Path modelFile) {
@@ -297,6 +301,32 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     public Builder stateCacheBytes(long bytes) {
       Checks.notNegative(bytes, "stateCacheBytes");
       this.stateCacheBytes = bytes;
+      return this;
+    }
+
+    /**
+     * A folder for conversation states that no longer fit in {@linkplain #stateCacheBytes host
+     * memory}: instead of dropping the state the memory tier evicts, the engine writes it to a file
+     * there and reads it back when its conversation returns, so only the new tokens are processed.
+     * Reading a 500-token state of a 135M model (~12 MB) takes milliseconds; computing those tokens
+     * again on a CPU takes seconds. Bounded by {@link #stateSpillBytes}. The engine writes in a
+     * folder of its own inside {@code folder} (made at load, deleted at close) and reads only what it
+     * wrote. Off by default; needs {@code stateCacheBytes > 0}. FFM engine only.
+     *
+     * @throws IllegalArgumentException if null
+     */
+    public Builder stateSpillFolder(Path folder) {
+      this.stateSpillFolder = Checks.notNull(folder, "stateSpillFolder");
+      return this;
+    }
+
+    /**
+     * The most bytes of conversation states the {@linkplain #stateSpillFolder spill folder} holds; 8
+     * GiB by default. Past it, Caffeine's policy picks the files to delete.
+     */
+    public Builder stateSpillBytes(long bytes) {
+      Checks.positive(bytes, "stateSpillBytes");
+      this.stateSpillBytes = bytes;
       return this;
     }
 

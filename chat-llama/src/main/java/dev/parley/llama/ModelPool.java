@@ -452,6 +452,18 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
       return this;
     }
 
+    /** A folder for states memory no longer holds (see {@link LlamaChatModel.Builder#stateSpillFolder}). */
+    public Builder stateSpillFolder(Path folder) {
+      model.stateSpillFolder(folder);
+      return this;
+    }
+
+    /** The bound on the spill folder's bytes (see {@link LlamaChatModel.Builder#stateSpillBytes}). */
+    public Builder stateSpillBytes(long bytes) {
+      model.stateSpillBytes(bytes);
+      return this;
+    }
+
     /**
      * llama.cpp's fused attention (see {@link LlamaChatModel.Builder#flashAttention}); by default on
      * for more than one slot, off for one.

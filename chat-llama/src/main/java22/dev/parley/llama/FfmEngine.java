@@ -19,6 +19,7 @@ import dev.parley.chat.Message;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.Role;
 import dev.parley.chat.StreamHandler;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
@@ -89,6 +90,8 @@ final class FfmEngine implements Engine {
   private volatile @Nullable Throwable broken;
   /** Saved KV states of conversations whose sequence went to another; touched by the loop thread only. */
   private final @Nullable Cache<String, SavedState> states;
+  /** Where states go that {@link #states} no longer holds; set before the loop starts. */
+  private volatile @Nullable StateSpill spill;
 
   // ---- statistics: written by the loop thread only ----
   private volatile long steps;
@@ -170,9 +173,14 @@ final class FfmEngine implements Engine {
         .removalListener((String conversation, SavedState state, RemovalCause cause) -> {
           // EXPLICIT: taken out to be restored (or at close), its taker frees it.
           if (state != null && cause != RemovalCause.EXPLICIT) {
-            state.free();
-            if (cause.wasEvicted()) {
-              statesEvicted.increment();
+            StateSpill second = spill;
+            if (cause == RemovalCause.SIZE && second != null) {
+              second.spill(conversation, state); // frees it once written
+            } else {
+              state.free();
+              if (cause.wasEvicted()) {
+                statesEvicted.increment();
+              }
             }
           }
         })
@@ -224,6 +232,15 @@ final class FfmEngine implements Engine {
       engine.freeNative();
       throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, config.modelFile(), "llama.cpp b4916 does"
           + " not know the chat template of " + config.modelFile() + "; name a built-in one with chatTemplate()", e);
+    }
+    if (config.stateSpillFolder() != null && engine.states != null) {
+      try {
+        engine.spill = new StateSpill(config.stateSpillFolder(), config.stateSpillBytes(), Integer.toString(MODELS.get()));
+      } catch (IOException e) {
+        engine.freeNative();
+        throw new ModelLoadException(ModelLoadException.Reason.INCOMPATIBLE_SETTINGS, config.modelFile(),
+            "cannot make a folder for conversation states in " + config.stateSpillFolder() + ": " + e, e);
+      }
     }
     engine.loop.start();
     try {
@@ -346,9 +363,12 @@ final class FfmEngine implements Engine {
     if (states != null) {
       bytes = states.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
+    StateSpill second = spill;
     return new EngineStatistics(name(), steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
-        statesRestored, stateMisses, statesEvicted.sum(), bytes, config.stateCacheBytes(), decodeNanos, stepNanos,
-        stateNanos);
+        statesRestored, stateMisses, statesEvicted.sum() + (second == null ? 0 : second.lost()), bytes,
+        config.stateCacheBytes(), decodeNanos, stepNanos, stateNanos, second == null ? 0 : second.spilled(),
+        second == null ? 0 : second.readBack(), second == null ? 0 : second.bytes(),
+        second == null ? 0 : second.maxBytes());
   }
 
   /**
@@ -381,6 +401,10 @@ final class FfmEngine implements Engine {
         state.free();
       }
       states.asMap().clear();
+    }
+    StateSpill second = spill;
+    if (second != null) {
+      second.close(config.closeTimeout());
     }
     freeNative();
   }
@@ -551,6 +575,16 @@ final class FfmEngine implements Engine {
     }
     if (!same && r.conversation != null) {
       SavedState state = states == null ? null : states.asMap().remove(r.conversation);
+      StateSpill second = spill;
+      if (second != null) {
+        if (state != null) {
+          second.discard(r.conversation); // an older state written before this one was saved
+        } else {
+          long start = System.nanoTime();
+          state = second.take(r.conversation);
+          stateNanos += System.nanoTime() - start;
+        }
+      }
       if (state == null || !restore(target, state)) {
         stateMisses++;
       }
@@ -1028,7 +1062,7 @@ final class FfmEngine implements Engine {
   }
 
   /** A conversation's KV cells, copied out of llama.cpp, and the tokens they hold. */
-  private static final class SavedState {
+  static final class SavedState {
     final int[] tokens;
     final MemorySegment data;
     final long bytes;

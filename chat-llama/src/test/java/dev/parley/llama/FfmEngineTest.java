@@ -220,6 +220,106 @@ class FfmEngineTest {
     }
   }
 
+  private static long oneStateBytes() {
+    try (LlamaChatModel probe = oneSlot(LlamaChatModel.DEFAULT_STATE_CACHE_BYTES)) {
+      probe.generate(conversation(0));
+      probe.generate(conversation(1));
+      return probe.statistics().stateBytes();
+    }
+  }
+
+  /** Polls until {@code done} holds (states are written by another thread), at most 10 seconds. */
+  private static EngineStatistics awaitStatistics(LlamaChatModel model, java.util.function.Predicate<EngineStatistics> done)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    EngineStatistics s = model.statistics();
+    while (!done.test(s) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+      s = model.statistics();
+    }
+    return s;
+  }
+
+  private static List<Path> filesIn(Path folder) throws Exception {
+    try (var files = Files.walk(folder)) {
+      return files.filter(Files::isRegularFile).toList();
+    }
+  }
+
+  /**
+   * Memory holds one state: the states it evicts go to files, and a returning conversation is read
+   * back from its file, processing only its new tokens, with the reply a recomputation gives. The
+   * engine's folder is gone after close.
+   */
+  @Test
+  void statesMemoryNoLongerHoldsAreWrittenToTheSpillFolderAndReadBack() throws Exception {
+    long oneState = oneStateBytes();
+    Path spill = temp.resolve("spill");
+    List<String> replies = new ArrayList<>();
+    try (LlamaChatModel model = LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1)
+        .stateCacheBytes(oneState * 3 / 2).stateSpillFolder(spill).build()) {
+      for (int i = 0; i < 4; i++) {
+        replies.add(model.generate(conversation(i)).text());
+      }
+      // 3 states saved (each conversation's when the next took the sequence), memory holds 1.
+      EngineStatistics s = awaitStatistics(model, st -> st.statesSpilled() == 2);
+      assertEquals(3, s.statesSaved());
+      assertEquals(2, s.statesSpilled(), s.toString());
+      assertEquals(0, s.statesEvicted(), "none lost: " + s);
+      List<Path> files = filesIn(spill);
+      assertEquals(2, files.size(), files.toString());
+      assertEquals(files.stream().mapToLong(f -> f.toFile().length()).sum(), s.spillBytes());
+      assertTrue(s.stateBytes() <= oneState * 3 / 2);
+
+      for (int i = 0; i < 3; i++) {
+        EngineStatistics s0 = model.statistics();
+        assertEquals(replies.get(i), model.generate(conversation(i)).text(), "conversation " + i);
+        EngineStatistics s1 = model.statistics();
+        assertEquals(1, s1.statesRestored() - s0.statesRestored(), "conversation " + i + " came back: " + s1);
+        assertTrue(s1.promptTokensReused() - s0.promptTokensReused() > 0);
+      }
+      EngineStatistics after = model.statistics();
+      // Which states memory keeps is Caffeine's choice (recency and frequency); most came from files.
+      assertTrue(after.statesReadBack() >= 1, "some came back from files: " + after);
+      assertEquals(0, after.stateMisses() - s.stateMisses(), "none was computed again");
+    }
+    assertEquals(List.of(), filesIn(spill), "close deletes the engine's folder");
+    try (var left = Files.list(spill)) {
+      assertEquals(0, left.count());
+    }
+  }
+
+  /** Many conversations spilling into a folder with room for two states: it never holds more. */
+  @Test
+  void theSpillFolderNeverExceedsItsByteBound() throws Exception {
+    long oneState = oneStateBytes();
+    long bound = oneState * 5 / 2;
+    Path spill = temp.resolve("bounded");
+    try (LlamaChatModel model = LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1)
+        .stateCacheBytes(oneState * 3 / 2).stateSpillFolder(spill).stateSpillBytes(bound).build()) {
+      for (int i = 0; i < 8; i++) {
+        model.generate(conversation(i));
+        EngineStatistics s = model.statistics();
+        assertTrue(s.spillBytes() <= bound, "after conversation " + i + ": " + s.spillBytes() + " > " + bound);
+      }
+      // 7 saved, 1 kept in memory, 6 written, 2 fit: 4 deleted.
+      EngineStatistics s = awaitStatistics(model, st -> st.statesSpilled() == 6);
+      assertEquals(6, s.statesSpilled(), s.toString());
+      assertEquals(4, s.statesEvicted(), "deleted to stay in the bound: " + s);
+      assertEquals(2, filesIn(spill).size());
+      assertTrue(s.spillBytes() <= bound && s.spillBytesLimit() == bound, s.toString());
+    }
+  }
+
+  @Test
+  void aSpillFolderThatCannotBeMadeFailsTheLoadNamingIt() throws Exception {
+    Path file = Files.writeString(temp.resolve("not-a-folder"), "x");
+    ModelLoadException e = org.junit.jupiter.api.Assertions.assertThrows(ModelLoadException.class,
+        () -> LlamaChatModel.builder(TestModels.tiny()).slots(1).threads(1).stateSpillFolder(file.resolve("states"))
+            .build());
+    assertTrue(e.getMessage().contains(file.resolve("states").toString()), e.getMessage());
+  }
+
   private static ChatRequest conversation(int i) {
     return new ChatRequest(List.of(Message.user("Conversation number " + i + " asks about rivers and lakes.")), GREEDY,
         "conversation-" + i);

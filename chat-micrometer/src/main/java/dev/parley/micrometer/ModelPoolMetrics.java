@@ -70,10 +70,14 @@ public final class ModelPoolMetrics implements MeterBinder {
     counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::statesRestored, "restored");
     counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::stateMisses, "missed");
     counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::statesEvicted, "evicted");
+    counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::statesSpilled, "spilled");
+    counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::statesReadBack, "read-back");
     Gauge.builder("parley.engine.state.bytes", e, s -> s.get().stateBytes()).tags(tags).strongReference(true)
         .baseUnit(BaseUnits.BYTES).description("Bytes the saved conversation states hold").register(registry);
     Gauge.builder("parley.engine.state.bytes.limit", e, s -> s.get().stateBytesLimit()).tags(tags).strongReference(true)
         .baseUnit(BaseUnits.BYTES).description("The bound on the saved states' bytes").register(registry);
+    Gauge.builder("parley.engine.spill.bytes", e, s -> s.get().spillBytes()).tags(tags).strongReference(true)
+        .baseUnit(BaseUnits.BYTES).description("Bytes of conversation states in the spill folder").register(registry);
     FunctionCounter.builder("parley.engine.decode.seconds", e, s -> s.get().decodeNanos() / 1e9).tags(tags)
         .baseUnit("seconds").description("Time inside llama_decode").register(registry);
     FunctionCounter.builder("parley.engine.state.seconds", e, s -> s.get().stateNanos() / 1e9).tags(tags)

@@ -87,7 +87,7 @@ class MetricsTest {
   @Test
   void poolAndEngineMetersReadTheirSnapshotsAfterGarbageCollection() throws Exception {
     new ModelPoolMetrics(() -> new PoolStatistics(true, 4, 3, 2, 10, 1, 500, Duration.ofMillis(80)),
-        () -> new EngineStatistics("ffm", 100, 350, 900, 600, 5, 4, 1, 2, 4096, 1 << 20, 2_000_000_000L, 2_100_000_000L, 50_000_000L),
+        () -> new EngineStatistics("ffm", 100, 350, 900, 600, 5, 4, 1, 2, 4096, 1 << 20, 2_000_000_000L, 2_100_000_000L, 50_000_000L, 3, 1, 8192, 1 << 30),
         Tags.empty()).bindTo(registry);
     collectGarbage(); // the suppliers are lambdas nothing else holds
     assertEquals(4, gauge("parley.model.slots"));
@@ -103,6 +103,9 @@ class MetricsTest {
     assertEquals(4096, gauge("parley.engine.state.bytes"));
     assertEquals(2.0, counter("parley.engine.decode.seconds"));
     assertEquals(0.05, counter("parley.engine.state.seconds"));
+    assertEquals(3, counter("parley.engine.states", "event", "spilled"));
+    assertEquals(1, counter("parley.engine.states", "event", "read-back"));
+    assertEquals(8192, gauge("parley.engine.spill.bytes"));
   }
 
   @Test

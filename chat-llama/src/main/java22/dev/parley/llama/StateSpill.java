@@ -1,0 +1,252 @@
+package dev.parley.llama;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The second tier of the conversation-state cache: states that host memory no longer holds, in files,
+ * bounded in bytes, read back when their conversation returns.
+ *
+ * <p>The decode loop hands a state over ({@link #spill}) and goes on; one writer thread writes it to a
+ * file and frees its memory. At most {@link #MAX_PENDING_BYTES} wait for the writer; a state beyond
+ * that is dropped rather than held, so a slow disk costs reuse, never memory. Past the byte bound,
+ * Caffeine's policy picks the files to delete. The files live in a folder of this engine's own, made
+ * inside the configured one at load and deleted at close: a state is valid for the model and context
+ * that wrote it, so no other engine or process ever reads one.
+ */
+final class StateSpill implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StateSpill.class);
+  /** States written at most this many bytes behind the loop; more are dropped. */
+  static final long MAX_PENDING_BYTES = 64L << 20;
+  private static final int CHUNK = 1 << 30;
+
+  private final Path folder;
+  private final long maxBytes;
+  private final Cache<String, Spilled> index;
+  private final ExecutorService writer;
+  private final AtomicLong pending = new AtomicLong();
+  private final AtomicLong names = new AtomicLong();
+  private final AtomicBoolean warned = new AtomicBoolean();
+  private final LongAdder spilled = new LongAdder();
+  private final LongAdder readBack = new LongAdder();
+  private final LongAdder lost = new LongAdder();
+  private volatile boolean closed;
+
+  /** A state in a file: the tokens its cells hold, kept on the heap to match prompts against. */
+  private record Spilled(Path file, int[] tokens, long bytes) {}
+
+  /**
+   * Makes this engine's folder inside {@code parent} (creating {@code parent} if needed).
+   *
+   * @throws IOException if the folder cannot be made
+   */
+  StateSpill(Path parent, long maxBytes, String name) throws IOException {
+    Files.createDirectories(parent);
+    this.folder = Files.createTempDirectory(parent, "parley-states-");
+    this.maxBytes = maxBytes;
+    this.index = Caffeine.newBuilder()
+        .maximumWeight(maxBytes)
+        .weigher((String conversation, Spilled s) -> (int) Math.min(Integer.MAX_VALUE, s.bytes()))
+        // Removals run where they happen (the writer, or the loop taking a state): a file goes at once.
+        .executor(Runnable::run)
+        .removalListener((String conversation, @Nullable Spilled s, RemovalCause cause) -> {
+          // EXPLICIT: taken by the loop, which deletes the file once it is read.
+          if (s != null && cause != RemovalCause.EXPLICIT) {
+            delete(s.file());
+            if (cause.wasEvicted()) {
+              lost.increment();
+            }
+          }
+        })
+        .build();
+    this.writer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "parley-spill-" + name);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** The folder this engine writes in. */
+  Path folder() {
+    return folder;
+  }
+
+  /**
+   * Takes {@code state} over, to be written under {@code conversation}; its memory is freed once it
+   * is written, or now if it is not to be.
+   */
+  void spill(String conversation, FfmEngine.SavedState state) {
+    long bytes = state.bytes;
+    if (closed || bytes > maxBytes) {
+      state.free();
+      lost.increment();
+      return;
+    }
+    long waiting = pending.addAndGet(bytes);
+    if (waiting > MAX_PENDING_BYTES && waiting != bytes) { // one state larger than the limit may wait alone
+      pending.addAndGet(-bytes);
+      state.free();
+      lost.increment();
+      return;
+    }
+    try {
+      writer.execute(() -> write(conversation, state));
+    } catch (RejectedExecutionException e) {
+      pending.addAndGet(-bytes);
+      state.free();
+      lost.increment();
+    }
+  }
+
+  private void write(String conversation, FfmEngine.SavedState state) {
+    Path file = folder.resolve(names.incrementAndGet() + ".kv");
+    boolean kept = false;
+    try {
+      if (closed) {
+        return;
+      }
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        for (long at = 0; at < state.bytes; ) {
+          ByteBuffer chunk = state.data.asSlice(at, Math.min(CHUNK, state.bytes - at)).asByteBuffer();
+          while (chunk.hasRemaining()) {
+            at += channel.write(chunk);
+          }
+        }
+      }
+      if (!closed) {
+        index.put(conversation, new Spilled(file, state.tokens, state.bytes));
+        spilled.increment();
+        kept = true;
+      }
+    } catch (IOException | RuntimeException e) {
+      if (warned.compareAndSet(false, true)) {
+        LOG.warn("could not write a conversation's state to {}; states that do not fit in memory are dropped"
+            + " until writing works again", folder, e);
+      }
+    } finally {
+      state.free();
+      pending.addAndGet(-state.bytes);
+      if (!kept) {
+        delete(file);
+        lost.increment();
+      }
+    }
+  }
+
+  /**
+   * The state written for {@code conversation}, read back into native memory, or null if there is
+   * none (or it cannot be read). Its file is deleted either way. Loop thread.
+   */
+  FfmEngine.@Nullable SavedState take(String conversation) {
+    Spilled s = index.asMap().remove(conversation);
+    if (s == null) {
+      return null;
+    }
+    Arena memory = Arena.ofShared();
+    try (FileChannel channel = FileChannel.open(s.file(), StandardOpenOption.READ)) {
+      MemorySegment data = memory.allocate(s.bytes());
+      for (long at = 0; at < s.bytes(); ) {
+        ByteBuffer chunk = data.asSlice(at, Math.min(CHUNK, s.bytes() - at)).asByteBuffer();
+        while (chunk.hasRemaining()) {
+          int n = channel.read(chunk);
+          if (n < 0) {
+            throw new IOException("the file ends after " + at + " of " + s.bytes() + " bytes");
+          }
+          at += n;
+        }
+      }
+      readBack.increment();
+      return new FfmEngine.SavedState(s.tokens(), data, s.bytes(), memory);
+    } catch (IOException | RuntimeException e) {
+      memory.close();
+      lost.increment();
+      LOG.warn("could not read back the state in {}; the conversation's prompt is computed again", s.file(), e);
+      return null;
+    } finally {
+      delete(s.file());
+    }
+  }
+
+  /** Forgets the state written for {@code conversation}: a newer one was kept in memory. Loop thread. */
+  void discard(String conversation) {
+    Spilled s = index.asMap().remove(conversation);
+    if (s != null) {
+      delete(s.file());
+    }
+  }
+
+  /** States written so far. */
+  long spilled() {
+    return spilled.sum();
+  }
+
+  /** States read back so far. */
+  long readBack() {
+    return readBack.sum();
+  }
+
+  /** States dropped: past the byte bound, not written (too many waiting, a write failed) or unreadable. */
+  long lost() {
+    return lost.sum();
+  }
+
+  /** Bytes the files hold now. */
+  long bytes() {
+    return index.policy().eviction().orElseThrow().weightedSize().orElse(0);
+  }
+
+  long maxBytes() {
+    return maxBytes;
+  }
+
+  /** Stops the writer (waiting up to {@code timeout} for the state being written) and deletes the folder. */
+  void close(java.time.Duration timeout) {
+    closed = true;
+    writer.shutdownNow();
+    try {
+      writer.awaitTermination(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    index.asMap().clear();
+    try (Stream<Path> files = Files.list(folder)) {
+      files.forEach(StateSpill::delete);
+      Files.deleteIfExists(folder);
+    } catch (IOException e) {
+      LOG.warn("could not delete the conversation states in {}", folder, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    close(java.time.Duration.ofSeconds(10));
+  }
+
+  private static void delete(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.debug("could not delete {}", file, e);
+    }
+  }
+}
