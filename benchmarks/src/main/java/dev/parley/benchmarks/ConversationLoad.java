@@ -101,9 +101,8 @@ final class ConversationLoad {
         System.setProperty("parley.llama.engine", "jni");
       }
       try {
-        ModelPool.Builder b = ModelPool.builder(model).slots(sequences)
-            .contextSize(Integer.getInteger("parley.bench.contextSize", 2048)).threads(threads)
-            .maxQueue(conversations);
+        LlamaChatModel.Builder b = LlamaChatModel.builder(model)
+            .contextSize(Integer.getInteger("parley.bench.contextSize", 2048)).threads(threads);
         String bytes = System.getProperty("parley.bench.stateCacheBytes");
         if (bytes != null) {
           b.stateCacheBytes(Long.parseLong(bytes));
@@ -112,7 +111,7 @@ final class ConversationLoad {
         if (spill != null) {
           b.stateSpillFolder(Path.of(spill));
         }
-        pool = b.build();
+        pool = ModelPool.builder(b).slots(sequences).maxQueue(conversations).build();
       } finally {
         if (before == null) {
           System.clearProperty("parley.llama.engine");

@@ -167,8 +167,8 @@ public class InferenceBenchmark {
         if (implementation == Implementation.MODEL_POOL_JNI) {
           System.setProperty("parley.llama.engine", "jni"); // each JMH fork is its own JVM
         }
-        ModelPool.Builder b = ModelPool.builder(file).contextSize(CONTEXT).slots(streams).threads(computeThreads);
-        ModelPool p = (batchThreads > 0 ? b.batchThreads(batchThreads) : b).build();
+        LlamaChatModel.Builder m = LlamaChatModel.builder(file).contextSize(CONTEXT).threads(computeThreads);
+        ModelPool p = ModelPool.builder(batchThreads > 0 ? m.batchThreads(batchThreads) : m).slots(streams).build();
         parley = p;
         chat = p;
       }

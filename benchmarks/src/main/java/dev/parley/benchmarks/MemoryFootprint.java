@@ -8,6 +8,7 @@ import dev.parley.chat.ChatResponse;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.StreamHandler;
 import de.kherud.llama.ModelParameters;
+import dev.parley.llama.LlamaChatModel;
 import dev.parley.llama.ModelPool;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -112,7 +113,7 @@ public final class MemoryFootprint {
     ChatRequest request = new ChatRequest(InferenceBenchmark.PROMPT,
         GenerationOptions.builder().maxTokens(REPLY_TOKENS).temperature(0).build());
     if (kind.startsWith("pool")) {
-      ModelPool pool = ModelPool.builder(file).slots(CONVERSATIONS).contextSize(CONTEXT).threads(1).build();
+      ModelPool pool = ModelPool.builder(LlamaChatModel.builder(file).contextSize(CONTEXT).threads(1)).slots(CONVERSATIONS).build();
       loaded.add(pool);
       // 8 conversations at once, each a whole reply: the memory of serving, not of a loaded model.
       List<CompletableFuture<ChatResponse>> replies = new ArrayList<>();

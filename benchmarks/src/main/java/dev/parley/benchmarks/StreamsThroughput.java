@@ -87,12 +87,13 @@ final class StreamsThroughput {
     }
     ModelPool pool;
     try {
-      ModelPool.Builder builder = ModelPool.builder(model).slots(streams)
+      LlamaChatModel.Builder settings = LlamaChatModel.builder(model)
           .contextSize(Integer.getInteger("parley.bench.contextPerSlot", InferenceBenchmark.CONTEXT))
           .threads(threads);
+      ModelPool.Builder builder = ModelPool.builder(settings).slots(streams);
       String flash = System.getProperty("parley.bench.flashAttention");
       if (flash != null) { // else the model's default for its slots
-        builder.flashAttention(Boolean.parseBoolean(flash));
+        settings.flashAttention(Boolean.parseBoolean(flash));
       }
       pool = builder.build();
     } finally {

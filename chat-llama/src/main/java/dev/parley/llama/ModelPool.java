@@ -70,15 +70,22 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
     this.timer.setRemoveOnCancelPolicy(true);
   }
 
+  /** A pool of the model in {@code modelFile} with the model's default settings. */
   public static Builder builder(Path modelFile) {
     return new Builder(LlamaChatModel.builder(modelFile));
   }
 
   /**
-   * A pool of the model that {@code model} describes: every setting of a {@link LlamaChatModel}
-   * (id, GPU layers, prompt cache, close timeout, ...) comes from it, and so do its slots and
-   * threads unless set on the pool's builder. The pool's builder completes {@code model} (slots,
-   * threads shared out among replicas), so give it a builder of its own.
+   * A pool of the model that {@code model} describes. Every setting of a {@link LlamaChatModel}
+   * (context size, threads, state cache and spill folder, flash attention, template, id, ...) is
+   * made there, once; the pool's builder holds only what a pool adds (slots, replicas, queue,
+   * ticker). Unless {@code model} sets threads, the cores are shared out among the replicas. The
+   * pool's builder completes {@code model}, so give it a builder of its own.
+   *
+   * <pre>{@code
+   * ModelPool pool = ModelPool.builder(LlamaChatModel.builder(file).contextSize(4096).threads(4))
+   *     .slots(8).maxQueue(64).build();
+   * }</pre>
    */
   public static Builder builder(LlamaChatModel.Builder model) {
     Checks.notNull(model, "model");
@@ -383,13 +390,11 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
     private int maxQueue = 64;
     private Duration maxWait = Duration.ofSeconds(30);
     private LongSupplier ticker = System::nanoTime;
-    private boolean threadsSet;
 
     private Builder(LlamaChatModel.Builder model) {
       this.model = model;
       // A pool serves several conversations: 4 slots unless the model builder already has some.
       this.slots = model.slots > 1 ? model.slots : 4;
-      this.threadsSet = model.threadsSet;
     }
 
     /** Conversations generating at once per replica; 4 by default. */
@@ -420,59 +425,6 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
       return this;
     }
 
-    /** Tokens of context per conversation (slot). */
-    public Builder contextSize(int tokens) {
-      model.contextSize(tokens);
-      return this;
-    }
-
-    /**
-     * Compute threads per replica; by default the physical cores shared out among the replicas (see
-     * {@link LlamaChatModel.Builder#threads}). Replicas whose threads add up to more than the cores
-     * slow each other down at every step of every decode.
-     */
-    public Builder threads(int threads) {
-      model.threads(threads);
-      threadsSet = true;
-      return this;
-    }
-
-    /** Compute threads per replica for batches (prompts, several slots at once); by default as {@link #threads}. */
-    public Builder batchThreads(int threads) {
-      model.batchThreads(threads);
-      return this;
-    }
-
-    /**
-     * Host memory per replica for conversations' saved KV states (see {@link
-     * LlamaChatModel.Builder#stateCacheBytes}).
-     */
-    public Builder stateCacheBytes(long bytes) {
-      model.stateCacheBytes(bytes);
-      return this;
-    }
-
-    /** A folder for states memory no longer holds (see {@link LlamaChatModel.Builder#stateSpillFolder}). */
-    public Builder stateSpillFolder(Path folder) {
-      model.stateSpillFolder(folder);
-      return this;
-    }
-
-    /** The bound on the spill folder's bytes (see {@link LlamaChatModel.Builder#stateSpillBytes}). */
-    public Builder stateSpillBytes(long bytes) {
-      model.stateSpillBytes(bytes);
-      return this;
-    }
-
-    /**
-     * llama.cpp's fused attention (see {@link LlamaChatModel.Builder#flashAttention}); by default on
-     * for more than one slot, off for one.
-     */
-    public Builder flashAttention(boolean on) {
-      model.flashAttention(on);
-      return this;
-    }
-
     /**
      * The clock for the time-to-first-token statistic, in nanoseconds; {@link System#nanoTime()} by
      * default. A test can pass one it advances itself (as with {@code ResponseCache}).
@@ -482,16 +434,10 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
       return this;
     }
 
-    /** A llama.cpp built-in chat template name, instead of the file's own. */
-    public Builder chatTemplate(String name) {
-      model.chatTemplate(name);
-      return this;
-    }
-
     /** Loads the replicas. */
     public ModelPool build() {
       model.slots(slots);
-      if (!threadsSet) {
+      if (!model.threadsSet) {
         model.threads(Math.max(1, CpuCores.defaultThreads() / replicas));
       }
       List<Replica> loaded = new ArrayList<>();

@@ -66,7 +66,7 @@ class ModelLoadingTest {
     assertEquals("threads must be > 0, was -1",
         assertThrows(IllegalArgumentException.class, () -> LlamaChatModel.builder(model).threads(-1)).getMessage());
     assertEquals("batchThreads must be > 0, was 0",
-        assertThrows(IllegalArgumentException.class, () -> ModelPool.builder(model).batchThreads(0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LlamaChatModel.builder(model).batchThreads(0)).getMessage());
   }
 
   @Test

@@ -12,7 +12,7 @@ class ModelPoolContractTest extends ChatModelContractTest {
   @Override
   protected synchronized ChatModel model() {
     if (pool == null) {
-      pool = ModelPool.builder(TestModels.tiny()).slots(2).contextSize(512).threads(1).build();
+      pool = ModelPool.builder(LlamaChatModel.builder(TestModels.tiny()).contextSize(512).threads(1)).slots(2).build();
     }
     return pool;
   }

@@ -34,8 +34,8 @@ class ModelPoolTest {
    * replies made under load with the same replies made alone, token for token, to find cross-talk.
    */
   private static ModelPool pool(int slots, int maxQueue, Duration maxWait) {
-    return ModelPool.builder(TestModels.tiny()).slots(slots).maxQueue(maxQueue).maxWait(maxWait)
-        .contextSize(512).threads(1).flashAttention(false).build();
+    return ModelPool.builder(LlamaChatModel.builder(TestModels.tiny()).contextSize(512).threads(1).flashAttention(false))
+        .slots(slots).maxQueue(maxQueue).maxWait(maxWait).build();
   }
 
   private static ChatRequest greedy(String prompt, int maxTokens) {
@@ -111,8 +111,8 @@ class ModelPoolTest {
    */
   @Test
   void manyConversationsTakingTurnsOnFewSlotsAreAllAnswered() throws Exception {
-    try (ModelPool pool = ModelPool.builder(TestModels.tiny()).slots(8).maxQueue(256).maxWait(WAIT)
-        .contextSize(512).threads(1).build()) {
+    try (ModelPool pool = ModelPool.builder(LlamaChatModel.builder(TestModels.tiny()).contextSize(512).threads(1))
+        .slots(8).maxQueue(256).maxWait(WAIT).build()) {
       int conversations = 64;
       List<List<Message>> histories = new ArrayList<>();
       for (int c = 0; c < conversations; c++) {
@@ -242,7 +242,7 @@ class ModelPoolTest {
     int replicas = Math.max(2, LlamaChatModel.defaultThreads());
     Set<String> before = TestModels.nativeThreads();
     Set<String> decodeBefore = TestModels.decodeThreads();
-    try (ModelPool pool = ModelPool.builder(TestModels.tiny()).replicas(replicas).slots(1).contextSize(256).build()) {
+    try (ModelPool pool = ModelPool.builder(LlamaChatModel.builder(TestModels.tiny()).contextSize(256)).replicas(replicas).slots(1).build()) {
       Set<String> started = TestModels.nativeThreads();
       started.removeAll(before);
       if (EngineSelectionTest.ffm()) {

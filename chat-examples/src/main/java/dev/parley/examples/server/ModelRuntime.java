@@ -4,6 +4,7 @@ import dev.parley.chat.ChatModel;
 import dev.parley.chat.Tokenizer;
 import dev.parley.llama.DownloadProgress;
 import dev.parley.llama.EngineStatistics;
+import dev.parley.llama.LlamaChatModel;
 import dev.parley.llama.ModelDownloader;
 import dev.parley.llama.ModelPool;
 import dev.parley.llama.ModelSource;
@@ -68,12 +69,12 @@ final class ModelRuntime implements AutoCloseable {
   }
 
   static ModelRuntime load(Path file, ServerOptions o) {
-    ModelPool.Builder b = ModelPool.builder(file).slots(o.slots).contextSize(o.contextSize).maxQueue(o.slots * 16)
-        .maxWait(Duration.ofSeconds(30));
+    LlamaChatModel.Builder model = LlamaChatModel.builder(file).contextSize(o.contextSize);
     if (o.threads > 0) {
-      b.threads(o.threads);
+      model.threads(o.threads);
     }
-    return new ModelRuntime(b.build(), o.slots);
+    ModelPool pool = ModelPool.builder(model).slots(o.slots).maxQueue(o.slots * 16).maxWait(Duration.ofSeconds(30)).build();
+    return new ModelRuntime(pool, o.slots);
   }
 
   /**
