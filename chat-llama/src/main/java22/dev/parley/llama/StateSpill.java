@@ -222,10 +222,13 @@ final class StateSpill implements AutoCloseable {
   /** Stops the writer (waiting up to {@code timeout} for the state being written) and deletes the folder. */
   void close(java.time.Duration timeout) {
     closed = true;
-    writer.shutdownNow();
+    writer.shutdown(); // states still waiting see `closed` and are only freed
     try {
-      writer.awaitTermination(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+      if (!writer.awaitTermination(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
+        writer.shutdownNow();
+      }
     } catch (InterruptedException e) {
+      writer.shutdownNow();
       Thread.currentThread().interrupt();
     }
     index.asMap().clear();
