@@ -137,6 +137,7 @@ final class StateSpill implements AutoCloseable {
         index.put(conversation, new Spilled(file, state.tokens, state.bytes));
         spilled.increment();
         kept = true;
+        warned.set(false); // writing works: the next failure is worth a warning again
       }
     } catch (IOException | RuntimeException e) {
       if (warned.compareAndSet(false, true)) {
@@ -232,6 +233,9 @@ final class StateSpill implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     index.asMap().clear();
+    if (!Files.isDirectory(folder)) {
+      return; // deleted by someone else
+    }
     try (Stream<Path> files = Files.list(folder)) {
       files.forEach(StateSpill::delete);
       Files.deleteIfExists(folder);

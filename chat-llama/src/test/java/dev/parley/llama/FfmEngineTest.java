@@ -311,6 +311,32 @@ class FfmEngineTest {
     }
   }
 
+  /** The folder is deleted under the running engine: states are lost, replies are not. */
+  @Test
+  void aSpillFolderThatDisappearsCostsReuseNotReplies() throws Exception {
+    long oneState = oneStateBytes();
+    Path spill = temp.resolve("vanishing");
+    List<String> replies = new ArrayList<>();
+    try (LlamaChatModel model = LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1)
+        .stateCacheBytes(oneState * 3 / 2).stateSpillFolder(spill).build()) {
+      replies.add(model.generate(conversation(0)).text());
+      try (var walk = Files.walk(spill)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+      for (int i = 1; i < 4; i++) {
+        replies.add(model.generate(conversation(i)).text());
+      }
+      EngineStatistics s = awaitStatistics(model, st -> st.statesEvicted() == 2);
+      assertEquals(0, s.statesSpilled(), s.toString());
+      assertEquals(2, s.statesEvicted(), "two states could not be written: " + s);
+      for (int i = 0; i < 4; i++) {
+        assertEquals(replies.get(i), model.generate(conversation(i)).text(), "conversation " + i);
+      }
+    }
+  }
+
   @Test
   void aSpillFolderThatCannotBeMadeFailsTheLoadNamingIt() throws Exception {
     Path file = Files.writeString(temp.resolve("not-a-folder"), "x");
