@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Use one breaker per backend; state-change listeners run on the thread that caused
  * the change and must be quick.
+ *
+ * <p>Unlike {@code ResponseCache} and {@code ModelPool}, it takes no ticker: Failsafe times the open
+ * delay with {@link System#nanoTime()} and has no clock to inject (failsafe-lib/failsafe#357, open),
+ * so tests of the half-open state use a short open delay.
  */
 public final class CircuitBreaker {
   private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
