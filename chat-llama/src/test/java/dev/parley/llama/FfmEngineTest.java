@@ -311,6 +311,55 @@ class FfmEngineTest {
     }
   }
 
+  /**
+   * 24 conversations taking 3 turns each on 4 sequences from 8 threads, memory holding about two
+   * states and the rest spilling to files: every reply is the one a model with no cache computes
+   * for the same history (no state ever goes to the wrong conversation, none is half written), and
+   * both bounds hold at the end.
+   */
+  @Test
+  void conversationsRacingThroughMemoryAndTheSpillFolderGetTheirOwnStates() throws Exception {
+    long oneState = oneStateBytes();
+    Path spill = temp.resolve("race");
+    int conversations = 24;
+    long spillBound = 12 * oneState;
+    try (LlamaChatModel model = LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(4).threads(1)
+            .flashAttention(false).stateCacheBytes(oneState * 5 / 2).stateSpillFolder(spill)
+            .stateSpillBytes(spillBound).build();
+        LlamaChatModel fresh = uncached()) {
+      List<List<Message>> histories = new ArrayList<>();
+      for (int c = 0; c < conversations; c++) {
+        histories.add(new ArrayList<>(List.of(Message.system("You are assistant number " + c + "."))));
+      }
+      java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(8);
+      try {
+        for (int turn = 0; turn < 3; turn++) {
+          List<java.util.concurrent.Future<ChatResponse>> replies = new ArrayList<>();
+          for (int c = 0; c < conversations; c++) {
+            List<Message> h = histories.get(c);
+            h.add(Message.user("Turn " + turn + " of conversation " + c + ": where do rivers begin?"));
+            ChatRequest request = new ChatRequest(List.copyOf(h), GREEDY, "race-" + c);
+            replies.add(threads.submit(() -> model.generate(request)));
+          }
+          for (int c = 0; c < conversations; c++) {
+            ChatResponse r = replies.get(c).get(2, TimeUnit.MINUTES);
+            List<Message> h = histories.get(c);
+            assertEquals(fresh.generate(new ChatRequest(List.copyOf(h), GREEDY)).text(), r.text(),
+                "conversation " + c + ", turn " + turn);
+            h.add(r.toMessage());
+          }
+        }
+      } finally {
+        threads.shutdownNow();
+      }
+      EngineStatistics s = model.statistics();
+      assertTrue(s.statesSpilled() > 0 && s.statesReadBack() > 0, s.toString());
+      assertTrue(s.stateBytes() <= oneState * 5 / 2, s.toString());
+      assertTrue(s.spillBytes() <= spillBound, s.toString());
+      assertTrue(s.promptTokensReused() > 0, s.toString());
+    }
+  }
+
   /** The folder is deleted under the running engine: states are lost, replies are not. */
   @Test
   void aSpillFolderThatDisappearsCostsReuseNotReplies() throws Exception {
