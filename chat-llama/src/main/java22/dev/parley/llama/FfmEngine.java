@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * sampler chain. A long prompt is prefilled {@value #PREFILL_CHUNK} tokens a step, so the other
  * conversations keep streaming. Each sequence keeps the tokens its KV cells hold, and a new request
  * takes the free sequence that shares the longest prefix with its prompt: only the rest is
- * processed.
+ * processed. A conversation whose sequence goes to another is saved off-heap first and restored
+ * when it returns; the states memory cannot hold go to a {@link StateSpill} folder when one is set.
  *
  * <p>Per token the loop copies the token's bytes into the reply's inbox; UTF-8 assembly, stop
  * sequences and the handler run on a delivery thread, off the compute threads' path. A stop
@@ -635,13 +636,13 @@ final class FfmEngine implements Engine {
     }
     long start = System.nanoTime();
     try {
-      saveTimed(s);
+      copyOut(s);
     } finally {
       stateNanos += System.nanoTime() - start;
     }
   }
 
-  private void saveTimed(Seq s) throws Throwable {
+  private void copyOut(Seq s) throws Throwable {
     long size = (long) lib.stateSeqGetSize.invokeExact(context, s.id);
     if (size <= 0 || size > config.stateCacheBytes()) {
       return; // larger than the whole cache: it would be evicted at once
