@@ -310,8 +310,11 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * there and reads it back when its conversation returns, so only the new tokens are processed.
      * Reading a 500-token state of a 135M model (~12 MB) takes milliseconds; computing those tokens
      * again on a CPU takes seconds. Bounded by {@link #stateSpillBytes}. The engine writes in a
-     * folder of its own inside {@code folder} (made at load, deleted at close) and reads only what it
-     * wrote. Off by default; needs {@code stateCacheBytes > 0}. FFM engine only.
+     * folder of its own inside {@code folder} ({@code parley-states-*}, made at load, deleted at
+     * close; a process that dies leaves it behind, and any such folder no running process holds
+     * may be deleted) and reads only what it wrote. A write that fails (a full disk, the folder
+     * gone) loses that state, never a reply. Off by default; needs {@code stateCacheBytes > 0}. FFM
+     * engine only.
      *
      * @throws IllegalArgumentException if null
      */
