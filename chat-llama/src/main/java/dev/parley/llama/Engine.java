@@ -38,6 +38,12 @@ interface Engine extends AutoCloseable {
   GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
       GenerationOptions options, StreamHandler handler);
 
+  /** Compute threads for one token's step: as configured, or as calibration at load chose. */
+  int threads();
+
+  /** Compute threads for batched steps (prompts, several sequences): as configured or calibrated. */
+  int batchThreads();
+
   /** What the engine did so far. */
   EngineStatistics statistics();
 

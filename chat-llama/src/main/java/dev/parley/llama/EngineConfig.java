@@ -14,6 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param flashAttention llama.cpp's fused attention (FFM engine)
  * @param stateSpillFolder where states that no longer fit in memory are written, or null to drop them
  * @param stateSpillBytes the bound on the bytes written there
+ * @param calibrateThreads time decode steps at load and keep the fastest thread counts up to
+ *     {@code threads} (FFM engine)
  */
 record EngineConfig(
     Path modelFile,
@@ -31,7 +33,8 @@ record EngineConfig(
     long stateCacheBytes,
     boolean flashAttention,
     @Nullable Path stateSpillFolder,
-    long stateSpillBytes) {
+    long stateSpillBytes,
+    boolean calibrateThreads) {
 
   int effectiveBatchThreads() {
     return batchThreads > 0 ? batchThreads : threads;

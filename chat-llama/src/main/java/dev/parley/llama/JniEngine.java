@@ -142,6 +142,17 @@ final class JniEngine implements Engine {
     return EngineStatistics.none(name());
   }
 
+  /** As configured: java-llama.cpp's server takes its threads at load (no calibration). */
+  @Override
+  public int threads() {
+    return config.threads();
+  }
+
+  @Override
+  public int batchThreads() {
+    return config.effectiveBatchThreads();
+  }
+
   /**
    * Cancels running generations, waits for them (up to the close timeout) and frees the native
    * model. If a generation is still inside llama.cpp after the timeout, the native model is left

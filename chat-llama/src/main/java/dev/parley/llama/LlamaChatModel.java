@@ -63,9 +63,9 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     String template = b.chatTemplate != null ? b.chatTemplate : file.hasChatTemplate() ? null : "chatml";
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
-        b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes));
+        b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes, b.calibrateThreads));
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
-        b.slots, b.threads, template == null ? "" : ", template " + template, engine.name());
+        b.slots, engine.threads(), template == null ? "" : ", template " + template, engine.name());
   }
 
   /**
@@ -93,6 +93,16 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   /** Tokens of each conversation's context (one slot). */
   public int contextSize() {
     return contextSize;
+  }
+
+  /** Compute threads of a one-token step: as set, or as {@link Builder#calibrateThreads} measured. */
+  public int threads() {
+    return engine.threads();
+  }
+
+  /** Compute threads of a batched step (a prompt, several slots): as set, or as calibrated. */
+  public int batchThreads() {
+    return engine.batchThreads();
   }
 
   /**
@@ -210,6 +220,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private long stateCacheBytes = DEFAULT_STATE_CACHE_BYTES;
     private @Nullable Path stateSpillFolder;
     private long stateSpillBytes = DEFAULT_STATE_SPILL_BYTES;
+    private boolean calibrateThreads;
     private @Nullable Boolean flashAttention;
 
     private Builder(Path modelFile) {
@@ -253,6 +264,20 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     public Builder batchThreads(int threads) {
       Checks.positive(threads, "batchThreads");
       this.batchThreads = threads;
+      return this;
+    }
+
+    /**
+     * Measures at load which thread counts decode fastest on this machine, instead of trusting the
+     * default of one per physical core: decode steps of one token, and of one token for each slot,
+     * are timed at 1 to {@link #threads(int) threads} threads (3 alternating rounds; about 2 s
+     * more at load for a 135M model on 2 cores), and the fastest of each is kept ({@link LlamaChatModel#threads()}
+     * and {@link LlamaChatModel#batchThreads()} say which). Worth it where the cores are shared or
+     * hyper-threaded and fewer threads than cores can win. Off by default. FFM engine only; the JNI
+     * engine keeps the configured counts.
+     */
+    public Builder calibrateThreads(boolean calibrate) {
+      this.calibrateThreads = calibrate;
       return this;
     }
 

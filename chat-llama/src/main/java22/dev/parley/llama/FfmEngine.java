@@ -72,6 +72,9 @@ final class FfmEngine implements Engine {
   static final String DECODE_THREAD = "parley-decode-";
   /** Generated tokens the repetition penalty looks back on (GenerationOptions#repeatPenalty). */
   private static final int REPEAT_LAST_N = 64;
+  /** Thread calibration: decode steps timed per thread count and round, and rounds. */
+  private static final int CALIBRATION_STEPS = 4;
+  private static final int CALIBRATION_ROUNDS = 3;
 
   private final EngineConfig config;
   private final LlamaLibrary lib;
@@ -107,6 +110,9 @@ final class FfmEngine implements Engine {
   private volatile long decodeNanos;
   private volatile long stepNanos;
   private volatile long stateNanos;
+  /** The thread counts in use: as configured, or as {@link #calibrateThreads()} chose before serving. */
+  private volatile int threadsInUse;
+  private volatile int batchThreadsInUse;
 
   // ---- owned by the loop thread ----
   private final Seq[] seqs;
@@ -186,6 +192,8 @@ final class FfmEngine implements Engine {
           }
         })
         .build();
+    this.threadsInUse = c.threads();
+    this.batchThreadsInUse = c.effectiveBatchThreads();
     this.seqs = new Seq[c.slots()];
     for (int i = 0; i < seqs.length; i++) {
       seqs[i] = new Seq(i, c.contextSize());
@@ -479,6 +487,93 @@ final class FfmEngine implements Engine {
     if (rc != 0) {
       throw new DecodeFailedException("llama_decode returned " + rc, rc, null);
     }
+    if (config.calibrateThreads()) {
+      calibrateThreads();
+    }
+  }
+
+  /**
+   * Times decode steps at every thread count from 1 to the configured one and keeps the fastest:
+   * steps of one token (one stream) set the threads, steps of one token for each slot (several
+   * streams) the batch threads. The counts alternate within each round, as this machine's speed
+   * drifts, and each count's median round decides. Before the loop serves anything.
+   */
+  private void calibrateThreads() throws Throwable {
+    int most = Math.max(config.threads(), config.effectiveBatchThreads());
+    if (most <= 1) {
+      return;
+    }
+    int streams = Math.min(config.slots(), batchCapacity);
+    long[][] single = new long[most][CALIBRATION_ROUNDS];
+    long[][] batched = new long[most][CALIBRATION_ROUNDS];
+    for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
+      for (int n = 1; n <= most; n++) {
+        lib.setNThreads.invokeExact(context, n, n);
+        single[n - 1][round] = timeSteps(1);
+        batched[n - 1][round] = streams > 1 ? timeSteps(streams) : single[n - 1][round];
+      }
+    }
+    int bestSingle = fastest(single);
+    int bestBatch = fastest(batched);
+    lib.setNThreads.invokeExact(context, bestSingle, bestBatch);
+    threadsInUse = bestSingle;
+    batchThreadsInUse = bestBatch;
+    StringBuilder figures = new StringBuilder();
+    for (int n = 1; n <= most; n++) {
+      figures.append(n == 1 ? "" : ", ").append(n).append(": ").append(median(single[n - 1]) / CALIBRATION_STEPS / 1000)
+          .append(" / ").append(median(batched[n - 1]) / CALIBRATION_STEPS / 1000);
+    }
+    LOG.info("{}: calibrated threads {} for one stream, {} for {} (median µs a step, 1 / {} tokens, by threads: {})",
+        config.id(), bestSingle, bestBatch, streams, streams, figures);
+  }
+
+  /** The thread count (1-based) whose median time is lowest; ties go to fewer threads. */
+  private static int fastest(long[][] byThreads) {
+    int best = 0;
+    for (int i = 1; i < byThreads.length; i++) {
+      if (median(byThreads[i]) < median(byThreads[best])) {
+        best = i;
+      }
+    }
+    return best + 1;
+  }
+
+  private static long median(long[] values) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+
+  /** Nanoseconds for {@value #CALIBRATION_STEPS} steps of one token in each of {@code streams} sequences; the cache is cleared after. */
+  private long timeSteps(int streams) throws Throwable {
+    long start = System.nanoTime();
+    for (int step = 0; step < CALIBRATION_STEPS; step++) {
+      for (int i = 0; i < streams; i++) {
+        batchTokens.setAtIndex(JAVA_INT, i, bos >= 0 ? bos : 1);
+        batchPos.setAtIndex(JAVA_INT, i, step);
+        batchSeqIds.setAtIndex(JAVA_INT, i, i);
+        batchLogits.set(JAVA_BYTE, i, (byte) 1);
+      }
+      LlamaLibrary.BATCH_N_TOKENS.set(batch, streams);
+      int rc = (int) lib.decode.invokeExact(context, batch);
+      if (rc != 0) {
+        lib.kvSelfClear.invokeExact(context);
+        throw new DecodeFailedException("llama_decode returned " + rc + " while calibrating threads", rc, null);
+      }
+    }
+    long took = System.nanoTime() - start;
+    lib.kvSelfClear.invokeExact(context);
+    return took;
+  }
+
+  @Override
+  public int threads() {
+    return threadsInUse;
+  }
+
+  @Override
+  public int batchThreads() {
+    return batchThreadsInUse;
   }
 
   private boolean anyActive() {

@@ -191,6 +191,7 @@ final class LlamaLibrary {
   final MethodHandle getLogitsIth;
   final MethodHandle vocabNTokens;
   final MethodHandle samplerFree;
+  final MethodHandle setNThreads;
   private final MemorySegment logCallback;
 
   /**
@@ -223,6 +224,7 @@ final class LlamaLibrary {
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
     kvSelfSeqRm = b.bind("llama_kv_self_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     kvSelfClear = b.bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
+    setNThreads = b.bind("llama_set_n_threads", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
     kvSelfSeqCp = b.bind("llama_kv_self_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     stateSeqGetSize = b.bind("llama_state_seq_get_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
     stateSeqGetData = b.bind("llama_state_seq_get_data",

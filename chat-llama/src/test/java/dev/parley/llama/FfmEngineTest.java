@@ -360,6 +360,25 @@ class FfmEngineTest {
     }
   }
 
+  /**
+   * Calibration times 1 and 2 threads at load and keeps counts it measured; the model then answers
+   * as an uncalibrated one does (calibration leaves nothing in the cache).
+   */
+  @Test
+  void threadCalibrationKeepsCountsItMeasured() {
+    try (LlamaChatModel calibrated = LlamaChatModel.builder(TestModels.tiny()).contextSize(256).slots(2).threads(2)
+            .calibrateThreads(true).build();
+        LlamaChatModel plain = LlamaChatModel.builder(TestModels.tiny()).contextSize(256).slots(2).threads(2).build()) {
+      assertTrue(calibrated.threads() >= 1 && calibrated.threads() <= 2, "threads " + calibrated.threads());
+      assertTrue(calibrated.batchThreads() >= 1 && calibrated.batchThreads() <= 2, "batch " + calibrated.batchThreads());
+      assertEquals(2, plain.threads(), "no calibration: as set");
+      assertEquals(2, plain.batchThreads());
+      for (String prompt : List.of("Tell me about the sea.", "And the mountains?")) {
+        assertEquals(plain.generate(greedy(prompt, 12)).text(), calibrated.generate(greedy(prompt, 12)).text());
+      }
+    }
+  }
+
   /** The folder is deleted under the running engine: states are lost, replies are not. */
   @Test
   void aSpillFolderThatDisappearsCostsReuseNotReplies() throws Exception {

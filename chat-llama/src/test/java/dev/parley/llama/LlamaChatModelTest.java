@@ -63,6 +63,20 @@ class LlamaChatModelTest {
   }
 
   @Test
+  void threadsAreTheOnesSetWithoutCalibration() {
+    assertEquals(1, model.threads());
+    assertEquals(1, model.batchThreads(), "batch threads default to threads");
+    if (!EngineSelectionTest.ffm()) {
+      // java-llama.cpp takes its threads at load: calibration is not offered and the counts stay.
+      try (LlamaChatModel jni = LlamaChatModel.builder(TestModels.tiny()).contextSize(256).threads(2).batchThreads(1)
+          .calibrateThreads(true).build()) {
+        assertEquals(2, jni.threads());
+        assertEquals(1, jni.batchThreads());
+      }
+    }
+  }
+
+  @Test
   void flashAttentionIsOnForSeveralSlotsAndOffForOneUnlessChosen() {
     java.nio.file.Path file = java.nio.file.Path.of("any.gguf");
     assertFalse(LlamaChatModel.builder(file).effectiveFlashAttention(), "one slot");
