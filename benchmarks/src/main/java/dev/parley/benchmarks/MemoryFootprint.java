@@ -69,6 +69,10 @@ public final class MemoryFootprint {
     if (kind.equals("pool-jni")) {
       command.add("-Dparley.llama.engine=jni"); // ModelPool on the JNI engine, on any JDK
     }
+    String extra = System.getProperty("parley.bench.childJvmArgs"); // JVM options for every child, space-separated
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryFootprint.class.getName(),
         "--child=" + kind, file.toString()));
     Process p = new ProcessBuilder(command)
