@@ -42,11 +42,6 @@ class LlamaChatModelTest {
   }
 
   /**
-   * The native library uses OpenMP, which keeps a thread team per thread that starts a decode: if the
-   * loading thread decoded too (llama.cpp's own warm-up), a 2-thread model would own two teams, and
-   * libgomp, counting more threads than cores, sleeps at every barrier (3x slower decoding).
-   */
-  /**
    * Greedy decoding (the FFM engine takes the highest logit itself) and a full sampler chain that
    * can only keep the most likely token (top-k 1, then temperature and a seeded draw) pick the same
    * tokens: the fast path is llama.cpp's greedy choice, and the chain's draw reads the candidate
@@ -86,6 +81,11 @@ class LlamaChatModelTest {
         "chosen off, four slots");
   }
 
+  /**
+   * The native library uses OpenMP, which keeps a thread team per thread that starts a decode: if the
+   * loading thread decoded too (llama.cpp's own warm-up), a 2-thread model would own two teams, and
+   * libgomp, counting more threads than cores, sleeps at every barrier (3x slower decoding).
+   */
   @Test
   void everyDecodeRunsOnOneThreadTeam() throws IOException {
     Set<String> before = TestModels.nativeThreads();
