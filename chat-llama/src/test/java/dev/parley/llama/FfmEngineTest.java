@@ -220,6 +220,12 @@ class FfmEngineTest {
     }
   }
 
+  /** One sequence, {@code memoryBytes} of host memory for states and the rest written to {@code folder}. */
+  private static LlamaChatModel.Builder spilling(Path folder, long memoryBytes) {
+    return LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1).stateCacheBytes(memoryBytes)
+        .stateSpillFolder(folder);
+  }
+
   private static long oneStateBytes() {
     try (LlamaChatModel probe = oneSlot(LlamaChatModel.DEFAULT_STATE_CACHE_BYTES)) {
       probe.generate(conversation(0));
@@ -256,8 +262,7 @@ class FfmEngineTest {
     long oneState = oneStateBytes();
     Path spill = temp.resolve("spill");
     List<String> replies = new ArrayList<>();
-    try (LlamaChatModel model = LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1)
-        .stateCacheBytes(oneState * 3 / 2).stateSpillFolder(spill).build()) {
+    try (LlamaChatModel model = spilling(spill, oneState * 3 / 2).build()) {
       for (int i = 0; i < 4; i++) {
         replies.add(model.generate(conversation(i)).text());
       }
@@ -295,8 +300,7 @@ class FfmEngineTest {
     long oneState = oneStateBytes();
     long bound = oneState * 5 / 2;
     Path spill = temp.resolve("bounded");
-    try (LlamaChatModel model = LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1)
-        .stateCacheBytes(oneState * 3 / 2).stateSpillFolder(spill).stateSpillBytes(bound).build()) {
+    try (LlamaChatModel model = spilling(spill, oneState * 3 / 2).stateSpillBytes(bound).build()) {
       for (int i = 0; i < 8; i++) {
         model.generate(conversation(i));
         EngineStatistics s = model.statistics();
@@ -385,8 +389,7 @@ class FfmEngineTest {
     long oneState = oneStateBytes();
     Path spill = temp.resolve("vanishing");
     List<String> replies = new ArrayList<>();
-    try (LlamaChatModel model = LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1)
-        .stateCacheBytes(oneState * 3 / 2).stateSpillFolder(spill).build()) {
+    try (LlamaChatModel model = spilling(spill, oneState * 3 / 2).build()) {
       replies.add(model.generate(conversation(0)).text());
       try (var walk = Files.walk(spill)) {
         for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -73,7 +73,8 @@ final class ModelRuntime implements AutoCloseable {
     if (o.threads > 0) {
       model.threads(o.threads);
     }
-    ModelPool pool = ModelPool.builder(model).slots(o.slots).maxQueue(o.slots * 16).maxWait(Duration.ofSeconds(30)).build();
+    ModelPool pool = ModelPool.builder(model).slots(o.slots).maxQueue(o.slots * 16).maxWait(Duration.ofSeconds(30))
+        .build();
     return new ModelRuntime(pool, o.slots);
   }
 
