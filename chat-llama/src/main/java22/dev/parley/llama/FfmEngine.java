@@ -94,6 +94,12 @@ final class FfmEngine implements Engine {
   private volatile @Nullable Throwable broken;
   /** Saved KV states of conversations whose sequence went to another; touched by the loop thread only. */
   private final @Nullable Cache<String, SavedState> states;
+  /**
+   * What the chat template puts between an assistant's reply and the next user message (ChatML:
+   * {@code <|im_end|>\n<|im_start|>user\n}), or null if the template does not render turns as a
+   * growing prefix; found once at load. See {@link #prime}.
+   */
+  private volatile @Nullable String turnSeparator;
   /** Where states go that {@link #states} no longer holds; set before the loop starts. */
   private volatile @Nullable StateSpill spill;
 
@@ -242,6 +248,9 @@ final class FfmEngine implements Engine {
       throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, config.modelFile(), "llama.cpp b4916 does"
           + " not know the chat template of " + config.modelFile() + "; name a built-in one with chatTemplate()", e);
     }
+    if (config.promptCache()) {
+      engine.turnSeparator = engine.findTurnSeparator();
+    }
     if (config.stateSpillFolder() != null && engine.states != null) {
       try {
         engine.spill = new StateSpill(config.stateSpillFolder(), config.stateSpillBytes(), Integer.toString(MODELS.get()));
@@ -353,7 +362,8 @@ final class FfmEngine implements Engine {
       sequence[0] = bos;
       System.arraycopy(tokens, 0, sequence, 1, tokens.length);
     }
-    Request r = new Request(sequence, promptTokens, conversation, options, handler);
+    Request r = new Request(sequence, promptTokens, conversation, options, handler,
+        conversation != null && turnSeparator != null ? prompt : null);
     Throwable failure = broken;
     if (failure != null) {
       throw new GenerationFailedException("the decode loop of " + config.id() + " failed: " + failure, failure);
@@ -578,7 +588,7 @@ final class FfmEngine implements Engine {
 
   private boolean anyActive() {
     for (Seq s : seqs) {
-      if (s.request != null) {
+      if (s.request != null || s.prime != null) {
         return true;
       }
     }
@@ -665,6 +675,7 @@ final class FfmEngine implements Engine {
    * conversation that owned the cells before is saved first.
    */
   private void prepare(Seq target, Request r) throws Throwable {
+    target.prime = null; // what was primed is in the cells, which the request's prompt is matched against
     boolean same = r.conversation != null && r.conversation.equals(target.conversation);
     if (!same && target.conversation != null && target.cachedLength > 0) {
       save(target);
@@ -815,6 +826,20 @@ final class FfmEngine implements Engine {
       }
       budget -= take;
     }
+    for (Seq s : seqs) {
+      int[] prime = s.prime;
+      if (s.request != null || prime == null || budget == 0) {
+        continue;
+      }
+      int take = Math.min(budget, prime.length - s.cachedLength);
+      for (int i = 0; i < take; i++) {
+        n = add(n, s, prime[s.cachedLength], false);
+      }
+      budget -= take;
+      if (s.cachedLength >= prime.length) {
+        s.prime = null;
+      }
+    }
     if (n == 0) {
       return;
     }
@@ -864,6 +889,7 @@ final class FfmEngine implements Engine {
     boolean any = false;
     for (Seq s : seqs) {
       if (s.request == null && s.cachedLength > 0) {
+        s.prime = null;
         save(s);
         s.conversation = null;
         boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, s.id, 0, -1);
@@ -881,6 +907,9 @@ final class FfmEngine implements Engine {
    * generating sequences go on; a step of generating sequences alone fails them.
    */
   private void decodeFailed(int rc) throws Throwable {
+    for (Seq s : seqs) {
+      s.prime = null; // priming is a saving, never worth a failure
+    }
     List<Seq> involved = new ArrayList<>();
     boolean anyPrefill = false;
     for (Seq s : seqs) {
@@ -923,7 +952,11 @@ final class FfmEngine implements Engine {
       return;
     }
     int len = (int) lib.tokenToPiece.invokeExact(vocab, token, piece, PIECE_BYTES, 0, false);
-    r.push(len > 0 ? piece.asSlice(0, len).toArray(JAVA_BYTE) : new byte[0]);
+    byte[] bytes = len > 0 ? piece.asSlice(0, len).toArray(JAVA_BYTE) : new byte[0];
+    r.push(bytes);
+    if (r.reply != null) {
+      r.reply.writeBytes(bytes);
+    }
     s.generated++;
     if (s.generated >= r.options.maxTokens() || s.cachedLength + 1 > config.contextSize()) {
       release(s, FinishReason.LENGTH, null);
@@ -997,6 +1030,70 @@ final class FfmEngine implements Engine {
     }
     freeSampler(r);
     r.end(reason, error);
+    if (error == null && (reason == FinishReason.STOP || reason == FinishReason.LENGTH)) {
+      try {
+        prime(s, r);
+      } catch (RuntimeException e) {
+        LOG.debug("could not prepare the next turn of {}", r.conversation, e);
+      }
+    }
+  }
+
+  /**
+   * Queues, for the idle sequence a conversation's reply just ended on, the tokens the template will
+   * put before the next user message, so that the next turn finds them computed: its time to first
+   * token is spent on the user's own words. They are decoded in steps with room to spare, and only
+   * while the sequence stays idle; the next request's prompt is matched against the cells as
+   * always, so a next turn that differs (an edited history, a trimmed memory) only computes more.
+   * The prompt, the reply and the separator are tokenized together, as the next prompt will be, and
+   * the last token is left out: it may merge with the message that follows.
+   */
+  private void prime(Seq s, Request r) {
+    String separator = turnSeparator;
+    if (separator == null || r.prompt == null || r.reply == null || s.request != null) {
+      return;
+    }
+    String next = r.prompt + new String(r.reply.toByteArray(), StandardCharsets.UTF_8) + separator;
+    int[] text = tokenize(next);
+    int offset = config.addsBos() ? 1 : 0;
+    int[] tokens = new int[text.length + offset];
+    if (offset == 1) {
+      tokens[0] = bos;
+    }
+    System.arraycopy(text, 0, tokens, offset, text.length);
+    int end = Math.min(tokens.length - 1, config.contextSize() - 1);
+    int keep = s.sharedPrefix(tokens);
+    if (end <= keep) {
+      return;
+    }
+    if (keep < s.cachedLength) {
+      try {
+        boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, s.id, keep, -1);
+      } catch (Throwable e) {
+        throw LlamaLibrary.rethrow(e);
+      }
+      s.cachedLength = keep;
+    }
+    s.prime = Arrays.copyOf(tokens, end);
+  }
+
+  /**
+   * The text the template puts between a reply and the next user message, found by rendering a
+   * probe conversation; null unless rendering one more turn only appends to the text before it.
+   */
+  private @Nullable String findTurnSeparator() {
+    String a = "PARLEY-PROBE-A";
+    String b = "PARLEY-PROBE-B";
+    String c = "PARLEY-PROBE-C";
+    String first = applyTemplate("", List.of(Message.user(a)));
+    String both = applyTemplate("", List.of(Message.user(a), Message.assistant(b), Message.user(c)));
+    int at = both.indexOf(b);
+    int next = both.indexOf(c);
+    if (!both.startsWith(first) || at != first.length() || next < at + b.length()) {
+      LOG.debug("the chat template of {} does not render turns as a growing prefix: no priming", config.id());
+      return null;
+    }
+    return both.substring(at + b.length(), next);
   }
 
   private MemorySegment sampler(GenerationOptions options) throws Throwable {
@@ -1057,6 +1154,11 @@ final class FfmEngine implements Engine {
     long lastUsed;
     int stepStart;
     int stepPrefillStart;
+    /**
+     * Tokens to decode into this idle sequence ahead of its conversation's next turn ({@link
+     * FfmEngine#prime}); its first {@code cachedLength} are the cells' own. Loop thread.
+     */
+    int @Nullable [] prime;
 
     Seq(int id, int contextSize) {
       this.id = id;
@@ -1091,11 +1193,18 @@ final class FfmEngine implements Engine {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Utf8 utf8 = new Utf8();
 
+    /** The templated prompt, kept to prepare the conversation's next turn; null when none is. */
+    final @Nullable String prompt;
+    /** The reply's bytes so far (loop thread), for the same; null when {@link #prompt} is. */
+    final java.io.@Nullable ByteArrayOutputStream reply;
+
     Request(int[] tokens, int promptTokens, @Nullable String conversation, GenerationOptions options,
-        StreamHandler handler) {
+        StreamHandler handler, @Nullable String prompt) {
       super(promptTokens, options, handler);
       this.tokens = tokens;
       this.conversation = conversation;
+      this.prompt = prompt;
+      this.reply = prompt == null ? null : new java.io.ByteArrayOutputStream();
     }
 
     void push(byte[] bytes) {

@@ -187,11 +187,11 @@ class FfmEngineTest {
 
   /** Many conversations through one sequence with room for two saved states: the cache stays in its bound. */
   @Test
-  void theStateCacheNeverExceedsItsByteBound() {
+  void theStateCacheNeverExceedsItsByteBound() throws Exception {
     long oneState;
     try (LlamaChatModel probe = oneSlot(LlamaChatModel.DEFAULT_STATE_CACHE_BYTES)) {
-      probe.generate(conversation(0));
-      probe.generate(conversation(1));
+      settled(probe, conversation(0));
+      settled(probe, conversation(1));
       oneState = probe.statistics().stateBytes();
     }
     assertTrue(oneState > 0);
@@ -199,7 +199,7 @@ class FfmEngineTest {
     try (LlamaChatModel model = oneSlot(bound)) {
       List<String> replies = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        replies.add(model.generate(conversation(i)).text());
+        replies.add(settled(model, conversation(i)).text());
         EngineStatistics s = model.statistics();
         assertTrue(s.stateBytes() <= bound, "after conversation " + i + ": " + s.stateBytes() + " > " + bound);
       }
@@ -210,7 +210,7 @@ class FfmEngineTest {
       // Whether a conversation comes back from the cache or is computed again, its reply is the same.
       for (int i = 0; i < 8; i++) {
         EngineStatistics s0 = model.statistics();
-        assertEquals(replies.get(i), model.generate(conversation(i)).text());
+        assertEquals(replies.get(i), settled(model, conversation(i)).text());
         EngineStatistics s1 = model.statistics();
         assertEquals(1, s1.statesRestored() - s0.statesRestored() + s1.stateMisses() - s0.stateMisses(),
             "each request is either restored or a miss");
@@ -226,10 +226,10 @@ class FfmEngineTest {
         .stateSpillFolder(folder);
   }
 
-  private static long oneStateBytes() {
+  private static long oneStateBytes() throws InterruptedException {
     try (LlamaChatModel probe = oneSlot(LlamaChatModel.DEFAULT_STATE_CACHE_BYTES)) {
-      probe.generate(conversation(0));
-      probe.generate(conversation(1));
+      settled(probe, conversation(0));
+      settled(probe, conversation(1));
       return probe.statistics().stateBytes();
     }
   }
@@ -264,7 +264,7 @@ class FfmEngineTest {
     List<String> replies = new ArrayList<>();
     try (LlamaChatModel model = spilling(spill, oneState * 3 / 2).build()) {
       for (int i = 0; i < 4; i++) {
-        replies.add(model.generate(conversation(i)).text());
+        replies.add(settled(model, conversation(i)).text());
       }
       // 3 states saved (each conversation's when the next took the sequence), memory holds 1.
       EngineStatistics s = awaitStatistics(model, st -> st.statesSpilled() == 2);
@@ -278,7 +278,7 @@ class FfmEngineTest {
 
       for (int i = 0; i < 3; i++) {
         EngineStatistics s0 = model.statistics();
-        assertEquals(replies.get(i), model.generate(conversation(i)).text(), "conversation " + i);
+        assertEquals(replies.get(i), settled(model, conversation(i)).text(), "conversation " + i);
         EngineStatistics s1 = model.statistics();
         assertEquals(1, s1.statesRestored() - s0.statesRestored(), "conversation " + i + " came back: " + s1);
         assertTrue(s1.promptTokensReused() - s0.promptTokensReused() > 0);
@@ -302,7 +302,7 @@ class FfmEngineTest {
     Path spill = temp.resolve("bounded");
     try (LlamaChatModel model = spilling(spill, oneState * 3 / 2).stateSpillBytes(bound).build()) {
       for (int i = 0; i < 8; i++) {
-        model.generate(conversation(i));
+        settled(model, conversation(i));
         EngineStatistics s = model.statistics();
         assertTrue(s.spillBytes() <= bound, "after conversation " + i + ": " + s.spillBytes() + " > " + bound);
       }
@@ -383,6 +383,51 @@ class FfmEngineTest {
     }
   }
 
+  /** Waits until the loop has been idle for 100 ms (no step tokens added), at most 10 seconds. */
+  private static EngineStatistics awaitIdle(LlamaChatModel model) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    EngineStatistics last = model.statistics();
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      EngineStatistics now = model.statistics();
+      if (now.stepTokens() == last.stepTokens()) {
+        return now;
+      }
+      last = now;
+    }
+    return last;
+  }
+
+  /**
+   * When a reply ends and its sequence stays idle, the loop computes what the chat template puts
+   * before the next user message; the next turn finds every cell it needs but its own words, and
+   * answers as a model without any cache does.
+   */
+  @Test
+  void anIdleConversationsNextTurnFindsTheTemplatesMarkersComputed() throws Exception {
+    try (LlamaChatModel model = oneSlot(LlamaChatModel.DEFAULT_STATE_CACHE_BYTES); LlamaChatModel fresh = uncached()) {
+      List<Message> h = new ArrayList<>(List.of(Message.user("Where do rivers begin?")));
+      EngineStatistics s0 = model.statistics();
+      ChatResponse first = model.generate(new ChatRequest(List.copyOf(h), GREEDY, "primed"));
+      EngineStatistics s1 = awaitIdle(model);
+      long prompt1 = s1.promptTokens() - s0.promptTokens();
+      int generated = first.usage().completionTokens();
+      long primed = s1.stepTokens() - s0.stepTokens() - prompt1 - (generated - 1);
+      // ChatML spelled out by the Llama-2 tokenizer: "<|im_end|>\n<|im_start|>user\n" is ~20 tokens.
+      assertTrue(primed >= 10, "tokens decoded after the reply, before any next turn: " + primed);
+
+      h.add(first.toMessage());
+      h.add(Message.user("And where do they end?"));
+      ChatResponse second = model.generate(new ChatRequest(List.copyOf(h), GREEDY, "primed"));
+      EngineStatistics s2 = model.statistics();
+      long computed = (s2.promptTokens() - s1.promptTokens()) - (s2.promptTokensReused() - s1.promptTokensReused());
+      int own = model.countTokens(List.of(Message.user("And where do they end?")));
+      assertTrue(computed <= own + 2, "turn 2 computed " + computed + " tokens; its message and the"
+          + " reply header are " + own);
+      assertEquals(fresh.generate(new ChatRequest(List.copyOf(h), GREEDY)).text(), second.text());
+    }
+  }
+
   /** The folder is deleted under the running engine: states are lost, replies are not. */
   @Test
   void aSpillFolderThatDisappearsCostsReuseNotReplies() throws Exception {
@@ -397,7 +442,7 @@ class FfmEngineTest {
         }
       }
       for (int i = 1; i < 4; i++) {
-        replies.add(model.generate(conversation(i)).text());
+        replies.add(settled(model, conversation(i)).text());
       }
       EngineStatistics s = awaitStatistics(model, st -> st.statesEvicted() == 2);
       assertEquals(0, s.statesSpilled(), s.toString());
@@ -415,6 +460,17 @@ class FfmEngineTest {
         () -> LlamaChatModel.builder(TestModels.tiny()).slots(1).threads(1).stateSpillFolder(file.resolve("states"))
             .build());
     assertTrue(e.getMessage().contains(file.resolve("states").toString()), e.getMessage());
+  }
+
+  /**
+   * The reply, once the loop is idle again: after a conversation's reply its sequence computes the
+   * template's markers for the next turn, so a state saved right away could hold them or not.
+   * Tests that count states' bytes wait, so every state holds them.
+   */
+  private static ChatResponse settled(LlamaChatModel model, ChatRequest request) throws InterruptedException {
+    ChatResponse r = model.generate(request);
+    awaitIdle(model);
+    return r;
   }
 
   private static ChatRequest conversation(int i) {
