@@ -383,11 +383,21 @@ final class FfmEngine implements Engine {
       bytes = states.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
     StateSpill second = spill;
+    long lost = 0;
+    long spilled = 0;
+    long readBack = 0;
+    long spillBytes = 0;
+    long spillLimit = 0;
+    if (second != null) {
+      lost = second.lost();
+      spilled = second.spilled();
+      readBack = second.readBack();
+      spillBytes = second.bytes();
+      spillLimit = second.maxBytes();
+    }
     return new EngineStatistics(name(), steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
-        statesRestored, stateMisses, statesEvicted.sum() + (second == null ? 0 : second.lost()), bytes,
-        config.stateCacheBytes(), decodeNanos, stepNanos, stateNanos, second == null ? 0 : second.spilled(),
-        second == null ? 0 : second.readBack(), second == null ? 0 : second.bytes(),
-        second == null ? 0 : second.maxBytes());
+        statesRestored, stateMisses, statesEvicted.sum() + lost, bytes, config.stateCacheBytes(), decodeNanos,
+        stepNanos, stateNanos, spilled, readBack, spillBytes, spillLimit);
   }
 
   /**
@@ -487,16 +497,7 @@ final class FfmEngine implements Engine {
 
   /** Decodes one token, so that the weights are paged in and the compute threads exist. */
   private void warmUp() throws Throwable {
-    batchTokens.setAtIndex(JAVA_INT, 0, 1);
-    batchPos.setAtIndex(JAVA_INT, 0, 0);
-    batchSeqIds.setAtIndex(JAVA_INT, 0, 0);
-    batchLogits.set(JAVA_BYTE, 0, (byte) 1);
-    LlamaLibrary.BATCH_N_TOKENS.set(batch, 1);
-    int rc = (int) lib.decode.invokeExact(context, batch);
-    lib.kvSelfClear.invokeExact(context);
-    if (rc != 0) {
-      throw new DecodeFailedException("llama_decode returned " + rc, rc, null);
-    }
+    probeSteps(1, 1);
     if (config.calibrateThreads()) {
       calibrateThreads();
     }
@@ -519,8 +520,8 @@ final class FfmEngine implements Engine {
     for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
       for (int n = 1; n <= most; n++) {
         lib.setNThreads.invokeExact(context, n, n);
-        single[n - 1][round] = timeSteps(1);
-        batched[n - 1][round] = streams > 1 ? timeSteps(streams) : single[n - 1][round];
+        single[n - 1][round] = probeSteps(1, CALIBRATION_STEPS);
+        batched[n - 1][round] = streams > 1 ? probeSteps(streams, CALIBRATION_STEPS) : single[n - 1][round];
       }
     }
     int bestSingle = fastest(single);
@@ -554,10 +555,13 @@ final class FfmEngine implements Engine {
     return sorted[sorted.length / 2];
   }
 
-  /** Nanoseconds for {@value #CALIBRATION_STEPS} steps of one token in each of {@code streams} sequences; the cache is cleared after. */
-  private long timeSteps(int streams) throws Throwable {
+  /**
+   * Decodes {@code steps} steps of one token in each of {@code streams} sequences, before the loop
+   * serves (warm-up, calibration), and clears the cache; returns the nanoseconds they took.
+   */
+  private long probeSteps(int streams, int steps) throws Throwable {
     long start = System.nanoTime();
-    for (int step = 0; step < CALIBRATION_STEPS; step++) {
+    for (int step = 0; step < steps; step++) {
       for (int i = 0; i < streams; i++) {
         batchTokens.setAtIndex(JAVA_INT, i, bos >= 0 ? bos : 1);
         batchPos.setAtIndex(JAVA_INT, i, step);
@@ -568,7 +572,7 @@ final class FfmEngine implements Engine {
       int rc = (int) lib.decode.invokeExact(context, batch);
       if (rc != 0) {
         lib.kvSelfClear.invokeExact(context);
-        throw new DecodeFailedException("llama_decode returned " + rc + " while calibrating threads", rc, null);
+        throw new DecodeFailedException("llama_decode returned " + rc + " before the model served", rc, null);
       }
     }
     long took = System.nanoTime() - start;
