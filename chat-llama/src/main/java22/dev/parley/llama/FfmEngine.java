@@ -92,8 +92,12 @@ final class FfmEngine implements Engine {
   private final CountDownLatch warm = new CountDownLatch(1);
   private volatile boolean closing;
   private volatile @Nullable Throwable broken;
-  /** Saved KV states of conversations whose sequence went to another; touched by the loop thread only. */
-  private final @Nullable Cache<String, SavedState> states;
+  /**
+   * Saved KV states of conversations whose sequence went to another; made by the loop thread at
+   * the first save (an engine whose conversations never outnumber its sequences loads no cache),
+   * and used by it only; {@link #statistics()} reads its size.
+   */
+  private volatile @Nullable Cache<String, SavedState> states;
   /**
    * What the chat template puts between an assistant's reply and the next user message (ChatML:
    * {@code <|im_end|>\n<|im_start|>user\n}), or null if the template does not render turns as a
@@ -143,7 +147,7 @@ final class FfmEngine implements Engine {
     this.lib = LlamaLibrary.get(c.modelFile());
     try (Arena local = Arena.ofConfined()) {
       MemorySegment mp = (MemorySegment) lib.modelDefaultParams.invokeExact((SegmentAllocator) local);
-      LlamaLibrary.MODEL_N_GPU_LAYERS.set(mp, c.gpuLayers());
+      mp.set(JAVA_INT, LlamaLibrary.MODEL_N_GPU_LAYERS, c.gpuLayers());
       MemorySegment path = local.allocateFrom(c.modelFile().toString());
       this.model = (MemorySegment) lib.modelLoadFromFile.invokeExact(path, mp);
       if (model.equals(MemorySegment.NULL)) {
@@ -155,15 +159,15 @@ final class FfmEngine implements Engine {
       this.vocabSize = (int) lib.vocabNTokens.invokeExact(vocab);
       this.batchCapacity = c.slots() + PREFILL_CHUNK;
       MemorySegment cp = (MemorySegment) lib.contextDefaultParams.invokeExact((SegmentAllocator) local);
-      LlamaLibrary.CTX_N_CTX.set(cp, c.effectiveKvCells());
-      LlamaLibrary.CTX_N_BATCH.set(cp, batchCapacity);
-      LlamaLibrary.CTX_N_UBATCH.set(cp, Math.min(MICRO_BATCH, batchCapacity));
-      LlamaLibrary.CTX_N_SEQ_MAX.set(cp, c.slots());
-      LlamaLibrary.CTX_N_THREADS.set(cp, c.threads());
-      LlamaLibrary.CTX_N_THREADS_BATCH.set(cp, c.effectiveBatchThreads());
-      LlamaLibrary.CTX_NO_PERF.set(cp, true);
+      cp.set(JAVA_INT, LlamaLibrary.CTX_N_CTX, c.effectiveKvCells());
+      cp.set(JAVA_INT, LlamaLibrary.CTX_N_BATCH, batchCapacity);
+      cp.set(JAVA_INT, LlamaLibrary.CTX_N_UBATCH, Math.min(MICRO_BATCH, batchCapacity));
+      cp.set(JAVA_INT, LlamaLibrary.CTX_N_SEQ_MAX, c.slots());
+      cp.set(JAVA_INT, LlamaLibrary.CTX_N_THREADS, c.threads());
+      cp.set(JAVA_INT, LlamaLibrary.CTX_N_THREADS_BATCH, c.effectiveBatchThreads());
+      cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_NO_PERF, true);
       // On by default for more than one slot: see LlamaChatModel.Builder#flashAttention for why.
-      LlamaLibrary.CTX_FLASH_ATTN.set(cp, c.flashAttention());
+      cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_FLASH_ATTN, c.flashAttention());
       // defrag_thold stays off (the library's default): at 0.1, as llama.cpp's tools set it, 8
       // free-running conversations streamed 106-115 tok/s instead of 133-152 (StreamsThroughput).
       this.context = (MemorySegment) lib.initFromModel.invokeExact(model, cp);
@@ -178,26 +182,6 @@ final class FfmEngine implements Engine {
       throw LlamaLibrary.rethrow(e);
     }
     this.template = c.template() != null ? arena.allocateFrom(c.template()) : fileTemplate();
-    this.states = c.stateCacheBytes() <= 0 ? null : Caffeine.newBuilder()
-        .maximumWeight(c.stateCacheBytes())
-        .weigher((String conversation, SavedState state) -> state.weight())
-        // Every operation runs on the loop thread, and so do evictions: a state is freed at once.
-        .executor(Runnable::run)
-        .removalListener((String conversation, SavedState state, RemovalCause cause) -> {
-          // EXPLICIT: taken out to be restored (or at close), its taker frees it.
-          if (state != null && cause != RemovalCause.EXPLICIT) {
-            StateSpill second = spill;
-            if (cause == RemovalCause.SIZE && second != null) {
-              second.spill(conversation, state); // frees it once written
-            } else {
-              state.free();
-              if (cause.wasEvicted()) {
-                statesEvicted.increment();
-              }
-            }
-          }
-        })
-        .build();
     this.threadsInUse = c.threads();
     this.batchThreadsInUse = c.effectiveBatchThreads();
     this.seqs = new Seq[c.slots()];
@@ -216,11 +200,11 @@ final class FfmEngine implements Engine {
       nSeqId.setAtIndex(JAVA_INT, i, 1);
       seqIdPointers.setAtIndex(ADDRESS, i, batchSeqIds.asSlice(4L * i, 4));
     }
-    LlamaLibrary.BATCH_TOKEN.set(batch, batchTokens);
-    LlamaLibrary.BATCH_POS.set(batch, batchPos);
-    LlamaLibrary.BATCH_N_SEQ_ID.set(batch, nSeqId);
-    LlamaLibrary.BATCH_SEQ_ID.set(batch, seqIdPointers);
-    LlamaLibrary.BATCH_LOGITS.set(batch, batchLogits);
+    batch.set(ADDRESS, LlamaLibrary.BATCH_TOKEN, batchTokens);
+    batch.set(ADDRESS, LlamaLibrary.BATCH_POS, batchPos);
+    batch.set(ADDRESS, LlamaLibrary.BATCH_N_SEQ_ID, nSeqId);
+    batch.set(ADDRESS, LlamaLibrary.BATCH_SEQ_ID, seqIdPointers);
+    batch.set(ADDRESS, LlamaLibrary.BATCH_LOGITS, batchLogits);
     this.piece = arena.allocate(PIECE_BYTES);
     this.candidates = arena.allocate(LlamaLibrary.TOKEN_DATA, vocabSize);
     this.candidateArray = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
@@ -251,7 +235,7 @@ final class FfmEngine implements Engine {
     if (config.promptCache()) {
       engine.turnSeparator = engine.findTurnSeparator();
     }
-    if (config.stateSpillFolder() != null && engine.states != null) {
+    if (config.stateSpillFolder() != null && config.stateCacheBytes() > 0) {
       try {
         engine.spill = new StateSpill(config.stateSpillFolder(), config.stateSpillBytes(), Integer.toString(MODELS.get()));
       } catch (IOException e) {
@@ -330,8 +314,8 @@ final class FfmEngine implements Engine {
       for (int i = 0; i < messages.size(); i++) {
         MemorySegment m = chat.asSlice(i * LlamaLibrary.CHAT_MESSAGE.byteSize(), LlamaLibrary.CHAT_MESSAGE);
         MemorySegment content = local.allocateFrom(messages.get(i)[1]);
-        LlamaLibrary.MSG_ROLE.set(m, local.allocateFrom(messages.get(i)[0]));
-        LlamaLibrary.MSG_CONTENT.set(m, content);
+        m.set(ADDRESS, LlamaLibrary.MSG_ROLE, local.allocateFrom(messages.get(i)[0]));
+        m.set(ADDRESS, LlamaLibrary.MSG_CONTENT, content);
         total += content.byteSize();
       }
       int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 2 * total + 256);
@@ -379,8 +363,9 @@ final class FfmEngine implements Engine {
   @Override
   public EngineStatistics statistics() {
     long bytes = 0;
-    if (states != null) {
-      bytes = states.policy().eviction().orElseThrow().weightedSize().orElse(0);
+    Cache<String, SavedState> cache = states;
+    if (cache != null) {
+      bytes = cache.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
     StateSpill second = spill;
     long lost = 0;
@@ -425,11 +410,12 @@ final class FfmEngine implements Engine {
       r.end(FinishReason.CANCELLED, null);
     }
     delivery.shutdown();
-    if (states != null) {
-      for (SavedState state : states.asMap().values()) {
+    Cache<String, SavedState> cache = states;
+    if (cache != null) {
+      for (SavedState state : cache.asMap().values()) {
         state.free();
       }
-      states.asMap().clear();
+      cache.asMap().clear();
     }
     StateSpill second = spill;
     if (second != null) {
@@ -519,14 +505,14 @@ final class FfmEngine implements Engine {
     long[][] batched = new long[most][CALIBRATION_ROUNDS];
     for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
       for (int n = 1; n <= most; n++) {
-        lib.setNThreads.invokeExact(context, n, n);
+        lib.setNThreads.get().invokeExact(context, n, n);
         single[n - 1][round] = probeSteps(1, CALIBRATION_STEPS);
         batched[n - 1][round] = streams > 1 ? probeSteps(streams, CALIBRATION_STEPS) : single[n - 1][round];
       }
     }
     int bestSingle = fastest(single);
     int bestBatch = fastest(batched);
-    lib.setNThreads.invokeExact(context, bestSingle, bestBatch);
+    lib.setNThreads.get().invokeExact(context, bestSingle, bestBatch);
     threadsInUse = bestSingle;
     batchThreadsInUse = bestBatch;
     StringBuilder figures = new StringBuilder();
@@ -568,7 +554,7 @@ final class FfmEngine implements Engine {
         batchSeqIds.setAtIndex(JAVA_INT, i, i);
         batchLogits.set(JAVA_BYTE, i, (byte) 1);
       }
-      LlamaLibrary.BATCH_N_TOKENS.set(batch, streams);
+      batch.set(JAVA_INT, LlamaLibrary.BATCH_N_TOKENS, streams);
       int rc = (int) lib.decode.invokeExact(context, batch);
       if (rc != 0) {
         lib.kvSelfClear.invokeExact(context);
@@ -685,7 +671,8 @@ final class FfmEngine implements Engine {
       save(target);
     }
     if (!same && r.conversation != null) {
-      SavedState state = states == null ? null : states.asMap().remove(r.conversation);
+      Cache<String, SavedState> cache = states;
+      SavedState state = cache == null ? null : cache.asMap().remove(r.conversation);
       StateSpill second = spill;
       if (second != null) {
         if (state != null) {
@@ -716,7 +703,7 @@ final class FfmEngine implements Engine {
       if (donor != null) {
         // The same system prompt (or more) computed for another conversation: share its cells.
         boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
-        lib.kvSelfSeqCp.invokeExact(context, donor.id, target.id, 0, donorShared);
+        lib.kvSelfSeqCp.get().invokeExact(context, donor.id, target.id, 0, donorShared);
         System.arraycopy(r.tokens, 0, target.cached, 0, donorShared);
         keep = donorShared;
       }
@@ -739,9 +726,33 @@ final class FfmEngine implements Engine {
     promptTokensReused += keep;
   }
 
+  /** The state cache, bounded in bytes; evictions go to the spill folder when there is one. */
+  private Cache<String, SavedState> newStateCache() {
+    return Caffeine.newBuilder()
+        .maximumWeight(config.stateCacheBytes())
+        .weigher((String conversation, SavedState state) -> state.weight())
+        // Every operation runs on the loop thread, and so do evictions: a state is freed at once.
+        .executor(Runnable::run)
+        .removalListener((String conversation, SavedState state, RemovalCause cause) -> {
+          // EXPLICIT: taken out to be restored (or at close), its taker frees it.
+          if (state != null && cause != RemovalCause.EXPLICIT) {
+            StateSpill second = spill;
+            if (cause == RemovalCause.SIZE && second != null) {
+              second.spill(conversation, state); // frees it once written
+            } else {
+              state.free();
+              if (cause.wasEvicted()) {
+                statesEvicted.increment();
+              }
+            }
+          }
+        })
+        .build();
+  }
+
   /** Copies the sequence's cells into the state cache under its conversation. */
   private void save(Seq s) throws Throwable {
-    if (states == null || s.conversation == null || s.cachedLength == 0) {
+    if (config.stateCacheBytes() <= 0 || s.conversation == null || s.cachedLength == 0) {
       return;
     }
     long start = System.nanoTime();
@@ -753,19 +764,23 @@ final class FfmEngine implements Engine {
   }
 
   private void copyOut(Seq s) throws Throwable {
-    long size = (long) lib.stateSeqGetSize.invokeExact(context, s.id);
+    long size = (long) lib.stateSeqGetSize.get().invokeExact(context, s.id);
     if (size <= 0 || size > config.stateCacheBytes()) {
       return; // larger than the whole cache: it would be evicted at once
     }
     Arena memory = Arena.ofShared();
     try {
       MemorySegment data = memory.allocate(size);
-      long written = (long) lib.stateSeqGetData.invokeExact(context, data, size, s.id);
+      long written = (long) lib.stateSeqGetData.get().invokeExact(context, data, size, s.id);
       if (written <= 0) {
         memory.close();
         return;
       }
-      states.put(s.conversation, new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, memory));
+      Cache<String, SavedState> cache = states;
+      if (cache == null) {
+        states = cache = newStateCache();
+      }
+      cache.put(s.conversation, new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, memory));
       statesSaved++;
     } catch (Throwable e) {
       memory.close();
@@ -778,7 +793,7 @@ final class FfmEngine implements Engine {
     long start = System.nanoTime();
     try {
       boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
-      long read = (long) lib.stateSeqSetData.invokeExact(context, state.data, state.bytes, target.id);
+      long read = (long) lib.stateSeqSetData.get().invokeExact(context, state.data, state.bytes, target.id);
       if (read == 0) {
         // No run of free cells long enough for it: the prompt is computed instead.
         target.cachedLength = 0;
@@ -847,7 +862,7 @@ final class FfmEngine implements Engine {
     if (n == 0) {
       return;
     }
-    LlamaLibrary.BATCH_N_TOKENS.set(batch, n);
+    batch.set(JAVA_INT, LlamaLibrary.BATCH_N_TOKENS, n);
     long decodeStart = System.nanoTime();
     int rc = (int) lib.decode.invokeExact(context, batch);
     decodeNanos += System.nanoTime() - decodeStart;
@@ -1010,7 +1025,7 @@ final class FfmEngine implements Engine {
     array.set(JAVA_LONG, 8, vocabSize);
     array.set(JAVA_LONG, 16, -1L);
     array.set(JAVA_BOOLEAN, 24, false);
-    lib.samplerApply.invokeExact(sampler, array);
+    lib.samplerApply.get().invokeExact(sampler, array);
     long selected = array.get(JAVA_LONG, 16);
     long size = array.get(JAVA_LONG, 8);
     if (selected < 0 || selected >= size) {
@@ -1018,7 +1033,7 @@ final class FfmEngine implements Engine {
     }
     // A sampler may point the array at its own storage: read the token where the array points now.
     int token = array.get(ADDRESS, 0).reinterpret(12L * size).get(JAVA_INT, 12L * selected);
-    lib.samplerAccept.invokeExact(sampler, token);
+    lib.samplerAccept.get().invokeExact(sampler, token);
     return token;
   }
 
@@ -1102,29 +1117,29 @@ final class FfmEngine implements Engine {
 
   private MemorySegment sampler(GenerationOptions options) throws Throwable {
     try (Arena local = Arena.ofConfined()) {
-      MemorySegment params = (MemorySegment) lib.samplerChainDefaultParams.invokeExact((SegmentAllocator) local);
-      MemorySegment chain = (MemorySegment) lib.samplerChainInit.invokeExact(params);
+      MemorySegment params = (MemorySegment) lib.samplerChainDefaultParams.get().invokeExact((SegmentAllocator) local);
+      MemorySegment chain = (MemorySegment) lib.samplerChainInit.get().invokeExact(params);
       // llama.cpp's own order (common/sampling): penalties, top-k, top-p, min-p, temperature, draw.
       if (options.repeatPenalty() != 1.0) {
-        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitPenalties.invokeExact(REPEAT_LAST_N,
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitPenalties.get().invokeExact(REPEAT_LAST_N,
             (float) options.repeatPenalty(), 0f, 0f));
       }
       if (options.temperature() <= 0) {
-        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitGreedy.invokeExact());
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitGreedy.get().invokeExact());
         return chain;
       }
       if (options.topK() > 0) {
-        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTopK.invokeExact(options.topK()));
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTopK.get().invokeExact(options.topK()));
       }
       if (options.topP() < 1.0) {
-        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTopP.invokeExact((float) options.topP(), 1L));
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTopP.get().invokeExact((float) options.topP(), 1L));
       }
       if (options.minP() > 0) {
-        lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitMinP.invokeExact((float) options.minP(), 1L));
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitMinP.get().invokeExact((float) options.minP(), 1L));
       }
-      lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitTemp.invokeExact((float) options.temperature()));
+      lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTemp.get().invokeExact((float) options.temperature()));
       int seed = options.seed().isPresent() ? (int) options.seed().getAsLong() : LlamaLibrary.DEFAULT_SEED;
-      lib.samplerChainAdd.invokeExact(chain, (MemorySegment) lib.samplerInitDist.invokeExact(seed));
+      lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitDist.get().invokeExact(seed));
       return chain;
     }
   }
@@ -1134,7 +1149,7 @@ final class FfmEngine implements Engine {
     r.sampler = null;
     if (chain != null) {
       try {
-        lib.samplerFree.invokeExact(chain);
+        lib.samplerFree.get().invokeExact(chain);
       } catch (Throwable e) {
         throw LlamaLibrary.rethrow(e);
       }

@@ -19,10 +19,11 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.invoke.VarHandle;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -123,23 +124,23 @@ final class LlamaLibrary {
   static final StructLayout CHAT_MESSAGE = MemoryLayout.structLayout(
       ADDRESS.withName("role"), ADDRESS.withName("content"));
 
-  static final VarHandle MODEL_N_GPU_LAYERS = field(MODEL_PARAMS, "n_gpu_layers");
-  static final VarHandle CTX_N_CTX = field(CONTEXT_PARAMS, "n_ctx");
-  static final VarHandle CTX_N_BATCH = field(CONTEXT_PARAMS, "n_batch");
-  static final VarHandle CTX_N_UBATCH = field(CONTEXT_PARAMS, "n_ubatch");
-  static final VarHandle CTX_N_SEQ_MAX = field(CONTEXT_PARAMS, "n_seq_max");
-  static final VarHandle CTX_N_THREADS = field(CONTEXT_PARAMS, "n_threads");
-  static final VarHandle CTX_N_THREADS_BATCH = field(CONTEXT_PARAMS, "n_threads_batch");
-  static final VarHandle CTX_NO_PERF = field(CONTEXT_PARAMS, "no_perf");
-  static final VarHandle CTX_FLASH_ATTN = field(CONTEXT_PARAMS, "flash_attn");
-  static final VarHandle BATCH_N_TOKENS = field(BATCH, "n_tokens");
-  static final VarHandle BATCH_TOKEN = field(BATCH, "token");
-  static final VarHandle BATCH_POS = field(BATCH, "pos");
-  static final VarHandle BATCH_N_SEQ_ID = field(BATCH, "n_seq_id");
-  static final VarHandle BATCH_SEQ_ID = field(BATCH, "seq_id");
-  static final VarHandle BATCH_LOGITS = field(BATCH, "logits");
-  static final VarHandle MSG_ROLE = field(CHAT_MESSAGE, "role");
-  static final VarHandle MSG_CONTENT = field(CHAT_MESSAGE, "content");
+  static final long MODEL_N_GPU_LAYERS = offset(MODEL_PARAMS, "n_gpu_layers");
+  static final long CTX_N_CTX = offset(CONTEXT_PARAMS, "n_ctx");
+  static final long CTX_N_BATCH = offset(CONTEXT_PARAMS, "n_batch");
+  static final long CTX_N_UBATCH = offset(CONTEXT_PARAMS, "n_ubatch");
+  static final long CTX_N_SEQ_MAX = offset(CONTEXT_PARAMS, "n_seq_max");
+  static final long CTX_N_THREADS = offset(CONTEXT_PARAMS, "n_threads");
+  static final long CTX_N_THREADS_BATCH = offset(CONTEXT_PARAMS, "n_threads_batch");
+  static final long CTX_NO_PERF = offset(CONTEXT_PARAMS, "no_perf");
+  static final long CTX_FLASH_ATTN = offset(CONTEXT_PARAMS, "flash_attn");
+  static final long BATCH_N_TOKENS = offset(BATCH, "n_tokens");
+  static final long BATCH_TOKEN = offset(BATCH, "token");
+  static final long BATCH_POS = offset(BATCH, "pos");
+  static final long BATCH_N_SEQ_ID = offset(BATCH, "n_seq_id");
+  static final long BATCH_SEQ_ID = offset(BATCH, "seq_id");
+  static final long BATCH_LOGITS = offset(BATCH, "logits");
+  static final long MSG_ROLE = offset(CHAT_MESSAGE, "role");
+  static final long MSG_CONTENT = offset(CHAT_MESSAGE, "content");
 
   /** GGML_LOG_LEVEL_* */
   static final int LOG_DEBUG = 1;
@@ -172,26 +173,26 @@ final class LlamaLibrary {
   final MethodHandle chatApplyTemplate;
   final MethodHandle kvSelfSeqRm;
   final MethodHandle kvSelfClear;
-  final MethodHandle kvSelfSeqCp;
-  final MethodHandle stateSeqGetSize;
-  final MethodHandle stateSeqGetData;
-  final MethodHandle stateSeqSetData;
-  final MethodHandle samplerChainDefaultParams;
-  final MethodHandle samplerChainInit;
-  final MethodHandle samplerChainAdd;
-  final MethodHandle samplerInitGreedy;
-  final MethodHandle samplerInitDist;
-  final MethodHandle samplerInitTopK;
-  final MethodHandle samplerInitTopP;
-  final MethodHandle samplerInitMinP;
-  final MethodHandle samplerInitTemp;
-  final MethodHandle samplerInitPenalties;
-  final MethodHandle samplerApply;
-  final MethodHandle samplerAccept;
+  final Lazy kvSelfSeqCp;
+  final Lazy stateSeqGetSize;
+  final Lazy stateSeqGetData;
+  final Lazy stateSeqSetData;
+  final Lazy samplerChainDefaultParams;
+  final Lazy samplerChainInit;
+  final Lazy samplerChainAdd;
+  final Lazy samplerInitGreedy;
+  final Lazy samplerInitDist;
+  final Lazy samplerInitTopK;
+  final Lazy samplerInitTopP;
+  final Lazy samplerInitMinP;
+  final Lazy samplerInitTemp;
+  final Lazy samplerInitPenalties;
+  final Lazy samplerApply;
+  final Lazy samplerAccept;
   final MethodHandle getLogitsIth;
   final MethodHandle vocabNTokens;
-  final MethodHandle samplerFree;
-  final MethodHandle setNThreads;
+  final Lazy samplerFree;
+  final Lazy setNThreads;
   private final MemorySegment logCallback;
 
   /**
@@ -224,29 +225,29 @@ final class LlamaLibrary {
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
     kvSelfSeqRm = b.bind("llama_kv_self_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     kvSelfClear = b.bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
-    setNThreads = b.bind("llama_set_n_threads", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
-    kvSelfSeqCp = b.bind("llama_kv_self_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    stateSeqGetSize = b.bind("llama_state_seq_get_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
-    stateSeqGetData = b.bind("llama_state_seq_get_data",
+    setNThreads = b.lazy("llama_set_n_threads", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
+    kvSelfSeqCp = b.lazy("llama_kv_self_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    stateSeqGetSize = b.lazy("llama_state_seq_get_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
+    stateSeqGetData = b.lazy("llama_state_seq_get_data",
         FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-    stateSeqSetData = b.bind("llama_state_seq_set_data",
+    stateSeqSetData = b.lazy("llama_state_seq_set_data",
         FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-    samplerChainDefaultParams = b.bind("llama_sampler_chain_default_params", FunctionDescriptor.of(SAMPLER_CHAIN_PARAMS));
-    samplerChainInit = b.bind("llama_sampler_chain_init", FunctionDescriptor.of(ADDRESS, SAMPLER_CHAIN_PARAMS));
-    samplerChainAdd = b.bind("llama_sampler_chain_add", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
-    samplerInitGreedy = b.bind("llama_sampler_init_greedy", FunctionDescriptor.of(ADDRESS));
-    samplerInitDist = b.bind("llama_sampler_init_dist", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    samplerInitTopK = b.bind("llama_sampler_init_top_k", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    samplerInitTopP = b.bind("llama_sampler_init_top_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
-    samplerInitMinP = b.bind("llama_sampler_init_min_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
-    samplerInitTemp = b.bind("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
-    samplerInitPenalties = b.bind("llama_sampler_init_penalties",
+    samplerChainDefaultParams = b.lazy("llama_sampler_chain_default_params", FunctionDescriptor.of(SAMPLER_CHAIN_PARAMS));
+    samplerChainInit = b.lazy("llama_sampler_chain_init", FunctionDescriptor.of(ADDRESS, SAMPLER_CHAIN_PARAMS));
+    samplerChainAdd = b.lazy("llama_sampler_chain_add", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    samplerInitGreedy = b.lazy("llama_sampler_init_greedy", FunctionDescriptor.of(ADDRESS));
+    samplerInitDist = b.lazy("llama_sampler_init_dist", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    samplerInitTopK = b.lazy("llama_sampler_init_top_k", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    samplerInitTopP = b.lazy("llama_sampler_init_top_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
+    samplerInitMinP = b.lazy("llama_sampler_init_min_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
+    samplerInitTemp = b.lazy("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
+    samplerInitPenalties = b.lazy("llama_sampler_init_penalties",
         FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT));
-    samplerApply = b.bind("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
-    samplerAccept = b.bind("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+    samplerApply = b.lazy("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    samplerAccept = b.lazy("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     getLogitsIth = b.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
     vocabNTokens = b.bind("llama_vocab_n_tokens", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    samplerFree = b.bind("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
+    samplerFree = b.lazy("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
     try {
       MethodHandle log = MethodHandles.lookup().findStatic(LlamaLibrary.class, "log",
           MethodType.methodType(void.class, int.class, MemorySegment.class, MemorySegment.class));
@@ -296,7 +297,7 @@ final class LlamaLibrary {
             "no llama.cpp library for " + osDir + "/" + archDir + " on the class path (" + resource
                 + " from de.kherud:llama); name one with -D" + LIBRARY_PROPERTY, null);
       }
-      Path dir = Files.createTempDirectory("parley-llama");
+      Path dir = newPrivateFolder();
       Path target = dir.resolve(name);
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
       target.toFile().deleteOnExit();
@@ -305,6 +306,30 @@ final class LlamaLibrary {
     } catch (IOException e) {
       throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
           "could not extract the llama.cpp library " + resource + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A new folder under {@code java.io.tmpdir} that only this user can enter, for the extracted
+   * library. Not {@link Files#createTempDirectory}: that seeds a {@code SecureRandom}, whose ~90
+   * provider classes would stay loaded for the JVM's life to name one folder. The name need not be
+   * unguessable: the folder is created atomically (a name taken by anyone else is skipped) and
+   * owner-only where the file system has POSIX permissions.
+   */
+  static Path newPrivateFolder() throws IOException {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    boolean posix = tmp.getFileSystem().supportedFileAttributeViews().contains("posix");
+    for (int attempt = 0; ; attempt++) {
+      Path dir = tmp.resolve("parley-llama-" + Long.toHexString(System.nanoTime()) + "-" + attempt);
+      try {
+        return posix
+            ? Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
+            : Files.createDirectory(dir);
+      } catch (FileAlreadyExistsException e) {
+        if (attempt >= 99) {
+          throw e;
+        }
+      }
     }
   }
 
@@ -346,8 +371,13 @@ final class LlamaLibrary {
     throw new IllegalStateException("native call failed", e);
   }
 
-  private static VarHandle field(StructLayout layout, String name) {
-    return MethodHandles.insertCoordinates(layout.varHandle(groupElement(name)), 1, 0L);
+  /**
+   * A field's byte offset in its struct, for {@code segment.set(JAVA_INT, offset, value)}: plain
+   * offsets rather than one {@code VarHandle} per field, each of which spins method-handle classes
+   * that stay in the JVM for its life (measured with {@code MemoryFootprint}).
+   */
+  private static long offset(StructLayout layout, String name) {
+    return layout.byteOffset(groupElement(name));
   }
 
   /** Looks functions up, failing with the name of the first one missing. */
@@ -365,10 +395,46 @@ final class LlamaLibrary {
     }
 
     MethodHandle bind(String name, FunctionDescriptor descriptor) {
-      MemorySegment symbol = lookup.find(name).orElseThrow(() -> new ModelLoadException(
+      return linker.downcallHandle(find(name), descriptor);
+    }
+
+    Lazy lazy(String name, FunctionDescriptor descriptor) {
+      return new Lazy(linker, find(name), descriptor);
+    }
+
+    private MemorySegment find(String name) {
+      return lookup.find(name).orElseThrow(() -> new ModelLoadException(
           ModelLoadException.Reason.LOAD_FAILED, modelFile, "the llama.cpp library " + file + " has no function "
               + name + " (Parley's FFM engine needs llama.cpp b4916's C API)", null));
-      return linker.downcallHandle(symbol, descriptor);
+    }
+  }
+
+  /**
+   * A function of an optional path (sampler chains, saved states, thread changes), looked up when
+   * the library is bound, so that a missing one still fails the load, but linked at its first
+   * call: each distinct signature spins method-handle classes that the JVM keeps for its life
+   * (~10 a signature, ~0.1 MB resident), which a server that only decodes greedily never needs.
+   */
+  static final class Lazy {
+    private final Linker linker;
+    private final MemorySegment symbol;
+    private final FunctionDescriptor descriptor;
+    private volatile @Nullable MethodHandle handle;
+
+    Lazy(Linker linker, MemorySegment symbol, FunctionDescriptor descriptor) {
+      this.linker = linker;
+      this.symbol = symbol;
+      this.descriptor = descriptor;
+    }
+
+    /** The downcall handle, linked on first use (two threads racing link the same handle). */
+    MethodHandle get() {
+      MethodHandle h = handle;
+      if (h == null) {
+        h = linker.downcallHandle(symbol, descriptor);
+        handle = h;
+      }
+      return h;
     }
   }
 }
