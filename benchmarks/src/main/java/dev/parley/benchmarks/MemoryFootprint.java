@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * reply in each of the 8 conversations (generated at once on the pools), and again "settled", after
  * a GC and 6 s, when start-up garbage and the JIT's scratch memory are gone.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.parley.benchmarks.MemoryFootprint [synthetic-135m|tiny]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.parley.benchmarks.MemoryFootprint [synthetic-135m|tiny] [rounds]</pre>
  */
 public final class MemoryFootprint {
   private static final int CONVERSATIONS = 8;
@@ -40,24 +40,59 @@ public final class MemoryFootprint {
       return;
     }
     String model = args.length > 0 ? args[0] : "synthetic-135m";
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     Path file = BenchmarkModels.named(model);
     String[] kinds = {"pool", "pool-jni", "seed"};
     String[] names = {"ModelPool: 1 model x 8 slots", "ModelPool, JNI engine", "seed pool: 8 model instances"};
-    long[][] kib = new long[kinds.length][];
-    for (int i = 0; i < kinds.length; i++) {
-      kib[i] = measure(kinds[i], file);
+    // kib[kind][round][column]: the kinds alternate within each round (this host's memory use
+    // drifts less than its speed, but the page cache and the JIT do not repeat exactly).
+    long[][][] kib = new long[kinds.length][rounds][];
+    for (int r = 0; r < rounds; r++) {
+      for (int i = 0; i < kinds.length; i++) {
+        kib[i][r] = measure(kinds[i], file);
+      }
     }
-    System.out.printf("model %s, %d conversations at once, context %d each, Java %d (pool: %s engine)%n", model,
-        CONVERSATIONS, CONTEXT, Runtime.version().feature(), Runtime.version().feature() >= 22 ? "FFM" : "JNI");
-    System.out.printf("%-32s %14s %14s %14s %18s %18s%n", "", "VmRSS KiB", "RssAnon KiB", "RssFile KiB",
-        "settled VmRSS KiB", "settled RssAnon");
-    for (int i = 0; i < kinds.length; i++) {
-      System.out.printf("%-32s %,14d %,14d %,14d %,18d %,18d%n", names[i], kib[i][0], kib[i][1], kib[i][2],
-          kib[i][3], kib[i][4]);
+    System.out.printf("model %s, %d conversations at once, context %d each, Java %d (pool: %s engine), median of %d"
+            + " rounds [min-max]%n", model, CONVERSATIONS, CONTEXT, Runtime.version().feature(),
+        Runtime.version().feature() >= 22 ? "FFM" : "JNI", rounds);
+    String[] columns = {"VmRSS MiB", "RssAnon MiB", "RssFile MiB", "settled VmRSS MiB", "settled RssAnon MiB"};
+    System.out.printf("%-32s", "");
+    for (String c : columns) {
+      System.out.printf(" %21s", c);
     }
-    System.out.printf("%-32s %14.2f %14.2f %14.2f %18.2f %18.2f%n", "ratio seed / ModelPool",
-        (double) kib[2][0] / kib[0][0], (double) kib[2][1] / kib[0][1], (double) kib[2][2] / kib[0][2],
-        (double) kib[2][3] / kib[0][3], (double) kib[2][4] / kib[0][4]);
+    System.out.println();
+    for (int i = 0; i < kinds.length; i++) {
+      System.out.printf("%-32s", names[i]);
+      for (int c = 0; c < columns.length; c++) {
+        System.out.printf(" %21s", cell(kib[i], c));
+      }
+      System.out.println();
+    }
+    for (int other : new int[] {1, 2}) {
+      System.out.printf("%-32s", "ratio " + (other == 1 ? "JNI" : "seed") + " / ModelPool");
+      for (int c = 0; c < columns.length; c++) {
+        System.out.printf(" %21.3f", median(kib[other], c) / median(kib[0], c));
+      }
+      System.out.println();
+    }
+  }
+
+  private static double median(long[][] rounds, int column) {
+    List<Double> values = new ArrayList<>();
+    for (long[] round : rounds) {
+      values.add(round[column] / 1024.0);
+    }
+    return ResultTable.median(values);
+  }
+
+  private static String cell(long[][] rounds, int column) {
+    double min = Double.MAX_VALUE;
+    double max = 0;
+    for (long[] round : rounds) {
+      min = Math.min(min, round[column] / 1024.0);
+      max = Math.max(max, round[column] / 1024.0);
+    }
+    return String.format("%.1f [%.1f-%.1f]", median(rounds, column), min, max);
   }
 
   static long[] measure(String kind, Path file) throws IOException, InterruptedException {

@@ -2,8 +2,10 @@ package dev.parley.llama;
 
 import de.kherud.llama.LlamaModel;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import de.kherud.llama.LogLevel;
 import de.kherud.llama.args.LogFormat;
@@ -22,6 +24,9 @@ import org.slf4j.LoggerFactory;
 final class NativeLog {
   static final Logger LOG = LoggerFactory.getLogger("dev.parley.llama.native");
 
+  /** Where java-llama.cpp's loader puts its library (and deletes what it takes for old copies). */
+  static final String LOADER_FOLDER = "de.kherud.llama.tmpdir";
+
   private static boolean loaded;
 
   private NativeLog() {}
@@ -35,6 +40,7 @@ final class NativeLog {
     if (loaded) {
       return;
     }
+    keepTheLoaderInAFolderOfItsOwn();
     PrintStream original = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setOut(new PrintStream(new OutputStream() {
@@ -70,6 +76,26 @@ final class NativeLog {
     String extracted = captured.toString(StandardCharsets.UTF_8).strip();
     if (!extracted.isEmpty()) {
       LOG.debug(extracted);
+    }
+  }
+
+  /**
+   * java-llama.cpp's loader extracts its library into {@code de.kherud.llama.tmpdir}, else {@code
+   * java.io.tmpdir}, and first deletes every file there whose name starts with "llama" or "jllama"
+   * as a stale copy of its own ({@code LlamaLoader.cleanup}): a user's {@code /tmp/llama-2-7b.gguf}
+   * would go the first time a model loads. Unless the user named a folder (or a library path), the
+   * loader gets a folder of this process's own, deleted at exit, through {@code
+   * de.kherud.llama.tmpdir}; the property is read only by that loader.
+   */
+  private static void keepTheLoaderInAFolderOfItsOwn() {
+    if (System.getProperty(LOADER_FOLDER) != null || System.getProperty("de.kherud.llama.lib.path") != null) {
+      return;
+    }
+    try {
+      System.setProperty(LOADER_FOLDER, PrivateFolders.create("parley-jllama-").toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make a folder for java-llama.cpp's native library in "
+          + System.getProperty("java.io.tmpdir"), e);
     }
   }
 

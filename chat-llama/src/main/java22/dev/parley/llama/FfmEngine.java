@@ -135,8 +135,12 @@ final class FfmEngine implements Engine {
   private final MemorySegment batchLogits;
   private final MemorySegment piece;
   private final int vocabSize;
-  /** llama_token_data[vocabSize], refilled from the logits at each draw (loop thread only). */
-  private final MemorySegment candidates;
+  /**
+   * llama_token_data[vocabSize], refilled from the logits at each draw (loop thread only); made at
+   * the first draw through a sampler chain (384 KB for a 32,000-token vocabulary), which a server
+   * answering greedily never makes.
+   */
+  private @Nullable MemorySegment candidates;
   /** The llama_token_data_array over {@link #candidates}. */
   private final MemorySegment candidateArray;
   private final Seq[] logitSeq;
@@ -206,7 +210,6 @@ final class FfmEngine implements Engine {
     batch.set(ADDRESS, LlamaLibrary.BATCH_SEQ_ID, seqIdPointers);
     batch.set(ADDRESS, LlamaLibrary.BATCH_LOGITS, batchLogits);
     this.piece = arena.allocate(PIECE_BYTES);
-    this.candidates = arena.allocate(LlamaLibrary.TOKEN_DATA, vocabSize);
     this.candidateArray = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
 
     int n = MODELS.incrementAndGet();
@@ -1014,6 +1017,10 @@ final class FfmEngine implements Engine {
     MemorySegment logits = ((MemorySegment) lib.getLogitsIth.invokeExact(context, index))
         .reinterpret(4L * vocabSize);
     MemorySegment data = candidates;
+    if (data == null) {
+      data = arena.allocate(LlamaLibrary.TOKEN_DATA, vocabSize);
+      candidates = data;
+    }
     for (int id = 0; id < vocabSize; id++) {
       long at = 12L * id;
       data.set(JAVA_INT, at, id);

@@ -1,6 +1,5 @@
 package dev.parley.llama;
 
-import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -19,11 +18,9 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -297,39 +294,14 @@ final class LlamaLibrary {
             "no llama.cpp library for " + osDir + "/" + archDir + " on the class path (" + resource
                 + " from de.kherud:llama); name one with -D" + LIBRARY_PROPERTY, null);
       }
-      Path dir = newPrivateFolder();
+      Path dir = PrivateFolders.create("parley-llama-");
       Path target = dir.resolve(name);
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-      target.toFile().deleteOnExit();
-      dir.toFile().deleteOnExit();
+      target.toFile().deleteOnExit(); // before its folder: deleteOnExit runs newest first
       return target;
     } catch (IOException e) {
       throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
           "could not extract the llama.cpp library " + resource + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * A new folder under {@code java.io.tmpdir} that only this user can enter, for the extracted
-   * library. Not {@link Files#createTempDirectory}: that seeds a {@code SecureRandom}, whose ~90
-   * provider classes would stay loaded for the JVM's life to name one folder. The name need not be
-   * unguessable: the folder is created atomically (a name taken by anyone else is skipped) and
-   * owner-only where the file system has POSIX permissions.
-   */
-  static Path newPrivateFolder() throws IOException {
-    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-    boolean posix = tmp.getFileSystem().supportedFileAttributeViews().contains("posix");
-    for (int attempt = 0; ; attempt++) {
-      Path dir = tmp.resolve("parley-llama-" + Long.toHexString(System.nanoTime()) + "-" + attempt);
-      try {
-        return posix
-            ? Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
-            : Files.createDirectory(dir);
-      } catch (FileAlreadyExistsException e) {
-        if (attempt >= 99) {
-          throw e;
-        }
-      }
     }
   }
 
@@ -377,7 +349,16 @@ final class LlamaLibrary {
    * that stay in the JVM for its life (measured with {@code MemoryFootprint}).
    */
   private static long offset(StructLayout layout, String name) {
-    return layout.byteOffset(groupElement(name));
+    // Summed over the members rather than through layout paths, whose machinery is ~20 more
+    // classes; the layouts spell out their padding, so the sum is the C offset.
+    long at = 0;
+    for (MemoryLayout member : layout.memberLayouts()) {
+      if (member.name().filter(name::equals).isPresent()) {
+        return at;
+      }
+      at += member.byteSize();
+    }
+    throw new IllegalArgumentException(layout + " has no field " + name);
   }
 
   /** Looks functions up, failing with the name of the first one missing. */

@@ -74,4 +74,33 @@ class ChildJvmTest {
       assertFalse(exited, "expected the JVM to hang on java-llama.cpp's stranded native thread");
     }
   }
+
+  /**
+   * java-llama.cpp's loader deletes every file in its extraction folder whose name starts with
+   * "llama" as a stale copy of its library. Loading a model, on either engine, leaves the user's
+   * files in {@code java.io.tmpdir} alone, and the process's own folders are gone after it exits.
+   */
+  @Test
+  void loadingAModelLeavesTheUsersFilesInTheTempFolderAloneAndNothingBehind() throws Exception {
+    for (String engine : EngineSelectionTest.ffm() ? List.of("jni", "ffm") : List.of("jni")) {
+      Path tmp = Files.createDirectories(temp.resolve("tmp-" + engine));
+      Path users = Files.writeString(tmp.resolve("llama-2-7b.gguf"), "a user's model");
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> command = new ArrayList<>(List.of(java));
+      if (Runtime.version().feature() >= 22) {
+        command.add("--enable-native-access=ALL-UNNAMED");
+      }
+      command.addAll(List.of("-Djava.io.tmpdir=" + tmp, "-Dparley.llama.engine=" + engine,
+          "-cp", System.getProperty("java.class.path"), LoadProbe.class.getName(), TestModels.tiny().toString()));
+      Process p = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+      assertTrue(out.contains("PROBE loaded " + engine), out);
+      assertTrue(Files.exists(users), engine + ": the user's file was deleted\n" + out);
+      try (var left = Files.list(tmp)) {
+        assertEquals(List.of(users), left.toList(), engine + ": left behind in java.io.tmpdir");
+      }
+    }
+  }
 }
