@@ -1,6 +1,8 @@
 # Sourced by scripts/bench.sh: builds llama.cpp's own tools (llama-bench, llama-batched-bench,
 # llama-server), the native reference every inference benchmark is compared with in the same run,
-# and parley-tg-loop (scripts/native/tg-loop.c): llama-bench's loop over any library's C API.
+# and Parley's two C probes over any library's C API: parley-tg-loop (scripts/native/tg-loop.c),
+# llama-bench's loop, and parley-turn-step (scripts/native/turn-step.c), the decode step that holds a
+# returning conversation's new tokens.
 #
 # Source: llama.cpp b4980, the git bundle inside the npm package node-llama-cpp@3.7.0 (the npm
 # registry is reachable where GitHub is not); the nearest release to b4916, which java-llama.cpp
@@ -15,8 +17,11 @@ ensure_native_llama() {
   NATIVE_LLAMA_BIN="$cache/bin"
   export NATIVE_LLAMA_BIN
   if [ -x "$NATIVE_LLAMA_BIN/llama-bench" ] && [ -x "$NATIVE_LLAMA_BIN/llama-batched-bench" ] \
-      && [ -x "$NATIVE_LLAMA_BIN/llama-server" ] && [ -x "$NATIVE_LLAMA_BIN/parley-tg-loop" ]; then
-    return 0
+      && [ -x "$NATIVE_LLAMA_BIN/llama-server" ]; then
+    # The C probes build in a second from the headers kept beside the tools.
+    if [ -f "$cache/include/llama.h" ] && build_native_probes "$cache/include" "$NATIVE_LLAMA_BIN" "$(pwd)"; then
+      return 0
+    fi
   fi
   local tool
   for tool in npm git cmake c++; do
@@ -38,8 +43,20 @@ ensure_native_llama() {
     cmake --build build -j "$(nproc)" --target llama-bench llama-batched-bench llama-server >/dev/null
     mkdir -p "$cache/bin"
     cp build/bin/llama-bench build/bin/llama-batched-bench build/bin/llama-server "$cache/bin/"
-    # llama-bench's loop over any library with llama.cpp's C API (the jar's own, for instance).
-    cc -O2 -Isrc/include -Isrc/ggml/include "$repo/scripts/native/tg-loop.c" -o "$cache/bin/parley-tg-loop" -ldl
+    # The headers the C probes build against, kept for rebuilding them alone.
+    mkdir -p "$cache/include"
+    cp src/include/llama.h src/include/llama-cpp.h src/ggml/include/*.h "$cache/include/"
+    build_native_probes "$cache/include" "$cache/bin" "$repo"
   ) || { rm -rf "$work"; echo "error: building llama.cpp's tools failed" >&2; return 1; }
   rm -rf "$work"
+}
+
+# Parley's C probes (scripts/native/*.c), built when missing or older than their source.
+build_native_probes() {
+  local include="$1" bin="$2" repo="$3" probe
+  for probe in tg-loop turn-step; do
+    if [ ! -x "$bin/parley-$probe" ] || [ "$repo/scripts/native/$probe.c" -nt "$bin/parley-$probe" ]; then
+      cc -O2 -I"$include" "$repo/scripts/native/$probe.c" -o "$bin/parley-$probe" -ldl || return 1
+    fi
+  done
 }

@@ -1,0 +1,109 @@
+// The decode step that holds a returning conversation's new prompt tokens, timed in C over any
+// library with llama.cpp's C API: the native floor for ConversationLoad's time to first token.
+// SEQS sequences each hold HISTORY cells (random tokens, decoded untimed); the timed step is one
+// llama_decode of NEW tokens for sequence 0 and one token for each of the others, as the FFM
+// engine batches a prompt with the other conversations' next tokens (micro-batches of 64, as the
+// engine). After each step the step's cells are removed again, so every repetition sees the same
+// history.
+//
+// Built by scripts/lib/native-llama.sh into the native tools' folder (parley-turn-step), against
+// llama.cpp b4980's headers (the struct layouts the engine uses for b4916).
+//
+//   parley-turn-step LIB MODEL THREADS SEQS HISTORY NEW REPS [FLASH_ATTN 0|1]
+//
+// Prints the median and the range of the step's milliseconds over REPS steps (after two warm-up
+// steps). Turn 6 against turn 1 on the same library and machine: run it at turn 1's history and new
+// tokens, then at turn 6's, interleaved.
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "llama.h"
+
+#define SYM(name) __typeof__(&name) p_##name = (__typeof__(&name)) dlsym(lib, #name); \
+  if (!p_##name) { fprintf(stderr, "the library has no %s\n", #name); return 1; }
+
+static void quiet(enum ggml_log_level level, const char *text, void *user) { (void) level; (void) text; (void) user; }
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void add(struct llama_batch *b, llama_token token, int pos, int seq, int logits) {
+  b->token[b->n_tokens] = token;
+  b->pos[b->n_tokens] = pos;
+  b->n_seq_id[b->n_tokens] = 1;
+  b->seq_id[b->n_tokens][0] = seq;
+  b->logits[b->n_tokens] = (int8_t) logits;
+  b->n_tokens++;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 8) {
+    fprintf(stderr, "usage: %s LIB MODEL THREADS SEQS HISTORY NEW REPS [FLASH_ATTN]\n", argv[0]);
+    return 2;
+  }
+  void *lib = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
+  if (!lib) { fprintf(stderr, "%s\n", dlerror()); return 1; }
+  int threads = atoi(argv[3]), seqs = atoi(argv[4]), history = atoi(argv[5]), fresh = atoi(argv[6]);
+  int reps = atoi(argv[7]);
+  int flash = argc > 8 ? atoi(argv[8]) : 1;
+  if (threads < 1 || seqs < 1 || history < 1 || fresh < 1 || reps < 1) {
+    fprintf(stderr, "threads, seqs, history, new and reps must be positive\n");
+    return 2;
+  }
+  SYM(llama_backend_init) SYM(llama_model_default_params) SYM(llama_model_load_from_file)
+  SYM(llama_context_default_params) SYM(llama_init_from_model) SYM(llama_decode) SYM(llama_batch_init)
+  SYM(llama_synchronize) SYM(llama_kv_self_seq_rm) SYM(llama_model_get_vocab) SYM(llama_vocab_n_tokens)
+  SYM(llama_log_set)
+  p_llama_log_set(quiet, NULL);
+  p_llama_backend_init();
+  struct llama_model_params mp = p_llama_model_default_params();
+  mp.n_gpu_layers = 0;
+  struct llama_model *model = p_llama_model_load_from_file(argv[2], mp);
+  if (!model) { fprintf(stderr, "could not load %s\n", argv[2]); return 1; }
+  int step = fresh + seqs - 1;
+  int capacity = history > step ? history : step;
+  struct llama_context_params cp = p_llama_context_default_params();
+  cp.n_ctx = seqs * (history + fresh + 64);
+  cp.n_batch = capacity;
+  cp.n_ubatch = 64;
+  cp.n_seq_max = seqs;
+  cp.n_threads = threads;
+  cp.n_threads_batch = threads;
+  cp.flash_attn = flash;
+  cp.no_perf = 1;
+  struct llama_context *ctx = p_llama_init_from_model(model, cp);
+  if (!ctx) { fprintf(stderr, "could not create a context of %u cells\n", cp.n_ctx); return 1; }
+  int n_vocab = p_llama_vocab_n_tokens(p_llama_model_get_vocab(model));
+  struct llama_batch b = p_llama_batch_init(capacity, 0, 1);
+  srand(1234);
+  for (int s = 0; s < seqs; s++) { // the histories, one sequence at a time, untimed
+    b.n_tokens = 0;
+    for (int i = 0; i < history; i++) add(&b, rand() % n_vocab, i, s, i == history - 1);
+    if (p_llama_decode(ctx, b) != 0) { fprintf(stderr, "decoding a history failed\n"); return 1; }
+  }
+  double *ms = malloc(sizeof(double) * reps);
+  for (int r = -2; r < reps; r++) {
+    b.n_tokens = 0;
+    for (int i = 0; i < fresh; i++) add(&b, rand() % n_vocab, history + i, 0, i == fresh - 1);
+    for (int s = 1; s < seqs; s++) add(&b, rand() % n_vocab, history, s, 1);
+    double start = now();
+    if (p_llama_decode(ctx, b) != 0) { fprintf(stderr, "the step failed\n"); return 1; }
+    p_llama_synchronize(ctx);
+    double took = (now() - start) * 1e3;
+    if (r >= 0) ms[r] = took;
+    for (int s = 0; s < seqs; s++) p_llama_kv_self_seq_rm(ctx, s, history, -1);
+  }
+  qsort(ms, reps, sizeof(double), by_value);
+  printf("%.2f ms (%.2f-%.2f), %d tokens, history %d x %d sequences\n", ms[reps / 2], ms[0], ms[reps - 1], step,
+      history, seqs);
+  return 0;
+}
