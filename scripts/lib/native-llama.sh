@@ -51,11 +51,12 @@ ensure_native_llama() {
   rm -rf "$work"
 }
 
-# Parley's C probes (scripts/native/*.c), built when missing or older than their source.
+# Parley's C probes (scripts/native/*.c), built when missing or older than their sources.
 build_native_probes() {
   local include="$1" bin="$2" repo="$3" probe
   for probe in tg-loop turn-step; do
-    if [ ! -x "$bin/parley-$probe" ] || [ "$repo/scripts/native/$probe.c" -nt "$bin/parley-$probe" ]; then
+    if [ ! -x "$bin/parley-$probe" ] || [ "$repo/scripts/native/$probe.c" -nt "$bin/parley-$probe" ] \
+        || [ "$repo/scripts/native/probe.h" -nt "$bin/parley-$probe" ]; then
       cc -O2 -I"$include" "$repo/scripts/native/$probe.c" -o "$bin/parley-$probe" -ldl || return 1
     fi
   done

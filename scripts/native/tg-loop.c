@@ -15,22 +15,7 @@
 // decoded first (untimed), as a conversation's history. With SAMPLE=1 in the environment it also
 // draws a token after every decode through a greedy sampler chain, twice: with llama_sampler_sample
 // and into a candidate array kept across draws, and prints the time of each.
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include "llama.h"
-
-#define SYM(name) __typeof__(&name) p_##name = (__typeof__(&name)) dlsym(lib, #name); \
-  if (!p_##name) { fprintf(stderr, "the library has no %s\n", #name); return 1; }
-
-static void quiet(enum ggml_log_level level, const char *text, void *user) { (void) level; (void) text; (void) user; }
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
+#include "probe.h"
 
 int main(int argc, char **argv) {
   if (argc < 7) {
@@ -46,18 +31,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "threads, tokens and reps must be positive; context must hold history + tokens + 1\n");
     return 2;
   }
-  SYM(llama_backend_init) SYM(llama_model_default_params) SYM(llama_model_load_from_file)
+ 
   SYM(llama_context_default_params) SYM(llama_init_from_model) SYM(llama_decode) SYM(llama_batch_get_one)
   SYM(llama_synchronize) SYM(llama_kv_self_clear) SYM(llama_model_get_vocab) SYM(llama_vocab_n_tokens)
-  SYM(llama_vocab_bos) SYM(llama_log_set) SYM(llama_sampler_chain_default_params) SYM(llama_sampler_chain_init)
+  SYM(llama_vocab_bos) SYM(llama_sampler_chain_default_params) SYM(llama_sampler_chain_init)
   SYM(llama_sampler_chain_add) SYM(llama_sampler_init_greedy) SYM(llama_sampler_sample) SYM(llama_sampler_apply)
   SYM(llama_get_logits_ith)
-  p_llama_log_set(quiet, NULL);
-  p_llama_backend_init();
-  struct llama_model_params mp = p_llama_model_default_params();
-  mp.n_gpu_layers = 0;
-  struct llama_model *model = p_llama_model_load_from_file(argv[2], mp);
-  if (!model) { fprintf(stderr, "could not load %s\n", argv[2]); return 1; }
+  struct llama_model *model = load_model(lib, argv[2]);
+  if (!model) return 1;
   struct llama_context_params cp = p_llama_context_default_params();
   cp.n_ctx = context;
   cp.n_batch = 2048;

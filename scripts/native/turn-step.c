@@ -14,22 +14,7 @@
 // Prints the median and the range of the step's milliseconds over REPS steps (after two warm-up
 // steps). Turn 6 against turn 1 on the same library and machine: run it at turn 1's history and new
 // tokens, then at turn 6's, interleaved.
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include "llama.h"
-
-#define SYM(name) __typeof__(&name) p_##name = (__typeof__(&name)) dlsym(lib, #name); \
-  if (!p_##name) { fprintf(stderr, "the library has no %s\n", #name); return 1; }
-
-static void quiet(enum ggml_log_level level, const char *text, void *user) { (void) level; (void) text; (void) user; }
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
+#include "probe.h"
 
 static int by_value(const void *a, const void *b) {
   double x = *(const double *) a, y = *(const double *) b;
@@ -59,16 +44,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "threads, seqs, history, new and reps must be positive\n");
     return 2;
   }
-  SYM(llama_backend_init) SYM(llama_model_default_params) SYM(llama_model_load_from_file)
+ 
   SYM(llama_context_default_params) SYM(llama_init_from_model) SYM(llama_decode) SYM(llama_batch_init)
   SYM(llama_synchronize) SYM(llama_kv_self_seq_rm) SYM(llama_model_get_vocab) SYM(llama_vocab_n_tokens)
-  SYM(llama_log_set)
-  p_llama_log_set(quiet, NULL);
-  p_llama_backend_init();
-  struct llama_model_params mp = p_llama_model_default_params();
-  mp.n_gpu_layers = 0;
-  struct llama_model *model = p_llama_model_load_from_file(argv[2], mp);
-  if (!model) { fprintf(stderr, "could not load %s\n", argv[2]); return 1; }
+ 
+  struct llama_model *model = load_model(lib, argv[2]);
+  if (!model) return 1;
   int step = fresh + seqs - 1;
   int capacity = history > step ? history : step;
   struct llama_context_params cp = p_llama_context_default_params();
