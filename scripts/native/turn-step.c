@@ -9,7 +9,9 @@
 // Built by scripts/lib/native-llama.sh into the native tools' folder (parley-turn-step), against
 // llama.cpp b4980's headers (the struct layouts the engine uses for b4916).
 //
-//   parley-turn-step LIB MODEL THREADS SEQS HISTORY NEW REPS [FLASH_ATTN 0|1]
+//   parley-turn-step LIB MODEL THREADS SEQS HISTORY NEW REPS [FLASH_ATTN 0|1 (1)] [CONTEXT]
+//
+// CONTEXT is the KV cache's cells, by default SEQS x (HISTORY + NEW + 64).
 //
 // Prints the median and the range of the step's milliseconds over REPS steps (after two warm-up
 // steps). Turn 6 against turn 1 on the same library and machine: run it at turn 1's history and new
@@ -32,7 +34,7 @@ static void add(struct llama_batch *b, llama_token token, int pos, int seq, int 
 
 int main(int argc, char **argv) {
   if (argc < 8) {
-    fprintf(stderr, "usage: %s LIB MODEL THREADS SEQS HISTORY NEW REPS [FLASH_ATTN]\n", argv[0]);
+    fprintf(stderr, "usage: %s LIB MODEL THREADS SEQS HISTORY NEW REPS [FLASH_ATTN] [CONTEXT]\n", argv[0]);
     return 2;
   }
   void *lib = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
@@ -40,8 +42,9 @@ int main(int argc, char **argv) {
   int threads = atoi(argv[3]), seqs = atoi(argv[4]), history = atoi(argv[5]), fresh = atoi(argv[6]);
   int reps = atoi(argv[7]);
   int flash = argc > 8 ? atoi(argv[8]) : 1;
-  if (threads < 1 || seqs < 1 || history < 1 || fresh < 1 || reps < 1) {
-    fprintf(stderr, "threads, seqs, history, new and reps must be positive\n");
+  int context = argc > 9 ? atoi(argv[9]) : seqs * (history + fresh + 64);
+  if (threads < 1 || seqs < 1 || history < 1 || fresh < 1 || reps < 1 || context < seqs * (history + fresh)) {
+    fprintf(stderr, "threads, seqs, history, new and reps must be positive; context must hold seqs x (history + new)\n");
     return 2;
   }
  
@@ -53,7 +56,7 @@ int main(int argc, char **argv) {
   int step = fresh + seqs - 1;
   int capacity = history > step ? history : step;
   struct llama_context_params cp = p_llama_context_default_params();
-  cp.n_ctx = seqs * (history + fresh + 64);
+  cp.n_ctx = context;
   cp.n_batch = capacity;
   cp.n_ubatch = 64;
   cp.n_seq_max = seqs;
