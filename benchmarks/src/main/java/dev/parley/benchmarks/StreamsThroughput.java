@@ -73,6 +73,22 @@ final class StreamsThroughput {
       System.out.printf("%-40s median %7.1f tok/s  samples %s%n", e.getKey(), ResultTable.median(e.getValue()),
           e.getValue().stream().map(v -> String.format("%.1f", v)).toList());
     }
+    // This host's speed drifts over minutes: the ratio within each round (measured back to back)
+    // is steadier than the ratio of the medians.
+    String engine = samples.keySet().iterator().next();
+    List<Double> ours = samples.get(engine);
+    for (Map.Entry<String, List<Double>> e : samples.entrySet()) {
+      if (e.getKey().equals(engine)) {
+        continue;
+      }
+      List<Double> ratios = new ArrayList<>();
+      for (int r = 0; r < Math.min(ours.size(), e.getValue().size()); r++) {
+        ratios.add(ours.get(r) / e.getValue().get(r));
+      }
+      System.out.printf("%s / %s, per round: median %.3f [%.3f-%.3f]%n", engine, e.getKey(), ResultTable.median(ratios),
+          ratios.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+          ratios.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+    }
   }
 
   private static void add(Map<String, List<Double>> samples, String label, double value) {
