@@ -47,6 +47,15 @@ interface Engine extends AutoCloseable {
   /** What the engine did so far. */
   EngineStatistics statistics();
 
+  /**
+   * Waits until the engine has nothing to compute (no request running or waiting, nothing being
+   * prepared for a conversation's next turn), at most {@code timeout}. For tests that count what a
+   * settled engine holds.
+   *
+   * @return whether it became idle in time
+   */
+  boolean awaitIdle(java.time.Duration timeout) throws InterruptedException;
+
   @Override
   void close();
 }

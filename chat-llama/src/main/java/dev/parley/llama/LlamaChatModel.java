@@ -133,6 +133,11 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     return engine.statistics();
   }
 
+  /** Waits until the engine has nothing to compute, at most {@code timeout} (tests). */
+  boolean awaitIdle(Duration timeout) throws InterruptedException {
+    return engine.awaitIdle(timeout);
+  }
+
   // ---- Tokenizer ----
 
   @Override

@@ -33,6 +33,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -88,9 +89,14 @@ final class FfmEngine implements Engine {
   private final Arena arena = Arena.ofShared();
   private final ExecutorService delivery;
   private final ConcurrentLinkedQueue<Request> incoming = new ConcurrentLinkedQueue<>();
+  /** Requests not yet ended for their handler: close cancels those the loop is done with too. */
+  private final java.util.Set<Request> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread loop;
   private final CountDownLatch warm = new CountDownLatch(1);
   private volatile boolean closing;
+  /** The loop has nothing to compute and parks; changed under {@link #idleLock}, which it notifies. */
+  private volatile boolean idle;
+  private final Object idleLock = new Object();
   private volatile @Nullable Throwable broken;
   /**
    * Saved KV states of conversations whose sequence went to another; made by the loop thread at
@@ -358,6 +364,7 @@ final class FfmEngine implements Engine {
     if (closing) {
       throw new GenerationFailedException("model " + config.id() + " is closed", null);
     }
+    open.add(r);
     incoming.add(r);
     LockSupport.unpark(loop);
     return r;
@@ -412,6 +419,10 @@ final class FfmEngine implements Engine {
     for (Request r; (r = incoming.poll()) != null; ) {
       r.end(FinishReason.CANCELLED, null);
     }
+    // Replies the loop finished whose text is still being streamed to a slow handler end cancelled.
+    for (Request r : open) {
+      r.cancelled = true;
+    }
     delivery.shutdown();
     Cache<String, SavedState> cache = states;
     if (cache != null) {
@@ -462,10 +473,12 @@ final class FfmEngine implements Engine {
         assignFreeSequences();
         if (!anyActive()) {
           if (incoming.isEmpty() && !closing) {
+            setIdle(true);
             LockSupport.park(this);
           }
           continue;
         }
+        setIdle(false);
         step();
       }
     } catch (Throwable e) {
@@ -482,6 +495,32 @@ final class FfmEngine implements Engine {
         r.end(null, failure);
       }
     }
+  }
+
+  private void setIdle(boolean now) {
+    if (idle != now) {
+      synchronized (idleLock) {
+        idle = now;
+        idleLock.notifyAll();
+      }
+    }
+  }
+
+  @Override
+  public boolean awaitIdle(java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (idleLock) {
+      // A request handed over but not yet taken by the loop is work too.
+      while (!idle || !incoming.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !loop.isAlive()) {
+          return false;
+        }
+        // Bounded: a request that arrives and is taken between two checks does not notify.
+        TimeUnit.NANOSECONDS.timedWait(idleLock, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+      }
+    }
+    return true;
   }
 
   /** Decodes one token, so that the weights are paged in and the compute threads exist. */
@@ -1271,6 +1310,10 @@ final class FfmEngine implements Engine {
               }
             } else if (item instanceof ParleyException error) {
               fail(error);
+            } else if (cancelled) {
+              // Cancelled before the reply was streamed to its end: what the loop made after is
+              // dropped, so the reply is a cancelled one, whatever ended the loop's part of it.
+              complete(FinishReason.CANCELLED);
             } else {
               boolean stop = accept(utf8.flush(), false, true);
               complete(stop ? FinishReason.STOP_SEQUENCE : (FinishReason) item);
@@ -1282,6 +1325,9 @@ final class FfmEngine implements Engine {
           }
         }
         scheduled.set(false);
+        if (ended()) {
+          open.remove(this);
+        }
       } while (!inbox.isEmpty() && scheduled.compareAndSet(false, true));
     }
 

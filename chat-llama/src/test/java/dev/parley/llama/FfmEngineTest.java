@@ -16,6 +16,7 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -234,16 +235,10 @@ class FfmEngineTest {
     }
   }
 
-  /** Polls until {@code done} holds (states are written by another thread), at most 10 seconds. */
-  private static EngineStatistics awaitStatistics(LlamaChatModel model, java.util.function.Predicate<EngineStatistics> done)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    EngineStatistics s = model.statistics();
-    while (!done.test(s) && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-      s = model.statistics();
-    }
-    return s;
+  /** Waits until {@code done} holds (states are written by another thread); fails after a minute. */
+  private static EngineStatistics awaitStatistics(LlamaChatModel model, java.util.function.Predicate<EngineStatistics> done) {
+    return org.awaitility.Awaitility.await("engine statistics").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+        .until(model::statistics, done);
   }
 
   private static List<Path> filesIn(Path folder) throws Exception {
@@ -383,19 +378,10 @@ class FfmEngineTest {
     }
   }
 
-  /** Waits until the loop has been idle for 100 ms (no step tokens added), at most 10 seconds. */
+  /** Waits until the loop has nothing left to compute (priming included); fails after a minute. */
   private static EngineStatistics awaitIdle(LlamaChatModel model) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    EngineStatistics last = model.statistics();
-    while (System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      EngineStatistics now = model.statistics();
-      if (now.stepTokens() == last.stepTokens()) {
-        return now;
-      }
-      last = now;
-    }
-    return last;
+    assertTrue(model.awaitIdle(Duration.ofMinutes(1)), "the engine did not become idle within a minute");
+    return model.statistics();
   }
 
   /**

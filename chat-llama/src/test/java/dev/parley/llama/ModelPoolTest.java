@@ -157,7 +157,8 @@ class ModelPoolTest {
   @Test
   void failsFastWhenEverySlotIsBusyAndTheQueueIsFull() throws Exception {
     try (ModelPool pool = pool(1, 1, WAIT)) {
-      GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+      HeldStream hold = new HeldStream();
+      GenerationHandle running = pool.stream(greedy("long story", 4096), hold);
       GenerationHandle queued = pool.stream(greedy("waiting", 4), StreamHandler.ignoringTokens());
       PoolExhaustedException e = assertThrows(PoolExhaustedException.class,
           () -> pool.stream(greedy("one too many", 4), StreamHandler.ignoringTokens()));
@@ -165,8 +166,10 @@ class ModelPoolTest {
       assertTrue(e.getMessage().contains("1 requests are already waiting"), e.getMessage());
       assertEquals(1, pool.statistics().rejected());
 
+      hold.awaitFirstToken();
       running.cancel();
-      assertEquals(FinishReason.CANCELLED, await(running).finishReason());
+      hold.release();
+      await(running);
       assertEquals(4, await(queued).usage().completionTokens(), "the queued request runs once the slot is free");
     }
   }
@@ -174,11 +177,15 @@ class ModelPoolTest {
   @Test
   void aRequestWaitingLongerThanMaxWaitFails() throws Exception {
     try (ModelPool pool = pool(1, 8, Duration.ofMillis(200))) {
-      GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+      // The only slot is held until the test lets it go: the queued request cannot get it in time.
+      HeldStream hold = new HeldStream();
+      GenerationHandle running = pool.stream(greedy("long story", 4096), hold);
       GenerationHandle queued = pool.stream(greedy("waiting", 4), StreamHandler.ignoringTokens());
       ExecutionException e = assertThrows(ExecutionException.class, () -> await(queued));
       assertInstanceOf(PoolExhaustedException.class, e.getCause());
+      assertEquals(1, pool.statistics().busySlots(), "the held request still has the slot");
       running.cancel();
+      hold.release();
       await(running);
     }
   }
@@ -187,7 +194,8 @@ class ModelPoolTest {
   void queuedRequestsStartInArrivalOrder() throws Exception {
     try (ModelPool pool = pool(1, 8, WAIT)) {
       List<Integer> order = java.util.Collections.synchronizedList(new ArrayList<>());
-      GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+      HeldStream hold = new HeldStream();
+      GenerationHandle running = pool.stream(greedy("long story", 4096), hold);
       List<GenerationHandle> queued = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         int n = i;
@@ -199,6 +207,7 @@ class ModelPoolTest {
       }
       assertEquals(4, pool.statistics().queued());
       running.cancel();
+      hold.release();
       for (GenerationHandle h : queued) {
         await(h);
       }
@@ -209,12 +218,15 @@ class ModelPoolTest {
   @Test
   void cancellingAQueuedRequestRemovesItAtOnce() throws Exception {
     try (ModelPool pool = pool(1, 8, WAIT)) {
-      GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+      HeldStream hold = new HeldStream();
+      GenerationHandle running = pool.stream(greedy("long story", 4096), hold);
       GenerationHandle queued = pool.stream(greedy("waiting", 4), StreamHandler.ignoringTokens());
       queued.cancel();
       assertEquals(FinishReason.CANCELLED, await(queued).finishReason());
       assertEquals(0, pool.statistics().queued());
+      assertEquals(1, pool.statistics().busySlots(), "the held request kept its slot");
       running.cancel();
+      hold.release();
       await(running);
       assertEquals(0, pool.statistics().busySlots());
     }
@@ -223,9 +235,16 @@ class ModelPoolTest {
   @Test
   void closeFailsQueuedRequestsAndCancelsRunningOnes() throws Exception {
     ModelPool pool = pool(1, 8, WAIT);
-    GenerationHandle running = pool.stream(greedy("long story", 4096), StreamHandler.ignoringTokens());
+    HeldStream hold = new HeldStream();
+    GenerationHandle running = pool.stream(greedy("long story", 4096), hold);
     GenerationHandle queued = pool.stream(greedy("waiting", 4), StreamHandler.ignoringTokens());
-    pool.close();
+    hold.awaitFirstToken();
+    Thread closer = new Thread(pool::close, "closer");
+    closer.start();
+    // close cancels the running request; it ends once its handler lets go.
+    hold.release();
+    closer.join(TimeUnit.MINUTES.toMillis(1));
+    assertEquals(false, closer.isAlive(), "close returned");
     assertEquals(FinishReason.CANCELLED, await(running).finishReason());
     CompletableFuture<ChatResponse> q = queued.completion().toCompletableFuture();
     assertThrows(ExecutionException.class, () -> q.get(10, TimeUnit.SECONDS));

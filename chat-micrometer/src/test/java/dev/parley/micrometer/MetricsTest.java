@@ -157,10 +157,8 @@ class MetricsTest {
         @Override
         public void onEnd(ReplyResult result) {}
       });
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (registry.find("parley.replies").counter() == null && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
+      org.awaitility.Awaitility.await("the reply was counted").atMost(java.time.Duration.ofMinutes(1))
+          .until(() -> registry.find("parley.replies").counter() != null);
       assertEquals(1, counter("parley.replies", "status", "complete"));
       assertEquals(3, counter("parley.tokens.generated"));
       assertEquals(1, registry.get("parley.time.to.first.token").timer().count());

@@ -88,6 +88,8 @@ public final class ChatPipeline implements AutoCloseable {
   private final LongSupplier ticker;
   private final Duration drainGrace;
   private final Set<Reply> inFlight = ConcurrentHashMap.newKeySet();
+  /** Notified whenever a reply leaves {@link #inFlight}. */
+  private final Object settled = new Object();
   private volatile boolean draining;
 
   private ChatPipeline(Builder b) {
@@ -262,19 +264,41 @@ public final class ChatPipeline implements AutoCloseable {
    */
   public int drain(Duration timeout) throws InterruptedException {
     draining = true;
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
-      TimeUnit.MILLISECONDS.sleep(10);
-    }
-    int cancelled = inFlight.size();
+    awaitNoneInFlight(timeout);
+    int cancelled = 0;
     for (Reply r : inFlight) {
       r.cancel();
+      cancelled++;
     }
-    long graceDeadline = System.nanoTime() + drainGrace.toNanos();
-    while (!inFlight.isEmpty() && System.nanoTime() < graceDeadline) {
-      TimeUnit.MILLISECONDS.sleep(10);
-    }
+    awaitNoneInFlight(drainGrace);
     return cancelled;
+  }
+
+  /**
+   * Waits until no reply is in flight, or until {@code timeout} has passed on the pipeline's
+   * ticker. Each reply's end wakes it; it reads the ticker at least every 10 ms, so a test that
+   * advances its own ticker is seen.
+   */
+  private void awaitNoneInFlight(Duration timeout) throws InterruptedException {
+    long start = ticker.getAsLong();
+    long limit = saturatedNanos(timeout);
+    synchronized (settled) {
+      while (!inFlight.isEmpty()) {
+        long left = limit - (ticker.getAsLong() - start);
+        if (left <= 0) {
+          return;
+        }
+        settled.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 10)));
+      }
+    }
+  }
+
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
   }
 
   /** Drains at once (cancelling what runs) and stops the pipeline's own store threads. */
@@ -392,6 +416,9 @@ public final class ChatPipeline implements AutoCloseable {
       result = new ReplyResult(ReplyStatus.FAILED, null, ParleyException.from(e), false, null);
     }
     inFlight.remove(reply);
+    synchronized (settled) {
+      settled.notifyAll();
+    }
     try {
       events.replyEnded(result, ticker.getAsLong() - reply.startedNanos);
     } catch (RuntimeException e) {

