@@ -49,6 +49,7 @@ public final class ChatServer implements AutoCloseable {
   private final ChatService chat;
   private final WebSocketApi sockets;
   private final HttpGuard guard;
+  private final OpenRequests openRequests;
   private final Javalin app;
   private final @Nullable String generatedKey;
 
@@ -68,6 +69,7 @@ public final class ChatServer implements AutoCloseable {
     } else {
       generatedKey = null;
     }
+    this.openRequests = new OpenRequests(o.maxOpenRequestsPerUser);
     this.guard = new HttpGuard(new Authenticator(keys, o.jwtSecret, o.jwtIssuer, o.jwtAudience), o);
     this.chat = new ChatService(store, runtime, limiter, tokenLimiter, o);
     this.sockets = new WebSocketApi(chat, o);
@@ -161,6 +163,10 @@ public final class ChatServer implements AutoCloseable {
     routes.before("/v1/*", guard::authenticate);
     routes.before("/metrics", guard::authenticate);
     routes.wsBeforeUpgrade("/ws/*", guard::authenticateUpgrade);
+    // After authentication, before any body is read: one user holds at most so many threads.
+    routes.before("/api/*", openRequests::enter);
+    routes.before("/v1/*", openRequests::enter);
+    routes.after(openRequests::exit);
     routes.after(ctx -> chat.metrics.request(ctx.method().name(), routeOf(ctx), ctx.statusCode()));
 
     HealthApi health = new HealthApi(options, store, runtime, limiter, chat);
@@ -201,6 +207,10 @@ public final class ChatServer implements AutoCloseable {
     }
     String path = ctx.path();
     return path.equals("/health") || path.equals("/metrics") || path.equals("/api/info") ? path : "other";
+  }
+
+  OpenRequests openRequests() {
+    return openRequests;
   }
 
   WebSocketApi sockets() {

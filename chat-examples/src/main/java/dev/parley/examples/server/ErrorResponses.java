@@ -5,6 +5,7 @@ import dev.parley.store.jdbc.StoreException;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.ContentType;
 import io.javalin.http.HttpResponseException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,27 @@ final class ErrorResponses {
   private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
 
   private ErrorResponses() {}
+
+  /**
+   * The error for an exception that reading the request body threw because of what the client
+   * sent, or null for any other exception.
+   */
+  static @Nullable ApiError unreadableBody(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.eclipse.jetty.http.HttpException http && http.getCode() == 408) {
+        return new ApiError(408, "body_too_slow", "the request body arrived too slowly");
+      }
+      if (t instanceof org.eclipse.jetty.http.HttpException || t instanceof org.eclipse.jetty.io.EofException
+          || t instanceof java.io.EOFException) {
+        return ApiError.badRequest("unreadable_body",
+            "the request body could not be read: it ended early or its framing is malformed");
+      }
+      if (t == t.getCause()) {
+        break;
+      }
+    }
+    return null;
+  }
 
   static void register(RoutesConfig routes, ServerOptions options) {
     routes.exception(ApiError.class, (e, ctx) -> {
@@ -47,6 +69,14 @@ final class ErrorResponses {
       ctx.status(503).json(new ApiError(503, "store_unavailable", "the conversation store is unavailable").body());
     });
     routes.exception(Exception.class, (e, ctx) -> {
+      ApiError unreadable = unreadableBody(e);
+      if (unreadable != null) {
+        // A client's broken request (a body shorter than its Content-Length, a malformed chunk, a
+        // body that trickles in): the client's fault, told to it, and no stack trace in the log.
+        log.debug("unreadable request body on {} {}", ctx.method(), ctx.path(), e);
+        ctx.status(unreadable.status()).json(unreadable.body());
+        return;
+      }
       log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
       ctx.status(500).json(new ApiError(500, "internal_error", "something went wrong on the server").body());
     });

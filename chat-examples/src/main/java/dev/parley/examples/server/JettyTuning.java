@@ -3,6 +3,7 @@ package dev.parley.examples.server;
 import io.javalin.config.JavalinConfig;
 import java.time.Duration;
 import org.eclipse.jetty.ee10.servlet.SessionHandler;
+import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.NullSessionDataStore;
 import org.eclipse.jetty.session.SessionCache;
@@ -29,6 +30,11 @@ final class JettyTuning {
       cache.setEvictionPolicy(SessionCache.EVICT_ON_SESSION_EXIT);
       sessions.setSessionCache(cache);
       sessions.setMaxInactiveInterval(60);
+      // A body that trickles in (a byte every few seconds) holds a thread while it is read: below
+      // this rate Jetty fails the read, and the request answers 408.
+      if (options.minBodyBytesPerSecond > 0) {
+        handler.insertHandler(new MinimumDataRateHandler(options.minBodyBytesPerSecond, 0));
+      }
     });
     config.jetty.modifyWebSocketServletFactory(factory -> {
       factory.setMaxTextMessageSize(options.maxFrameBytes);

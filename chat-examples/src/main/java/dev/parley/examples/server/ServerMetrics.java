@@ -49,9 +49,18 @@ final class ServerMetrics {
     new ModelPoolMetrics(pool, engine, Tags.empty()).bindTo(registry);
   }
 
+  /** The methods counted by name; any other a client sends is {@code other}, as unknown routes are. */
+  private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
+      "PATCH", "OPTIONS");
+
+  /**
+   * Counts a request. Every tag takes a bounded set of values, whatever the client sends: known
+   * methods, named routes, and a status between 100 and 599.
+   */
   void request(String method, String route, int status) {
-    registry.counter("parley.http.requests", "method", method, "route", route, "status", Integer.toString(status))
-        .increment();
+    String m = METHODS.contains(method) ? method : "other";
+    String s = status >= 100 && status <= 599 ? Integer.toString(status) : "other";
+    registry.counter("parley.http.requests", "method", m, "route", route, "status", s).increment();
   }
 
   String scrape() {

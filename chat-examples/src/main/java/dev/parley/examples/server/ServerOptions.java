@@ -152,6 +152,16 @@ public final class ServerOptions {
           + "Default: ${DEFAULT-VALUE}")
   int wsMaxPerUser;
 
+  @Option(names = "--max-open-requests-per-user", defaultValue = "${env:PARLEY_MAX_OPEN_REQUESTS_PER_USER:-16}",
+      description = "HTTP requests one user may have open at once (slow bodies, streaming replies); more answer 429 "
+          + "before their body is read (env PARLEY_MAX_OPEN_REQUESTS_PER_USER). Default: ${DEFAULT-VALUE}")
+  int maxOpenRequestsPerUser;
+
+  @Option(names = "--min-body-bytes-per-second", defaultValue = "${env:PARLEY_MIN_BODY_BYTES_PER_SECOND:-1024}",
+      description = "The slowest a request body may arrive, from its first byte; a slower one is cut off with 408 "
+          + "(env PARLEY_MIN_BODY_BYTES_PER_SECOND). 0 turns the check off. Default: ${DEFAULT-VALUE}")
+  long minBodyBytesPerSecond;
+
   @Option(names = "--ws-max-frames-per-second", defaultValue = "${env:PARLEY_WS_MAX_FRAMES_PER_SECOND:-20}",
       description = "Frames one WebSocket may send a second (bursts of as many); a flood is closed with 1008 "
           + "(env PARLEY_WS_MAX_FRAMES_PER_SECOND). Default: ${DEFAULT-VALUE}")
@@ -217,6 +227,10 @@ public final class ServerOptions {
     positive(wsIdleSeconds, "--ws-idle-seconds must be > 0, was " + wsIdleSeconds);
     positive(wsMaxQueuedBytes, "--ws-max-queued-bytes must be > 0, was " + wsMaxQueuedBytes);
     positive(wsMaxPerUser, "--ws-max-per-user must be > 0, was " + wsMaxPerUser);
+    positive(maxOpenRequestsPerUser, "--max-open-requests-per-user must be > 0, was " + maxOpenRequestsPerUser);
+    if (minBodyBytesPerSecond < 0) {
+      throw new IllegalArgumentException("--min-body-bytes-per-second must be >= 0, was " + minBodyBytesPerSecond);
+    }
     positive(wsMaxFramesPerSecond, "--ws-max-frames-per-second must be > 0, was " + wsMaxFramesPerSecond);
     positive(roomHistory, "--room-history must be > 0, was " + roomHistory);
     positive(maxSessionsPerUser, "--max-sessions-per-user must be > 0, was " + maxSessionsPerUser);
