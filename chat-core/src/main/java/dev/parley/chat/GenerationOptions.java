@@ -2,6 +2,7 @@ package dev.parley.chat;
 
 import dev.parley.core.internal.Checks;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
@@ -14,6 +15,9 @@ import org.jspecify.annotations.Nullable;
  * by default.
  */
 public final class GenerationOptions {
+  /** The most token ids {@link Builder#logitBias} takes. */
+  public static final int MAX_LOGIT_BIAS = 4096;
+
   private static final GenerationOptions DEFAULTS = builder().build();
 
   private final int maxTokens;
@@ -22,6 +26,9 @@ public final class GenerationOptions {
   private final int topK;
   private final double minP;
   private final double repeatPenalty;
+  private final double frequencyPenalty;
+  private final double presencePenalty;
+  private final Map<Integer, Float> logitBias;
   private final @Nullable Long seed;
   private final List<String> stopSequences;
 
@@ -32,13 +39,16 @@ public final class GenerationOptions {
     this.topK = b.topK;
     this.minP = b.minP;
     this.repeatPenalty = b.repeatPenalty;
+    this.frequencyPenalty = b.frequencyPenalty;
+    this.presencePenalty = b.presencePenalty;
+    this.logitBias = b.logitBias;
     this.seed = b.seed;
     this.stopSequences = List.copyOf(b.stopSequences);
   }
 
   /**
-   * 256 tokens, temperature 0.7, top-p 0.95, top-k 40, min-p 0.05, no repetition penalty, no seed,
-   * no stop sequences (llama.cpp's own sampling defaults where it has them).
+   * 256 tokens, temperature 0.7, top-p 0.95, top-k 40, min-p 0.05, no repetition, frequency or
+   * presence penalty, no logit bias, no seed, no stop sequences (llama.cpp's own sampling defaults where it has them).
    */
   public static GenerationOptions defaults() {
     return DEFAULTS;
@@ -56,6 +66,9 @@ public final class GenerationOptions {
     b.topK = topK;
     b.minP = minP;
     b.repeatPenalty = repeatPenalty;
+    b.frequencyPenalty = frequencyPenalty;
+    b.presencePenalty = presencePenalty;
+    b.logitBias = logitBias;
     b.seed = seed;
     b.stopSequences = stopSequences;
     return b;
@@ -104,6 +117,30 @@ public final class GenerationOptions {
     return stopSequences;
   }
 
+  /**
+   * Subtracted from a token's logit once per time it already appears in the reply: 0 is none
+   * (OpenAI's {@code frequency_penalty}, llama.cpp's {@code penalty_freq}).
+   */
+  public double frequencyPenalty() {
+    return frequencyPenalty;
+  }
+
+  /**
+   * Subtracted from a token's logit once it appears in the reply at all: 0 is none (OpenAI's
+   * {@code presence_penalty}, llama.cpp's {@code penalty_present}).
+   */
+  public double presencePenalty() {
+    return presencePenalty;
+  }
+
+  /**
+   * Added to the logits of these token ids before sampling; -100 all but bans a token, +100 all
+   * but forces it (OpenAI's {@code logit_bias}). Empty by default; immutable.
+   */
+  public Map<Integer, Float> logitBias() {
+    return logitBias;
+  }
+
   /** True when the same request gives the same reply: temperature 0 or a fixed seed. */
   public boolean isDeterministic() {
     return temperature == 0.0 || seed != null;
@@ -118,20 +155,25 @@ public final class GenerationOptions {
         && topK == other.topK
         && Double.compare(minP, other.minP) == 0
         && Double.compare(repeatPenalty, other.repeatPenalty) == 0
+        && Double.compare(frequencyPenalty, other.frequencyPenalty) == 0
+        && Double.compare(presencePenalty, other.presencePenalty) == 0
+        && logitBias.equals(other.logitBias)
         && java.util.Objects.equals(seed, other.seed)
         && stopSequences.equals(other.stopSequences);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(maxTokens, temperature, topP, topK, minP, repeatPenalty, seed, stopSequences);
+    return java.util.Objects.hash(maxTokens, temperature, topP, topK, minP, repeatPenalty, frequencyPenalty,
+        presencePenalty, logitBias, seed, stopSequences);
   }
 
   @Override
   public String toString() {
     return "GenerationOptions[maxTokens=" + maxTokens + ", temperature=" + temperature
         + ", topP=" + topP + ", topK=" + topK + ", minP=" + minP + ", repeatPenalty=" + repeatPenalty
-        + ", seed=" + seed + ", stopSequences=" + stopSequences + "]";
+        + ", frequencyPenalty=" + frequencyPenalty + ", presencePenalty=" + presencePenalty
+        + ", logitBias=" + logitBias.size() + " tokens, seed=" + seed + ", stopSequences=" + stopSequences + "]";
   }
 
   /** Builds {@link GenerationOptions}; each setter checks its argument at once. */
@@ -142,6 +184,9 @@ public final class GenerationOptions {
     private int topK = 40;
     private double minP = 0.05;
     private double repeatPenalty = 1.0;
+    private double frequencyPenalty;
+    private double presencePenalty;
+    private Map<Integer, Float> logitBias = Map.of();
     private @Nullable Long seed;
     private List<String> stopSequences = List.of();
 
@@ -188,6 +233,43 @@ public final class GenerationOptions {
         throw new IllegalArgumentException("repeatPenalty must be > 0, was 0.0");
       }
       this.repeatPenalty = repeatPenalty;
+      return this;
+    }
+
+    /** From -2 to 2, OpenAI's range; 0 (the default) is none, above 0 makes repeated tokens less likely. */
+    public Builder frequencyPenalty(double penalty) {
+      this.frequencyPenalty = Checks.inRange(penalty, -2.0, 2.0, "frequencyPenalty");
+      return this;
+    }
+
+    /** From -2 to 2, OpenAI's range; 0 (the default) is none, above 0 makes any used token less likely. */
+    public Builder presencePenalty(double penalty) {
+      this.presencePenalty = Checks.inRange(penalty, -2.0, 2.0, "presencePenalty");
+      return this;
+    }
+
+    /**
+     * Biases for at most {@value #MAX_LOGIT_BIAS} token ids (each at least 0), each from -100 to 100.
+     * The model checks the ids against its vocabulary when a request starts.
+     */
+    public Builder logitBias(Map<Integer, ? extends Number> bias) {
+      Checks.notNull(bias, "logitBias");
+      if (bias.size() > MAX_LOGIT_BIAS) {
+        throw new IllegalArgumentException("logitBias may hold at most " + MAX_LOGIT_BIAS + " tokens, was " + bias.size());
+      }
+      Map<Integer, Float> copy = new java.util.TreeMap<>();
+      for (Map.Entry<Integer, ? extends Number> e : bias.entrySet()) {
+        Integer token = e.getKey();
+        Number value = e.getValue();
+        if (token == null || token < 0) {
+          throw new IllegalArgumentException("logitBias token ids must be >= 0, was " + token);
+        }
+        if (value == null) {
+          throw new IllegalArgumentException("logitBias[" + token + "] must be a number, was null");
+        }
+        copy.put(token, (float) Checks.inRange(value.doubleValue(), -100.0, 100.0, "logitBias[" + token + "]"));
+      }
+      this.logitBias = java.util.Collections.unmodifiableMap(copy);
       return this;
     }
 

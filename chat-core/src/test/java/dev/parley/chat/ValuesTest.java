@@ -68,6 +68,34 @@ class ValuesTest {
   }
 
   @Test
+  void penaltiesAndLogitBiasAreCheckedKeptAndCompared() {
+    assertEquals("frequencyPenalty must be between -2.0 and 2.0, was 2.5", assertThrows(IllegalArgumentException.class,
+        () -> GenerationOptions.builder().frequencyPenalty(2.5)).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().presencePenalty(Double.NaN));
+    assertEquals("logitBias[7] must be between -100.0 and 100.0, was 101.0", assertThrows(IllegalArgumentException.class,
+        () -> GenerationOptions.builder().logitBias(java.util.Map.of(7, 101))).getMessage());
+    assertEquals("logitBias token ids must be >= 0, was -1", assertThrows(IllegalArgumentException.class,
+        () -> GenerationOptions.builder().logitBias(java.util.Map.of(-1, 1))).getMessage());
+    java.util.Map<Integer, Integer> tooMany = new java.util.HashMap<>();
+    for (int i = 0; i <= GenerationOptions.MAX_LOGIT_BIAS; i++) {
+      tooMany.put(i, -100);
+    }
+    assertThrows(IllegalArgumentException.class, () -> GenerationOptions.builder().logitBias(tooMany));
+
+    java.util.Map<Integer, Double> bias = new java.util.HashMap<>(java.util.Map.of(3, -100.0));
+    GenerationOptions o = GenerationOptions.builder().frequencyPenalty(0.5).presencePenalty(-1).logitBias(bias).build();
+    bias.put(4, 1.0);
+    assertEquals(java.util.Map.of(3, -100f), o.logitBias(), "a copy, not the caller's map");
+    assertThrows(UnsupportedOperationException.class, () -> o.logitBias().put(5, 1f));
+    assertEquals(o, o.toBuilder().build());
+    assertEquals(o.hashCode(), o.toBuilder().build().hashCode());
+    // A cache keyed on the options must not answer a biased request with an unbiased reply.
+    assertTrue(!o.equals(o.toBuilder().logitBias(java.util.Map.of()).build()));
+    assertTrue(!o.equals(o.toBuilder().frequencyPenalty(0).build()));
+    assertTrue(!o.equals(o.toBuilder().presencePenalty(0).build()));
+  }
+
+  @Test
   void chatRequestNeedsMessages() {
     assertEquals("messages must not be empty",
         assertThrows(IllegalArgumentException.class, () -> ChatRequest.of(List.of())).getMessage());

@@ -251,9 +251,14 @@ final class JniEngine implements Engine {
               .setTopK(options.topK())
               .setMinP((float) options.minP())
               .setRepeatPenalty((float) options.repeatPenalty())
+              .setFrequencyPenalty((float) options.frequencyPenalty())
+              .setPresencePenalty((float) options.presencePenalty())
               .setCachePrompt(config.promptCache());
       if (options.seed().isPresent()) {
         ip.setSeed((int) options.seed().getAsLong());
+      }
+      if (!options.logitBias().isEmpty()) {
+        ip.setTokenIdBias(options.logitBias());
       }
       LlamaIterator it = model.generate(ip).iterator();
       try {

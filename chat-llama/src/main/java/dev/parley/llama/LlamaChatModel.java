@@ -5,6 +5,7 @@ import dev.parley.chat.ChatRequest;
 import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationFailedException;
 import dev.parley.chat.GenerationHandle;
+import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.InvalidRequestException;
 import dev.parley.chat.Message;
 import dev.parley.chat.Role;
@@ -53,6 +54,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   private final Engine engine;
   private final int contextSize;
   private final boolean addsBos;
+  /** Token ids run from 0 to this, exclusive (the embedding table's rows); 0 when unknown. */
+  private final long vocabSize;
   private volatile boolean closed;
 
   private LlamaChatModel(Builder b, GgufFile file) {
@@ -60,6 +63,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     this.contextSize = b.contextSize;
     Object bos = file.metadata().get("tokenizer.ggml.add_bos_token");
     this.addsBos = bos instanceof Boolean flag ? flag : "llama".equals(file.metadata().get("tokenizer.ggml.model"));
+    this.vocabSize = file.tensors().stream().filter(t -> t.name().equals("token_embd.weight") && t.dims().length == 2)
+        .mapToLong(t -> t.dims()[1]).findFirst().orElse(0);
     String template = b.chatTemplate != null ? b.chatTemplate : file.hasChatTemplate() ? null : "chatml";
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
@@ -125,7 +130,28 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       throw new InvalidRequestException("prompt of " + promptTokens + " tokens does not fit the context of "
           + contextSize + " tokens of model " + id);
     }
+    checkLogitBias(request.options());
     return engine.start(prompt, tokens, promptTokens, request.conversationId(), request.options(), handler);
+  }
+
+  /** The token ids of {@code text}, special tokens parsed (tests). */
+  int[] tokenize(String text) {
+    return engine.tokenize(text);
+  }
+
+  /** Token ids run from 0 to this, exclusive; 0 when the file does not say (tests). */
+  long vocabSize() {
+    return vocabSize;
+  }
+
+  private void checkLogitBias(GenerationOptions options) {
+    if (vocabSize > 0 && !options.logitBias().isEmpty()) {
+      int highest = java.util.Collections.max(options.logitBias().keySet());
+      if (highest >= vocabSize) {
+        throw new InvalidRequestException("logitBias names token " + highest + ", but the vocabulary of " + id
+            + " has tokens 0 to " + (vocabSize - 1));
+      }
+    }
   }
 
   /** What the engine did so far: decode steps, batch sizes, prompt tokens reused, saved states. */

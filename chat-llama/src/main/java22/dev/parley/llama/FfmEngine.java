@@ -678,7 +678,11 @@ final class FfmEngine implements Engine {
 
   /** Greedy decoding with nothing before the draw: the token is the first with the highest logit. */
   private static boolean plainGreedy(GenerationOptions options) {
-    return options.temperature() <= 0 && options.repeatPenalty() == 1.0;
+    return options.temperature() <= 0 && !penalized(options) && options.logitBias().isEmpty();
+  }
+
+  private static boolean penalized(GenerationOptions options) {
+    return options.repeatPenalty() != 1.0 || options.frequencyPenalty() != 0 || options.presencePenalty() != 0;
   }
 
   private @Nullable Seq chooseSequence(Request r) {
@@ -1165,10 +1169,22 @@ final class FfmEngine implements Engine {
     try (Arena local = Arena.ofConfined()) {
       MemorySegment params = (MemorySegment) lib.samplerChainDefaultParams.get().invokeExact((SegmentAllocator) local);
       MemorySegment chain = (MemorySegment) lib.samplerChainInit.get().invokeExact(params);
-      // llama.cpp's own order (common/sampling): penalties, top-k, top-p, min-p, temperature, draw.
-      if (options.repeatPenalty() != 1.0) {
+      // llama.cpp's own order (common/sampling): logit bias, penalties, top-k, top-p, min-p,
+      // temperature, draw.
+      if (!options.logitBias().isEmpty()) {
+        MemorySegment biases = local.allocate(8L * options.logitBias().size(), 4);
+        long at = 0;
+        for (var e : options.logitBias().entrySet()) {
+          biases.set(JAVA_INT, at, e.getKey()); // llama_logit_bias { llama_token token; float bias; }
+          biases.set(JAVA_FLOAT, at + 4, e.getValue());
+          at += 8;
+        }
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitLogitBias.get().invokeExact(vocabSize,
+            options.logitBias().size(), biases));
+      }
+      if (penalized(options)) {
         lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitPenalties.get().invokeExact(REPEAT_LAST_N,
-            (float) options.repeatPenalty(), 0f, 0f));
+            (float) options.repeatPenalty(), (float) options.frequencyPenalty(), (float) options.presencePenalty()));
       }
       if (options.temperature() <= 0) {
         lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitGreedy.get().invokeExact());

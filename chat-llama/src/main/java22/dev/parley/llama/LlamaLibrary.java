@@ -184,6 +184,7 @@ final class LlamaLibrary {
   final Lazy samplerInitMinP;
   final Lazy samplerInitTemp;
   final Lazy samplerInitPenalties;
+  final Lazy samplerInitLogitBias;
   final Lazy samplerApply;
   final Lazy samplerAccept;
   final MethodHandle getLogitsIth;
@@ -240,6 +241,9 @@ final class LlamaLibrary {
     samplerInitTemp = b.lazy("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
     samplerInitPenalties = b.lazy("llama_sampler_init_penalties",
         FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT));
+    // (n_vocab, n_logit_bias, const llama_logit_bias *): the sampler copies the array.
+    samplerInitLogitBias = b.lazy("llama_sampler_init_logit_bias",
+        FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     samplerApply = b.lazy("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
     samplerAccept = b.lazy("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     getLogitsIth = b.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));

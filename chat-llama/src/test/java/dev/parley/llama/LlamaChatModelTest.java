@@ -47,6 +47,56 @@ class LlamaChatModelTest {
    * tokens: the fast path is llama.cpp's greedy choice, and the chain's draw reads the candidate
    * array it was given.
    */
+  private static ChatRequest greedy(int maxTokens, GenerationOptions.Builder options) {
+    return new ChatRequest(List.of(Message.user("Write a poem about the sea.")),
+        options.temperature(0).maxTokens(maxTokens).build());
+  }
+
+  /** +100 on one token makes every token of the reply that one; the vocabulary bounds the ids. */
+  @Test
+  void aStrongLogitBiasForcesItsToken() {
+    int[] ocean = model.tokenize(" ocean");
+    int token = ocean[ocean.length - 1];
+    ChatResponse plain = model.generate(greedy(8, GenerationOptions.builder()));
+    ChatResponse forced = model.generate(greedy(8, GenerationOptions.builder().logitBias(java.util.Map.of(token, 100))));
+    String text = forced.text();
+    assertEquals(8, forced.usage().completionTokens());
+    assertFalse(text.isEmpty());
+    String piece = text.substring(0, text.length() / 8);
+    assertEquals(piece.repeat(8), text, "eight times the biased token: " + text);
+    assertTrue(!text.equals(plain.text()), "the bias changed the reply: " + text);
+
+    long vocab = model.vocabSize();
+    assertTrue(vocab > token, "vocabulary of " + vocab);
+    InvalidRequestException e = assertThrows(InvalidRequestException.class,
+        () -> model.generate(greedy(4, GenerationOptions.builder().logitBias(java.util.Map.of((int) vocab, -100)))));
+    assertTrue(e.getMessage().contains("token " + vocab), e.getMessage());
+  }
+
+  /** -100 on every token of the greedy reply: another reply, of as many tokens. */
+  @Test
+  void aBannedTokenIsNeverPicked() {
+    ChatResponse plain = model.generate(greedy(12, GenerationOptions.builder()));
+    java.util.Map<Integer, Integer> ban = new java.util.HashMap<>();
+    for (int t : model.tokenize(plain.text())) {
+      ban.put(t, -100);
+    }
+    ChatResponse banned = model.generate(greedy(12, GenerationOptions.builder().logitBias(ban)));
+    assertTrue(!banned.text().equals(plain.text()), banned.text());
+    assertEquals(12, banned.usage().completionTokens(), "other tokens were picked: " + banned.text());
+  }
+
+  /** The frequency and presence penalties reach the sampler: greedy replies change, and stay deterministic. */
+  @Test
+  void frequencyAndPresencePenaltiesChangeTheGreedyReply() {
+    ChatResponse plain = model.generate(greedy(48, GenerationOptions.builder()));
+    ChatResponse frequency = model.generate(greedy(48, GenerationOptions.builder().frequencyPenalty(2)));
+    ChatResponse presence = model.generate(greedy(48, GenerationOptions.builder().presencePenalty(2)));
+    assertTrue(!frequency.text().equals(plain.text()), "frequency penalty 2 changed nothing: " + plain.text());
+    assertTrue(!presence.text().equals(plain.text()), "presence penalty 2 changed nothing: " + plain.text());
+    assertEquals(frequency.text(), model.generate(greedy(48, GenerationOptions.builder().frequencyPenalty(2))).text());
+  }
+
   @Test
   void greedyPicksWhatTheSamplerChainPicksWhenOnlyTheBestTokenIsLeft() {
     ChatResponse greedy = model.generate(greedy(24));

@@ -231,6 +231,60 @@ public final class ChatCompletions {
     if (topLogprobs != null && !topLogprobs.isNull()) {
       throw unsupported("top_logprobs", "field 'top_logprobs' is not supported: this server returns no log probabilities");
     }
+    JsonNode modalities = body.get("modalities");
+    if (modalities != null && !modalities.isNull()) {
+      if (!modalities.isArray()) {
+        throw Json.invalid("modalities", "field 'modalities' must be an array, was " + Json.kind(modalities));
+      }
+      for (JsonNode m : modalities) {
+        if (!"text".equals(m.asText(null))) {
+          throw unsupported("modalities", "field 'modalities' may hold only \"text\": this server replies with text, "
+              + "was " + m);
+        }
+      }
+    }
+    for (String field : List.of("audio", "prediction")) {
+      JsonNode v = body.get(field);
+      if (v != null && !v.isNull()) {
+        throw unsupported(field, "field '" + field + "' is not supported: this server "
+            + (field.equals("audio") ? "replies with text only" : "takes no predicted output"));
+      }
+    }
+  }
+
+  /** {@code logit_bias}: an object of token ids (as strings) to biases from -100 to 100. */
+  private static java.util.Map<Integer, Double> logitBias(JsonNode v) {
+    if (!v.isObject()) {
+      throw Json.invalid("logit_bias", "field 'logit_bias' must be an object of token ids to numbers, was " + Json.kind(v));
+    }
+    if (v.size() > GenerationOptions.MAX_LOGIT_BIAS) {
+      throw Json.invalid("logit_bias", "field 'logit_bias' may hold at most " + GenerationOptions.MAX_LOGIT_BIAS
+          + " tokens, was " + v.size());
+    }
+    java.util.Map<Integer, Double> bias = new java.util.LinkedHashMap<>();
+    for (var e : v.properties()) {
+      int token;
+      try {
+        token = Integer.parseInt(e.getKey());
+      } catch (NumberFormatException notAnId) {
+        token = -1;
+      }
+      if (token < 0 || !e.getKey().equals(Integer.toString(token))) {
+        throw Json.invalid("logit_bias", "field 'logit_bias' must have token ids as keys, was \"" + abbreviate(e.getKey())
+            + "\"");
+      }
+      JsonNode value = e.getValue();
+      if (!value.isNumber() || value.asDouble() < -100 || value.asDouble() > 100) {
+        throw Json.invalid("logit_bias", "field 'logit_bias' must map token " + token
+            + " to a number from -100 to 100, was " + abbreviate(value.toString()));
+      }
+      bias.put(token, value.asDouble());
+    }
+    return bias;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
   }
 
   private static OpenAiError unsupported(String field, String message) {
@@ -259,6 +313,18 @@ public final class ChatCompletions {
         throw Json.invalid("top_p", "field 'top_p' must be greater than 0 and at most 1, was " + topP);
       }
       b.topP(topP);
+    }
+    Double frequency = Json.optionalNumber(body, "frequency_penalty", -2, 2);
+    if (frequency != null) {
+      b.frequencyPenalty(frequency);
+    }
+    Double presence = Json.optionalNumber(body, "presence_penalty", -2, 2);
+    if (presence != null) {
+      b.presencePenalty(presence);
+    }
+    JsonNode bias = body.get("logit_bias");
+    if (bias != null && !bias.isNull()) {
+      b.logitBias(logitBias(bias));
     }
     Long seed = Json.optionalInteger(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
     if (seed != null) {

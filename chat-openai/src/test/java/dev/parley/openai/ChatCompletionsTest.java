@@ -83,6 +83,17 @@ class ChatCompletionsTest {
     cases.put(body("\"response_format\":{\"type\":\"json_object\"}"), new String[] {"response_format", "must be {\"type\": \"text\"}"});
     cases.put(body("\"logprobs\":true"), new String[] {"logprobs", "not supported"});
     cases.put(body("\"top_logprobs\":2"), new String[] {"top_logprobs", "not supported"});
+    cases.put(body("\"modalities\":[\"text\",\"audio\"]"), new String[] {"modalities", "only \"text\""});
+    cases.put(body("\"modalities\":\"text\""), new String[] {"modalities", "must be an array"});
+    cases.put(body("\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}"), new String[] {"audio", "not supported"});
+    cases.put(body("\"prediction\":{\"type\":\"content\",\"content\":\"x\"}"), new String[] {"prediction", "not supported"});
+    cases.put(body("\"presence_penalty\":2.5"), new String[] {"presence_penalty", "between -2.0 and 2.0"});
+    cases.put(body("\"frequency_penalty\":1e6"), new String[] {"frequency_penalty", "between -2.0 and 2.0"});
+    cases.put(body("\"logit_bias\":[1]"), new String[] {"logit_bias", "must be an object"});
+    cases.put(body("\"logit_bias\":{\"abc\":1}"), new String[] {"logit_bias", "token ids as keys"});
+    cases.put(body("\"logit_bias\":{\"-1\":1}"), new String[] {"logit_bias", "token ids as keys"});
+    cases.put(body("\"logit_bias\":{\"7\":101}"), new String[] {"logit_bias", "token 7 to a number from -100 to 100"});
+    cases.put(body("\"logit_bias\":{\"7\":\"ban\"}"), new String[] {"logit_bias", "token 7 to a number"});
     cases.put("{\"model\":\"m\"}", new String[] {"messages", "is required"});
     cases.put("{\"messages\":[]}", new String[] {"messages", "non-empty array, was an array (empty)"});
     cases.put("{\"messages\":[\"hi\"]}", new String[] {"messages[0]", "must be an object, was a string"});
@@ -98,6 +109,44 @@ class ChatCompletionsTest {
       assertTrue(e.getMessage().contains(c.getValue()[1]), c.getKey() + ": " + e.getMessage());
       assertEquals("invalid_request_error", e.type());
     }
+  }
+
+  @Test
+  void penaltiesAndLogitBiasReachTheOptions() {
+    GenerationOptions o = API.parse(body("\"presence_penalty\":1.5,\"frequency_penalty\":-0.5,"
+        + "\"logit_bias\":{\"3\":-100,\"42\":12.5},\"modalities\":[\"text\"],\"audio\":null")).options();
+    assertEquals(1.5, o.presencePenalty());
+    assertEquals(-0.5, o.frequencyPenalty());
+    assertEquals(Map.of(3, -100f, 42, 12.5f), o.logitBias());
+    assertEquals(Map.of(), API.parse(body("")).options().logitBias());
+  }
+
+  /** A gateway that reads the first of two equal keys would see another request than the server. */
+  @Test
+  void aFieldGivenTwiceIsRefused() {
+    OpenAiError e = assertThrows(OpenAiError.class,
+        () -> API.parse(body("\"max_tokens\":1000000,\"max_tokens\":4")));
+    assertEquals("invalid_json", e.code());
+    assertTrue(e.getMessage().contains("field 'max_tokens' appears more than once"), e.getMessage());
+    OpenAiError nested = assertThrows(OpenAiError.class,
+        () -> API.parse("{\"messages\":[{\"role\":\"user\",\"role\":\"system\",\"content\":\"hi\"}]}"));
+    assertTrue(nested.getMessage().contains("field 'role' appears more than once"), nested.getMessage());
+  }
+
+  /** What the parser says about its own configuration never reaches the client. */
+  @Test
+  void errorsNameTheBodyNotTheParser() {
+    for (String b : List.of(body("\"temperature\":NaN"), body("\"top_p\":.5"), "{'messages':[]}",
+        "{\"a\":" + "[".repeat(Json.MAX_DEPTH + 5) + "]".repeat(Json.MAX_DEPTH + 5) + "}", "{\"a\":1 /* c */}")) {
+      OpenAiError e = assertThrows(OpenAiError.class, () -> API.parse(b), b);
+      for (String internal : List.of("JsonReadFeature", "StreamReadConstraints", "enable", "Feature", "`", "getMax")) {
+        assertFalse(e.getMessage().contains(internal), b + ": " + e.getMessage());
+      }
+      assertTrue(e.getMessage().startsWith("the body"), e.getMessage());
+    }
+    OpenAiError deep = assertThrows(OpenAiError.class,
+        () -> API.parse("{\"a\":" + "[".repeat(Json.MAX_DEPTH + 5) + "]".repeat(Json.MAX_DEPTH + 5) + "}"));
+    assertTrue(deep.getMessage().contains("nests deeper than 32 levels"), deep.getMessage());
   }
 
   @Test

@@ -112,6 +112,36 @@ class HttpAttackTest {
     }
   }
 
+  /** Both APIs refuse a field given twice, and nest no deeper than 32, in their own words. */
+  @Test
+  void duplicateFieldsAndDeepNestingAreRefusedAlikeOnBothApis() throws Exception {
+    try (ServerHarness h = ServerHarness.start()) {
+      HttpResponse<String> v1 = h.post("/v1/chat/completions", ServerHarness.ALICE,
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":1000000,\"max_tokens\":4}");
+      assertEquals(400, v1.statusCode(), v1.body());
+      assertTrue(v1.body().contains("field 'max_tokens' appears more than once"), v1.body());
+      HttpResponse<String> rest = h.post("/api/sessions", ServerHarness.ALICE, "{\"title\":\"a\",\"title\":\"b\"}");
+      assertEquals(400, rest.statusCode(), rest.body());
+      assertTrue(rest.body().contains("field 'title' appears more than once"), rest.body());
+
+      String deep = "{\"title\":\"x\",\"a\":" + "[".repeat(40) + "]".repeat(40) + "}";
+      for (String path : List.of("/api/sessions", "/v1/chat/completions")) {
+        HttpResponse<String> r = h.post(path, ServerHarness.ALICE, deep);
+        assertEquals(400, r.statusCode(), path + ": " + r.body());
+        assertTrue(r.body().contains("nests deeper than 32 levels"), path + ": " + r.body());
+        assertFalse(r.body().contains("StreamReadConstraints"), r.body());
+      }
+      HttpResponse<String> nan = h.post("/v1/chat/completions", ServerHarness.ALICE,
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":NaN}");
+      assertEquals(400, nan.statusCode());
+      assertFalse(nan.body().contains("JsonReadFeature"), nan.body());
+      HttpResponse<String> audio = h.post("/v1/chat/completions", ServerHarness.ALICE,
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"modalities\":[\"text\",\"audio\"]}");
+      assertEquals(400, audio.statusCode(), audio.body());
+      assertTrue(audio.body().contains("modalities"), audio.body());
+    }
+  }
+
   private static void assertClientError(ServerHarness h, String request, boolean halfClose) throws IOException {
     try (Socket s = new Socket("127.0.0.1", h.server.port())) {
       s.setSoTimeout(60_000);
