@@ -31,18 +31,23 @@ final class CachingChatModel implements ChatModel {
   }
 
   /**
-   * A cached reply is delivered as one token followed by completion. A miss streams from the model
-   * and caches the reply once complete.
+   * A cached reply is delivered as one token followed by completion (a handler that is a {@link
+   * CachedReplyListener} is told first). A miss streams from the model and caches the reply once
+   * complete. A request that is not cacheable counts as a bypass.
    */
   @Override
   public GenerationHandle stream(ChatRequest request, StreamHandler handler) {
     Checks.notNull(request, "request");
     Checks.notNull(handler, "handler");
     if (!cache.isCacheable(request)) {
+      cache.bypassed();
       return delegate.stream(request, handler);
     }
     Optional<ChatResponse> hit = cache.getIfPresent(delegate.id(), request);
     if (hit.isPresent()) {
+      if (handler instanceof CachedReplyListener listener) {
+        listener.onCachedReply();
+      }
       return CompletedGeneration.replay(hit.get(), handler);
     }
     return delegate.stream(

@@ -67,6 +67,11 @@ public final class ResponseCache {
     return (int) Math.min(Integer.MAX_VALUE, bytes);
   }
 
+  /** A request that is not cacheable went past the cache to the model. */
+  void bypassed() {
+    bypasses.increment();
+  }
+
   /** Whether this cache would keep the reply to {@code request}. */
   public boolean isCacheable(ChatRequest request) {
     return cacheNonDeterministic || request.options().isDeterministic();
@@ -83,7 +88,7 @@ public final class ResponseCache {
     Checks.notNull(request, "request");
     Checks.notNull(generator, "generator");
     if (!isCacheable(request)) {
-      bypasses.increment();
+      bypassed();
       return generator.apply(request);
     }
     CacheKey key = CacheKey.of(modelId, request);

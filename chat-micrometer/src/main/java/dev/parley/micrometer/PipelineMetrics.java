@@ -21,7 +21,8 @@ import java.util.Objects;
  * {@link #bindInFlight} the pipeline it built. Meters: {@code parley.turns.rejected} (tagged {@code
  * reason}), {@code parley.rate.limit.denials}, {@code parley.time.to.first.token} and {@code
  * parley.reply.duration} (histograms), {@code parley.replies} (tagged {@code status}), {@code
- * parley.replies.not.stored}, {@code parley.tokens.generated}, {@code parley.reply.tokens.per.second}
+ * parley.replies.not.stored}, {@code parley.replies.cached}, {@code parley.tokens.generated} and {@code
+ * parley.reply.tokens.per.second} (both of generated replies only)
  * and the gauge {@code parley.replies.in.flight}.
  */
 public final class PipelineMetrics implements PipelineListener {
@@ -33,6 +34,7 @@ public final class PipelineMetrics implements PipelineListener {
   private final Counter tokens;
   private final Counter notStored;
   private final DistributionSummary tokensPerSecond;
+  private final Counter cachedReplies;
 
   public PipelineMetrics(MeterRegistry registry, Iterable<Tag> tags) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -49,6 +51,8 @@ public final class PipelineMetrics implements PipelineListener {
         .register(registry);
     notStored = Counter.builder("parley.replies.not.stored").tags(this.tags)
         .description("Replies the store failed to keep").register(registry);
+    cachedReplies = Counter.builder("parley.replies.cached").tags(this.tags)
+        .description("Replies replayed from the response cache (not in parley.tokens.generated)").register(registry);
     tokensPerSecond = DistributionSummary.builder("parley.reply.tokens.per.second").tags(this.tags)
         .description("Generation speed of each reply").register(registry);
   }
@@ -86,7 +90,10 @@ public final class PipelineMetrics implements PipelineListener {
     if (result.storeFailure() != null) {
       notStored.increment();
     }
-    if (result.response() != null) {
+    if (result.fromCache()) {
+      // Replayed, not generated: counted apart, and kept out of the tokens and their speed.
+      cachedReplies.increment();
+    } else if (result.response() != null) {
       int completion = result.response().usage().completionTokens();
       tokens.increment(completion);
       if (nanos > 0 && completion > 0) {

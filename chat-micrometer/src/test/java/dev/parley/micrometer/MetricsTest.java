@@ -167,4 +167,46 @@ class MetricsTest {
       assertEquals(0, gauge("parley.replies.in.flight"));
     }
   }
+
+  /**
+   * A reply replayed from the pipeline's cache is counted as cached: it adds no generated tokens,
+   * no generation speed and no time to first token. A request the cache cannot keep is a bypass.
+   */
+  @Test
+  void repliesFromTheCacheAreNotCountedAsGenerated() throws Exception {
+    PipelineMetrics metrics = new PipelineMetrics(registry);
+    ResponseCache cache = ResponseCache.builder().build();
+    new ResponseCacheMetrics(cache).bindTo(registry);
+    FakeChatModel model = FakeChatModel.thatAlwaysResponds("one two three");
+    GenerationOptions greedy = GenerationOptions.builder().temperature(0).maxTokens(16).build();
+    try (ChatPipeline pipeline = ChatPipeline.builder(model, ConversationManager.builder().build()).cache(cache)
+        .listener(metrics).build()) {
+      for (int i = 0; i < 3; i++) {
+        assertEquals(3, complete(pipeline, greedy).response().usage().completionTokens());
+      }
+      ReplyResult sampled = complete(pipeline, GenerationOptions.builder().temperature(0.9).maxTokens(16).build());
+      assertFalse(sampled.fromCache());
+    }
+    assertEquals(2, model.requests().size(), "the first greedy request and the sampled one reached the model");
+    assertEquals(2, counter("parley.replies.cached"));
+    assertEquals(6, counter("parley.tokens.generated"), "3 + 3 generated; the two replays are not");
+    assertEquals(2, registry.get("parley.reply.tokens.per.second").summary().count());
+    assertEquals(2, registry.get("parley.time.to.first.token").timer().count());
+    assertEquals(2, counter("parley.cache.requests", "result", "hit"));
+    assertEquals(1, counter("parley.cache.requests", "result", "bypass"), "the sampled request skipped the cache");
+  }
+
+  private static ReplyResult complete(ChatPipeline pipeline, GenerationOptions options) throws Exception {
+    CompletableFuture<ReplyResult> end = new CompletableFuture<>();
+    pipeline.complete("alice", List.of(Message.user("count to three")), options, new ReplyListener() {
+      @Override
+      public void onToken(String token) {}
+
+      @Override
+      public void onEnd(ReplyResult result) {
+        end.complete(result);
+      }
+    });
+    return end.get(1, TimeUnit.MINUTES);
+  }
 }

@@ -447,7 +447,7 @@ public final class ChatPipeline implements AutoCloseable {
     charge(reply.user, r);
     String conversationId = reply.conversationId();
     if (conversationId == null || reply.discarded || (status == ReplyStatus.CANCELLED && r.text().isEmpty())) {
-      return new ReplyResult(status, r, null, false, null);
+      return new ReplyResult(status, r, null, false, null, reply.fromCache);
     }
     Message m = Message.assistant(r.text())
         .withFinishReason(status == ReplyStatus.CANCELLED ? FinishReason.CANCELLED : r.finishReason());
@@ -456,13 +456,13 @@ public final class ChatPipeline implements AutoCloseable {
     }
     try {
       memory.append(conversationId, m);
-      return new ReplyResult(status, r, null, true, null);
+      return new ReplyResult(status, r, null, true, null, reply.fromCache);
     } catch (NoSuchConversationException e) {
       LOG.debug("conversation {} was deleted while it was answered; its reply is dropped", conversationId);
-      return new ReplyResult(status, r, null, false, null);
+      return new ReplyResult(status, r, null, false, null, reply.fromCache);
     } catch (RuntimeException e) {
       LOG.error("could not store the reply in conversation {}", conversationId, e);
-      return new ReplyResult(status, r, null, false, e);
+      return new ReplyResult(status, r, null, false, e, reply.fromCache);
     }
   }
 

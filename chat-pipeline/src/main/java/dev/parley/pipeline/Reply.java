@@ -3,6 +3,7 @@ package dev.parley.pipeline;
 import dev.parley.chat.ChatResponse;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.ParleyException;
+import dev.parley.cache.CachedReplyListener;
 import dev.parley.chat.StreamHandler;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,6 +25,8 @@ public final class Reply {
   /** The conversation was deleted: nothing more of this reply reaches anyone, and it is not stored. */
   volatile boolean discarded;
   volatile boolean anyToken;
+  /** A response cache replayed the reply: the model generated none of it now. */
+  volatile boolean fromCache;
 
   Reply(ChatPipeline pipeline, @Nullable String conversationId, String user, @Nullable String author,
       ReplyListener listener, long startedNanos) {
@@ -71,33 +74,43 @@ public final class Reply {
 
   /** The model's side: called on the model's thread. */
   StreamHandler handler() {
-    return new StreamHandler() {
-      @Override
-      public void onToken(String token) {
-        if (!anyToken) {
-          anyToken = true;
-          pipeline.firstToken(Reply.this);
-        }
-        if (discarded) {
-          return;
-        }
-        listener.onToken(token);
-      }
+    return new Handler();
+  }
 
-      @Override
-      public void onComplete(ChatResponse response) {
-        if (ended.compareAndSet(false, true)) {
-          pipeline.ended(Reply.this, response, null);
-        }
-      }
+  /** The model's side; told by a response cache when the reply is a replay. */
+  private final class Handler implements StreamHandler, CachedReplyListener {
+    @Override
+    public void onCachedReply() {
+      fromCache = true;
+    }
 
-      @Override
-      public void onError(ParleyException error) {
-        if (ended.compareAndSet(false, true)) {
-          pipeline.ended(Reply.this, null, error);
+    @Override
+    public void onToken(String token) {
+      if (!anyToken) {
+        anyToken = true;
+        if (!fromCache) {
+          pipeline.firstToken(Reply.this); // a replay's first token says nothing of the model
         }
       }
-    };
+      if (discarded) {
+        return;
+      }
+      listener.onToken(token);
+    }
+
+    @Override
+    public void onComplete(ChatResponse response) {
+      if (ended.compareAndSet(false, true)) {
+        pipeline.ended(Reply.this, response, null);
+      }
+    }
+
+    @Override
+    public void onError(ParleyException error) {
+      if (ended.compareAndSet(false, true)) {
+        pipeline.ended(Reply.this, null, error);
+      }
+    }
   }
 
   @Override

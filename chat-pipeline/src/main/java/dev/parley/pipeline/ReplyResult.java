@@ -13,9 +13,17 @@ import org.jspecify.annotations.Nullable;
  * @param error why it failed; null otherwise
  * @param stored whether the reply is now in its conversation
  * @param storeFailure why it could not be stored, if the store failed; a client should be told
+ * @param fromCache whether the pipeline's response cache answered, not the model: its tokens were
+ *     not generated now
  */
 public record ReplyResult(ReplyStatus status, @Nullable ChatResponse response, @Nullable ParleyException error,
-    boolean stored, @Nullable RuntimeException storeFailure) {
+    boolean stored, @Nullable RuntimeException storeFailure, boolean fromCache) {
+  /** A reply the model generated (not one replayed from a response cache). */
+  public ReplyResult(ReplyStatus status, @Nullable ChatResponse response, @Nullable ParleyException error,
+      boolean stored, @Nullable RuntimeException storeFailure) {
+    this(status, response, error, stored, storeFailure, false);
+  }
+
   public ReplyResult {
     Objects.requireNonNull(status, "status");
     if ((status == ReplyStatus.FAILED) != (error != null)) {
