@@ -223,4 +223,13 @@
     });
     start().catch((err) => showError(err.message));
   });
+
+  // A key added to the address later (a sign-in link opened in this tab): sign in with it, and
+  // take it out of the address bar again.
+  window.addEventListener('hashchange', () => {
+    if (!new URLSearchParams(location.hash.slice(1)).get('key')) { return; }
+    closeSocket();
+    state.current = null;
+    start().catch((err) => showError(err.message));
+  });
 })();

@@ -59,13 +59,15 @@ final class ModelRuntime implements AutoCloseable {
 
   /** The fake model: replies with a short markdown note quoting the user's message. */
   static ModelRuntime fake(Duration tokenDelay, int slots) {
-    FakeChatModel fake = FakeChatModel.builder()
+    return new ModelRuntime(fakeModel().tokenDelay(tokenDelay).build(), slots);
+  }
+
+  /** The fake model's builder, before its token delay (tests add a gate instead). */
+  static FakeChatModel.Builder fakeModel() {
+    return FakeChatModel.builder()
         .id("parley-fake")
         .responder(r -> "**Fake model.** You said:\n\n> " + r.lastMessage().content().replace("\n", "\n> ")
-            + "\n\nStart the server with `--model path/to/model.gguf` for real replies.")
-        .tokenDelay(tokenDelay)
-        .build();
-    return new ModelRuntime(fake, slots);
+            + "\n\nStart the server with `--model path/to/model.gguf` for real replies.");
   }
 
   static ModelRuntime load(Path file, ServerOptions o) {

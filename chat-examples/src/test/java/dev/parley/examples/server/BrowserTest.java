@@ -33,6 +33,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * target/screenshots/chat-page.png}. Under {@code CI=true} a missing browser is a failure.
  */
 class BrowserTest {
+  /** Holds each reply's tokens until the test has seen it streaming. */
+  private static final dev.parley.testing.TokenGate GATE = dev.parley.testing.TokenGate.closed();
   private static ServerHarness h;
   private static ChromeDriver browser;
 
@@ -47,7 +49,7 @@ class BrowserTest {
       }
       Assumptions.abort(message);
     }
-    h = ServerHarness.start("--fake-token-delay-ms", "100");
+    h = ServerHarness.start(ModelRuntime.of(ModelRuntime.fakeModel().gate(GATE).build(), 4));
     ChromeOptions options = new ChromeOptions();
     options.setBinary(chromium);
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -84,8 +86,10 @@ class BrowserTest {
     input.sendKeys(attack);
     browser.findElement(By.id("send")).click();
 
-    // Streaming: the reply is seen growing before it is done.
+    // Streaming: the reply is seen growing before it is done (the gate lets two tokens through).
+    GATE.release(2);
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#messages li.assistant.streaming")));
+    GATE.open();
     WebElement reply = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#messages li.assistant.done")));
     assertEquals("Fake model.", reply.findElement(By.tagName("strong")).getText(), "markdown rendered");
     assertTrue(reply.findElement(By.tagName("blockquote")).getText().contains("Hello world"));
@@ -116,5 +120,18 @@ class BrowserTest {
     wait.until(ExpectedConditions.textToBe(By.id("connection"), "connected"));
     assertEquals(2, browser.findElements(By.cssSelector("#messages li.user, #messages li.assistant")).size(),
         "the history reloads");
+  }
+
+  /** A sign-in link opened in a tab that already shows the page: the new key signs in and leaves the address bar. */
+  @Test
+  void aKeyAddedToTheAddressLaterSignsIn() {
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    browser.get(h.base + "/");
+    wait.until(d -> browser.findElement(By.id("app")).isDisplayed() || browser.findElement(By.id("login")).isDisplayed());
+    ((JavascriptExecutor) browser).executeScript("location.hash = 'key=" + ServerHarness.BOB + "'");
+    wait.until(ExpectedConditions.textToBe(By.id("user"), "bob"));
+    assertTrue(browser.findElement(By.id("app")).isDisplayed());
+    wait.until(d -> !browser.getCurrentUrl().contains(ServerHarness.BOB));
+    assertFalse(browser.getCurrentUrl().contains("key="), "the key leaves the address bar: " + browser.getCurrentUrl());
   }
 }
