@@ -76,10 +76,19 @@ final class GgufFile {
    * before llama.cpp loads it, which needs none of them. {@link #array} then fails.
    */
   static GgufFile readSkippingArrays(Path path) {
-    return read(path, false);
+    return read(path, key -> false);
+  }
+
+  /** {@link #readSkippingArrays}, but the arrays of {@code keys} are kept. */
+  static GgufFile readKeepingArrays(Path path, java.util.Set<String> keys) {
+    return read(path, keys::contains);
   }
 
   private static GgufFile read(Path path, boolean keepArrays) {
+    return read(path, key -> keepArrays);
+  }
+
+  private static GgufFile read(Path path, java.util.function.Predicate<String> keepArray) {
     long size;
     try {
       if (!Files.isRegularFile(path)) {
@@ -92,7 +101,7 @@ final class GgufFile {
           "model file " + path + " cannot be read: " + e.getMessage(), e);
     }
     try (InputStream raw = Files.newInputStream(path)) {
-      Reader in = new Reader(new DataInputStream(new BufferedInputStream(raw, 1 << 16)), keepArrays);
+      Reader in = new Reader(new DataInputStream(new BufferedInputStream(raw, 1 << 16)), false);
       int magic = in.i32();
       if (magic != MAGIC) {
         throw notGguf(path, "it does not start with the GGUF magic bytes");
@@ -110,6 +119,7 @@ final class GgufFile {
         String key = in.string();
         int type = in.i32();
         types.put(key, type);
+        in.keepArrays = keepArray.test(key);
         Object value = in.value(type);
         if (value == Reader.SKIPPED) {
           continue;
@@ -159,7 +169,8 @@ final class GgufFile {
   }
 
   private void checkLength() {
-    long needed = dataOffset;
+    // A file without tensors (a vocabulary-only GGUF) needs no data section, nor its padding.
+    long needed = tensors.isEmpty() ? 0 : dataOffset;
     for (TensorInfo t : tensors) {
       OptionalLong bytes = tensorBytes(t.type(), t.elements());
       long end = dataOffset + t.offset() + (bytes.isPresent() ? bytes.getAsLong() : 0);
@@ -259,7 +270,8 @@ final class GgufFile {
     static final Object SKIPPED = new Object();
 
     private final DataInputStream in;
-    private final boolean keepArrays;
+    /** Whether the value about to be read keeps an array it holds. */
+    boolean keepArrays;
     long position;
 
     Reader(DataInputStream in, boolean keepArrays) {

@@ -53,7 +53,12 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   private final String id;
   private final Engine engine;
   private final int contextSize;
+  private static final String TOKENS = "tokenizer.ggml.tokens";
+  private static final String TOKEN_TYPES = "tokenizer.ggml.token_type";
+
   private final boolean addsBos;
+  /** What content must not spell: the special tokens' texts (see {@link #render}). */
+  private final SpecialTokens special;
   /** Token ids run from 0 to this, exclusive (the embedding table's rows); 0 when unknown. */
   private final long vocabSize;
   private volatile boolean closed;
@@ -63,6 +68,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     this.contextSize = b.contextSize;
     Object bos = file.metadata().get("tokenizer.ggml.add_bos_token");
     this.addsBos = bos instanceof Boolean flag ? flag : "llama".equals(file.metadata().get("tokenizer.ggml.model"));
+    this.special = file.types().containsKey(TOKENS) && file.types().containsKey(TOKEN_TYPES)
+        ? SpecialTokens.of(file.array(TOKENS).values(), file.array(TOKEN_TYPES).values()) : SpecialTokens.NONE;
     this.vocabSize = file.tensors().stream().filter(t -> t.name().equals("token_embd.weight") && t.dims().length == 2)
         .mapToLong(t -> t.dims()[1]).findFirst().orElse(0);
     String template = b.chatTemplate != null ? b.chatTemplate : file.hasChatTemplate() ? null : "chatml";
@@ -170,7 +177,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   public int countTokens(String text) {
     Checks.notNull(text, "text");
     ensureOpen();
-    return engine.tokenize(text).length;
+    return engine.tokenize(special.escape(text)).length;
   }
 
   @Override
@@ -187,7 +194,12 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     return engine.tokenize(render(messages)).length + (addsBos ? 1 : 0);
   }
 
-  /** The prompt llama.cpp sees for {@code messages}, rendered with the chat template. */
+  /**
+   * The prompt llama.cpp sees for {@code messages}, rendered with the chat template. Only the
+   * template's markers are special tokens: text in a message that spells one (a user typing {@code
+   * <|im_end|>} or {@code </s>}) is broken by a zero-width space, so it stays text and cannot end
+   * a turn or open another role.
+   */
   public String render(List<Message> messages) {
     StringBuilder system = new StringBuilder();
     List<Message> turns = new ArrayList<>(messages.size());
@@ -196,9 +208,10 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
         if (system.length() > 0) {
           system.append("\n\n");
         }
-        system.append(m.content());
+        system.append(special.escape(m.content()));
       } else {
-        turns.add(m);
+        String content = special.escape(m.content());
+        turns.add(content.equals(m.content()) ? m : m.withContent(content));
       }
     }
     ensureOpen();
@@ -435,7 +448,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      *     or the context is larger than the model was trained for
      */
     public LlamaChatModel build() {
-      GgufFile file = GgufFile.readSkippingArrays(modelFile); // the vocabulary is llama.cpp's to read
+      // The vocabulary is llama.cpp's to read; Parley keeps only which tokens are special.
+      GgufFile file = GgufFile.readKeepingArrays(modelFile, java.util.Set.of(TOKENS, TOKEN_TYPES));
       long trained = file.contextLength().orElse(Long.MAX_VALUE);
       if (contextSize == 0) {
         contextSize = (int) Math.min(trained, 4096);

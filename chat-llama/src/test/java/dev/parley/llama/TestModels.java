@@ -41,6 +41,22 @@ public final class TestModels {
     return Path.of("..", "..", "shared", "models").toAbsolutePath().normalize();
   }
 
+  /**
+   * A vocabulary-only GGUF of {@code family} ({@code qwen2}, {@code llama-spm}, ...): {@code
+   * shared/vocab} beside the models folder. Under {@code CI=true} a missing one fails the test.
+   */
+  static Path vocab(String family) {
+    Path file = dir().toAbsolutePath().getParent().resolve("vocab").resolve("ggml-vocab-" + family + ".gguf");
+    if (!Files.isRegularFile(file)) {
+      String message = "vocabulary " + file + " is missing (shared/vocab beside " + dir() + ")";
+      if ("true".equals(System.getenv("CI"))) {
+        fail(message);
+      }
+      Assumptions.abort(message);
+    }
+    return file;
+  }
+
   public static Path tiny() {
     Path model = dir().resolve(TINY);
     if (!Files.isRegularFile(model)) {
