@@ -53,10 +53,8 @@ class RedisOutageTest {
       assertFalse(limiter.isReachable(), "but Redis is down, and health must say so before a request fails");
       assertEquals(CircuitState.CLOSED, limiter.breakerState(), "the probe does not trip the breaker");
       server.startProcess();
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-      while (!limiter.isReachable() && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
+      org.awaitility.Awaitility.await("Redis reachable again").atMost(Duration.ofMinutes(1))
+          .until(limiter::isReachable);
       assertTrue(limiter.isReachable());
     }
   }
@@ -96,14 +94,17 @@ class RedisOutageTest {
       assertTrue(limiter.tryAcquire("k").allowed(), "timed out, failing open");
       assertTrue(limiter.tryAcquire("k").allowed(), "timed out, failing open");
       assertEquals(CircuitState.OPEN, limiter.breakerState());
-      long start = System.nanoTime();
+      // A call that asked the paused Redis would take its whole 200 ms timeout; one that did not
+      // takes microseconds, however loaded the machine. No single call may take the timeout.
+      Duration slowest = Duration.ZERO;
       for (int i = 0; i < 100; i++) {
+        long start = System.nanoTime();
         assertTrue(limiter.tryAcquire("k").allowed(), "fail open, request " + i);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        slowest = took.compareTo(slowest) > 0 ? took : slowest;
       }
-      Duration hundredCalls = Duration.ofNanos(System.nanoTime() - start);
-
-      assertTrue(hundredCalls.compareTo(Duration.ofMillis(200)) < 0,
-          "with the breaker open no call waits for Redis's 200 ms timeout: " + hundredCalls);
+      assertTrue(slowest.compareTo(Duration.ofMillis(200)) < 0,
+          "with the breaker open no call waits for Redis's 200 ms timeout; the slowest took " + slowest);
       assertEquals(List.of(CircuitState.OPEN), changes);
     } finally {
       adminClient.shutdown();
