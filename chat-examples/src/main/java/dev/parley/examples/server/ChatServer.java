@@ -163,6 +163,7 @@ public final class ChatServer implements AutoCloseable {
     routes.before("/v1/*", guard::authenticate);
     routes.before("/metrics", guard::authenticate);
     routes.wsBeforeUpgrade("/ws/*", guard::authenticateUpgrade);
+    routes.wsBeforeUpgrade("/ws/*", sockets::stampUpgrade);
     // After authentication, before any body is read: one user holds at most so many threads.
     routes.before("/api/*", openRequests::enter);
     routes.before("/v1/*", openRequests::enter);

@@ -54,6 +54,7 @@ final class WebSocketApi {
 
   private static final String OUTBOX = "parley.outbox";
   private static final String COUNTED = "parley.counted";
+  private static final String UPGRADE_ORDER = "parley.upgrade-order";
 
   private final ChatService chat;
   private final long maxQueuedBytes;
@@ -67,6 +68,7 @@ final class WebSocketApi {
   private final RateLimiter frames;
   /** The most bytes any socket has had waiting at once: the bound on what slow readers hold. */
   private final AtomicLong mostQueued = new AtomicLong();
+  private final AtomicLong upgrades = new AtomicLong();
 
   WebSocketApi(ChatService chat, ServerOptions options) {
     this.chat = chat;
@@ -116,6 +118,16 @@ final class WebSocketApi {
     }
   }
 
+  /** Numbers each WebSocket upgrade in the order the requests came (before the connection opens). */
+  void stampUpgrade(io.javalin.http.Context ctx) {
+    ctx.attribute(UPGRADE_ORDER, upgrades.incrementAndGet());
+  }
+
+  private static long upgradeOrder(WsContext ctx) {
+    Long order = ctx.attribute(UPGRADE_ORDER);
+    return order == null ? 0 : order;
+  }
+
   /** The most bytes any one socket has had waiting to be sent at once, so far. */
   long mostQueuedBytes() {
     return mostQueued.get();
@@ -156,9 +168,19 @@ final class WebSocketApi {
         return;
       }
       ctx.attribute("sessionKey", user + "\u0000" + id);
-      WsContext previous = sessionSockets.put(user + "\u0000" + id, ctx);
-      if (previous != null && !previous.sessionId().equals(ctx.sessionId())) {
-        previous.closeSession(4000, "replaced by a newer connection");
+      // The newer upgrade wins, whichever connection finishes opening first: two connects racing
+      // through the store lookup above must not leave the older one in place.
+      WsContext[] replaced = new WsContext[1];
+      WsContext kept = sessionSockets.merge(user + "\u0000" + id, ctx, (previous, mine) -> {
+        boolean newer = upgradeOrder(mine) > upgradeOrder(previous);
+        replaced[0] = newer ? previous : mine;
+        return newer ? mine : previous;
+      });
+      if (replaced[0] != null && !replaced[0].sessionId().equals(kept.sessionId())) {
+        replaced[0].closeSession(4000, "replaced by a newer connection");
+        if (replaced[0] == ctx) {
+          return;
+        }
       }
       ctx.enableAutomaticPings(15, TimeUnit.SECONDS);
     });
