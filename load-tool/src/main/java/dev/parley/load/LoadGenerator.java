@@ -166,6 +166,7 @@ public final class LoadGenerator implements java.util.concurrent.Callable<Intege
       addDefault(args, "--requests-per-day", "1000000000");
       addDefault(args, "--ws-idle-seconds", "300");
       addDefault(args, "--ws-max-per-user", "1000000"); // every simulated session is the one user "load"
+      addDefault(args, "--max-open-requests-per-user", "1000000"); // its SSE streams and session creations too
       addDefault(args, "--tokens-per-day", "0"); // the load is one user: no daily token quota
       if (model != null) {
         args.addAll(List.of("--model", model.toString()));

@@ -29,9 +29,9 @@ class LoadGeneratorTest {
 
   @Test
   void everyMessageOverWebSocketsAndSseIsAnsweredStoredAndCounted() throws Exception {
-    // One user holds all 60 sockets: the per-user cap is raised for it.
+    // One user holds all 60 sockets and 20 streams: the per-user caps are raised for it.
     try (ServerHarness h = ServerHarness.start("--requests-per-minute", "100000", "--requests-per-day", "1000000",
-        "--fake-token-delay-ms", "5", "--ws-max-per-user", "1000")) {
+        "--fake-token-delay-ms", "5", "--ws-max-per-user", "1000", "--max-open-requests-per-user", "1000")) {
       Path report = dir.resolve("report.json");
       int exit = load("--url", h.base.toString(), "--api-key", ServerHarness.ALICE, "--ws-sessions", "60",
           "--sse-sessions", "20", "--messages", "3", "--rate", "200", "--model-first-token-ms", "5",
