@@ -67,7 +67,7 @@ final class GgufFile {
    * @throws ModelLoadException NOT_FOUND, NOT_GGUF or TRUNCATED
    */
   static GgufFile read(Path path) {
-    return read(path, true);
+    return read(path, key -> true);
   }
 
   /**
@@ -84,10 +84,6 @@ final class GgufFile {
     return read(path, keys::contains);
   }
 
-  private static GgufFile read(Path path, boolean keepArrays) {
-    return read(path, key -> keepArrays);
-  }
-
   private static GgufFile read(Path path, java.util.function.Predicate<String> keepArray) {
     long size;
     try {
@@ -101,7 +97,7 @@ final class GgufFile {
           "model file " + path + " cannot be read: " + e.getMessage(), e);
     }
     try (InputStream raw = Files.newInputStream(path)) {
-      Reader in = new Reader(new DataInputStream(new BufferedInputStream(raw, 1 << 16)), false);
+      Reader in = new Reader(new DataInputStream(new BufferedInputStream(raw, 1 << 16)));
       int magic = in.i32();
       if (magic != MAGIC) {
         throw notGguf(path, "it does not start with the GGUF magic bytes");
@@ -274,9 +270,8 @@ final class GgufFile {
     boolean keepArrays;
     long position;
 
-    Reader(DataInputStream in, boolean keepArrays) {
+    Reader(DataInputStream in) {
       this.in = in;
-      this.keepArrays = keepArrays;
     }
 
     /** Skips {@code n} bytes, which must be there. */

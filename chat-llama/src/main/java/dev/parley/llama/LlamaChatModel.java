@@ -49,13 +49,12 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   static final long DEFAULT_STATE_CACHE_BYTES = 1L << 30;
   /** {@link Builder#stateSpillBytes}'s default. */
   static final long DEFAULT_STATE_SPILL_BYTES = 8L << 30;
+  private static final String TOKENS = "tokenizer.ggml.tokens";
+  private static final String TOKEN_TYPES = "tokenizer.ggml.token_type";
 
   private final String id;
   private final Engine engine;
   private final int contextSize;
-  private static final String TOKENS = "tokenizer.ggml.tokens";
-  private static final String TOKEN_TYPES = "tokenizer.ggml.token_type";
-
   private final boolean addsBos;
   /** What content must not spell: the special tokens' texts (see {@link #render}). */
   private final SpecialTokens special;
@@ -130,6 +129,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     Checks.notNull(request, "request");
     Checks.notNull(handler, "handler");
     ensureOpen();
+    checkLogitBias(request.options()); // before any tokenizing: a bad id costs nothing
     String prompt = render(request.messages());
     int[] tokens = engine.tokenize(prompt);
     int promptTokens = tokens.length + (addsBos ? 1 : 0);
@@ -137,7 +137,6 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       throw new InvalidRequestException("prompt of " + promptTokens + " tokens does not fit the context of "
           + contextSize + " tokens of model " + id);
     }
-    checkLogitBias(request.options());
     return engine.start(prompt, tokens, promptTokens, request.conversationId(), request.options(), handler);
   }
 
