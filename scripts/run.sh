@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure-tools.sh
 . scripts/lib/find-jdks.sh
-ensure_tools
+ensure_tools cmake=cmake cc=gcc c++=g++ git=git npm=npm readelf=binutils
 find_jdks
 export JAVA_HOME="$JDK17_HOME"
 

@@ -16,6 +16,9 @@ import org.jspecify.annotations.Nullable;
  * @param stateSpillBytes the bound on the bytes written there
  * @param calibrateThreads time decode steps at load and keep the fastest thread counts up to
  *     {@code threads} (FFM engine)
+ * @param nativesFolder a folder of the user's own llama.cpp build to open instead of
+ *     chat-llama-natives', or null (FFM engine)
+ * @param cpuVariant the ggml CPU variant to load instead of the best that fits, or null (FFM engine)
  */
 record EngineConfig(
     Path modelFile,
@@ -34,7 +37,9 @@ record EngineConfig(
     boolean flashAttention,
     @Nullable Path stateSpillFolder,
     long stateSpillBytes,
-    boolean calibrateThreads) {
+    boolean calibrateThreads,
+    @Nullable Path nativesFolder,
+    @Nullable String cpuVariant) {
 
   int effectiveBatchThreads() {
     return batchThreads > 0 ? batchThreads : threads;

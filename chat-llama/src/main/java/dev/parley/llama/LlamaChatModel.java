@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +75,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     String template = b.chatTemplate != null ? b.chatTemplate : file.hasChatTemplate() ? null : "chatml";
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
-        b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes, b.calibrateThreads));
+        b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes, b.calibrateThreads,
+        b.nativeLibraries, b.cpuVariant));
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
         b.slots, engine.threads(), template == null ? "" : ", template " + template, engine.name());
   }
@@ -265,6 +267,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private long stateSpillBytes = DEFAULT_STATE_SPILL_BYTES;
     private boolean calibrateThreads;
     private @Nullable Boolean flashAttention;
+    private @Nullable Path nativeLibraries;
+    private @Nullable String cpuVariant;
 
     private Builder(Path modelFile) {
       Checks.notNull(modelFile, "modelFile");
@@ -418,6 +422,36 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      */
     public Builder flashAttention(boolean on) {
       this.flashAttention = on;
+      return this;
+    }
+
+    /**
+     * A folder holding your own build of llama.cpp release 0.4.0 (CUDA, Vulkan, Metal, ROCm...) to
+     * open instead of chat-llama-natives' CPU build: {@code libllama}, {@code libggml},
+     * {@code libggml-base} and the backend libraries ({@code GGML_BACKEND_DL} builds) or a
+     * {@code libggml} with them built in. Its release is checked at load; {@link #gpuLayers(int)}
+     * says how many layers go to the GPU, and the devices found are logged. Also
+     * {@code -Dparley.llama.natives} or {@code PARLEY_LLAMA_NATIVES}. The libraries are opened once
+     * per JVM: every model of it must name the same folder or none. FFM engine only.
+     */
+    public Builder nativeLibraries(Path folder) {
+      this.nativeLibraries = Objects.requireNonNull(folder, "folder");
+      return this;
+    }
+
+    /**
+     * The ggml CPU variant to load ({@code "haswell"}, {@code "zen4"}, {@code "sapphirerapids"}...)
+     * instead of the one Parley picks: the variant built for the most instruction-set features this
+     * CPU has, AMX variants only after they pass a trial run in a child process. A variant needing
+     * a feature this CPU lacks is refused. Also {@code -Dparley.llama.cpuVariant} or
+     * {@code PARLEY_LLAMA_CPU_VARIANT}. Chosen once per JVM. FFM engine only.
+     */
+    public Builder cpuVariant(String variant) {
+      Objects.requireNonNull(variant, "variant");
+      if (!variant.matches("[A-Za-z0-9_.]+")) {
+        throw new IllegalArgumentException("cpuVariant must be a variant's name such as haswell, was \"" + variant + "\"");
+      }
+      this.cpuVariant = variant;
       return this;
     }
 

@@ -84,6 +84,8 @@ final class FfmEngine implements Engine {
   /** The beginning-of-sequence token, put before a prompt when the model wants one. */
   private final int bos;
   private final MemorySegment context;
+  /** The context's KV memory (llama_get_memory), which every sequence operation takes. */
+  private final MemorySegment memory;
   /** The template argument of llama_chat_apply_template: a built-in name or the file's template. */
   private final MemorySegment template;
   private final Arena arena = Arena.ofShared();
@@ -154,7 +156,7 @@ final class FfmEngine implements Engine {
 
   private FfmEngine(EngineConfig c) {
     this.config = c;
-    this.lib = LlamaLibrary.get(c.modelFile());
+    this.lib = LlamaLibrary.get(c);
     try (Arena local = Arena.ofConfined()) {
       MemorySegment mp = (MemorySegment) lib.modelDefaultParams.invokeExact((SegmentAllocator) local);
       mp.set(JAVA_INT, LlamaLibrary.MODEL_N_GPU_LAYERS, c.gpuLayers());
@@ -177,7 +179,11 @@ final class FfmEngine implements Engine {
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_THREADS_BATCH, c.effectiveBatchThreads());
       cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_NO_PERF, true);
       // On by default for more than one slot: see LlamaChatModel.Builder#flashAttention for why.
-      cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_FLASH_ATTN, c.flashAttention());
+      cp.set(JAVA_INT, LlamaLibrary.CTX_FLASH_ATTN_TYPE,
+          c.flashAttention() ? LlamaLibrary.FLASH_ATTN_ENABLED : LlamaLibrary.FLASH_ATTN_DISABLED);
+      // One KV buffer for all sequences: copying part of one sequence into another (a shared
+      // prefix) aborts the process otherwise.
+      cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_KV_UNIFIED, true);
       // defrag_thold stays off (the library's default): at 0.1, as llama.cpp's tools set it, 8
       // free-running conversations streamed 106-115 tok/s instead of 133-152 (StreamsThroughput).
       this.context = (MemorySegment) lib.initFromModel.invokeExact(model, cp);
@@ -186,6 +192,7 @@ final class FfmEngine implements Engine {
         throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, c.modelFile(),
             "llama.cpp could not create a context of " + c.effectiveKvCells() + " cells for " + c.modelFile(), null);
       }
+      this.memory = (MemorySegment) lib.getMemory.invokeExact(context);
     } catch (ModelLoadException e) {
       throw e;
     } catch (Throwable e) {
@@ -599,12 +606,12 @@ final class FfmEngine implements Engine {
       batch.set(JAVA_INT, LlamaLibrary.BATCH_N_TOKENS, streams);
       int rc = (int) lib.decode.invokeExact(context, batch);
       if (rc != 0) {
-        lib.kvSelfClear.invokeExact(context);
+        lib.memoryClear.invokeExact(memory, true);
         throw new DecodeFailedException("llama_decode returned " + rc + " before the model served", rc, null);
       }
     }
     long took = System.nanoTime() - start;
-    lib.kvSelfClear.invokeExact(context);
+    lib.memoryClear.invokeExact(memory, true);
     return took;
   }
 
@@ -748,16 +755,16 @@ final class FfmEngine implements Engine {
       }
       if (donor != null) {
         // The same system prompt (or more) computed for another conversation: share its cells.
-        boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
-        lib.kvSelfSeqCp.get().invokeExact(context, donor.id, target.id, 0, donorShared);
+        boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
+        lib.memorySeqCp.get().invokeExact(memory, donor.id, target.id, 0, donorShared);
         System.arraycopy(r.tokens, 0, target.cached, 0, donorShared);
         keep = donorShared;
       }
     }
-    boolean removed = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, keep, -1);
+    boolean removed = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, keep, -1);
     if (!removed) {
       keep = 0;
-      boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
+      boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
     }
     if (LOG.isTraceEnabled()) {
       int at = keep;
@@ -838,12 +845,12 @@ final class FfmEngine implements Engine {
   private boolean restore(Seq target, SavedState state) throws Throwable {
     long start = System.nanoTime();
     try {
-      boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
+      boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
       long read = (long) lib.stateSeqSetData.get().invokeExact(context, state.data, state.bytes, target.id);
       if (read == 0) {
         // No run of free cells long enough for it: the prompt is computed instead.
         target.cachedLength = 0;
-        boolean cleared = (boolean) lib.kvSelfSeqRm.invokeExact(context, target.id, 0, -1);
+        boolean cleared = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
         LOG.debug("llama.cpp could not restore a conversation's state of {} tokens into {}", state.tokens.length,
             config.id());
         return false;
@@ -942,7 +949,7 @@ final class FfmEngine implements Engine {
     Arrays.fill(logitSeq, null);
     for (Seq s : seqs) {
       if (s.cachedLength != s.stepStart) {
-        boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, s.id, s.stepStart, -1);
+        boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, s.id, s.stepStart, -1);
         s.cachedLength = s.stepStart;
         s.prefilled = s.stepPrefillStart;
       }
@@ -957,7 +964,7 @@ final class FfmEngine implements Engine {
         s.prime = null;
         save(s);
         s.conversation = null;
-        boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, s.id, 0, -1);
+        boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, s.id, 0, -1);
         s.cachedLength = 0;
         any = true;
       }
@@ -1137,7 +1144,7 @@ final class FfmEngine implements Engine {
     }
     if (keep < s.cachedLength) {
       try {
-        boolean ignored = (boolean) lib.kvSelfSeqRm.invokeExact(context, s.id, keep, -1);
+        boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, s.id, keep, -1);
       } catch (Throwable e) {
         throw LlamaLibrary.rethrow(e);
       }
@@ -1172,18 +1179,18 @@ final class FfmEngine implements Engine {
       // llama.cpp's own order (common/sampling): logit bias, penalties, top-k, top-p, min-p,
       // temperature, draw.
       if (!options.logitBias().isEmpty()) {
-        MemorySegment biases = local.allocate(8L * options.logitBias().size(), 4);
+        MemorySegment biases = local.allocate(LlamaLibrary.LOGIT_BIAS, options.logitBias().size());
         long at = 0;
         for (var e : options.logitBias().entrySet()) {
-          biases.set(JAVA_INT, at, e.getKey()); // llama_logit_bias { llama_token token; float bias; }
-          biases.set(JAVA_FLOAT, at + 4, e.getValue());
-          at += 8;
+          biases.set(JAVA_INT, at + LlamaLibrary.BIAS_TOKEN, e.getKey());
+          biases.set(JAVA_FLOAT, at + LlamaLibrary.BIAS_BIAS, e.getValue());
+          at += LlamaLibrary.LOGIT_BIAS.byteSize();
         }
         lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitLogitBias.get().invokeExact(vocabSize,
             options.logitBias().size(), biases));
       }
       if (penalized(options)) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitPenalties.get().invokeExact(REPEAT_LAST_N,
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitPenalties.get().invokeExact(vocabSize, REPEAT_LAST_N,
             (float) options.repeatPenalty(), (float) options.frequencyPenalty(), (float) options.presencePenalty()));
       }
       if (options.temperature() <= 0) {

@@ -6,8 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -18,32 +16,30 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * The part of llama.cpp's C API that the FFM engine calls, bound once per JVM from the native
- * library inside java-llama.cpp's jar ({@code de/kherud/llama/OS/ARCH/libjllama.so}, llama.cpp
- * b4916), or from the file named by {@code -Dparley.llama.library}.
+ * The part of llama.cpp's C API that the FFM engine calls, bound once per JVM from the libraries
+ * {@link Natives} opens: llama.cpp release {@value Natives#RELEASE}, as chat-llama-natives builds
+ * it or a user's own build of it.
  *
- * <p>The struct layouts are those of b4916's {@code include/llama.h}. Every function is looked up
- * when the library is bound: a missing one fails the load with a {@link ModelLoadException} naming
- * it, never later with a crash.
+ * <p>The struct layouts are those of that release's {@code include/llama.h}, checked against the
+ * compiled headers by {@code LayoutTest}. Every function is looked up when the library is bound: a
+ * missing one fails the load with a {@link ModelLoadException} naming it, never later with a crash.
  */
 final class LlamaLibrary {
-  static final String LIBRARY_PROPERTY = "parley.llama.library";
+  // ---- structs (release 0.4.0 include/llama.h) ----
 
-  // ---- structs (b4916 include/llama.h) ----
-
-  /** struct llama_model_params: 64 bytes. */
+  /** struct llama_model_params: 80 bytes. */
   static final StructLayout MODEL_PARAMS = MemoryLayout.structLayout(
       ADDRESS.withName("devices"),
+      ADDRESS.withName("tensor_buft_overrides"),
       JAVA_INT.withName("n_gpu_layers"),
       JAVA_INT.withName("split_mode"),
+      JAVA_INT.withName("load_mode"),
+      JAVA_INT.withName("lazy_mode"),
       JAVA_INT.withName("main_gpu"),
       MemoryLayout.paddingLayout(4),
       ADDRESS.withName("tensor_split"),
@@ -51,10 +47,12 @@ final class LlamaLibrary {
       ADDRESS.withName("progress_callback_user_data"),
       ADDRESS.withName("kv_overrides"),
       JAVA_BOOLEAN.withName("vocab_only"),
-      JAVA_BOOLEAN.withName("use_mmap"),
-      JAVA_BOOLEAN.withName("use_mlock"),
       JAVA_BOOLEAN.withName("check_tensors"),
-      MemoryLayout.paddingLayout(4));
+      JAVA_BOOLEAN.withName("use_extra_bufts"),
+      JAVA_BOOLEAN.withName("no_host"),
+      JAVA_BOOLEAN.withName("no_alloc"),
+      JAVA_BOOLEAN.withName("load_mtp"),
+      MemoryLayout.paddingLayout(2));
 
   /** struct llama_token_data: 12 bytes. */
   static final StructLayout TOKEN_DATA = MemoryLayout.structLayout(
@@ -70,17 +68,22 @@ final class LlamaLibrary {
       JAVA_BOOLEAN.withName("sorted"),
       MemoryLayout.paddingLayout(7));
 
-  /** struct llama_context_params: 120 bytes. */
+  /** struct llama_context_params: 160 bytes. */
   static final StructLayout CONTEXT_PARAMS = MemoryLayout.structLayout(
       JAVA_INT.withName("n_ctx"),
       JAVA_INT.withName("n_batch"),
       JAVA_INT.withName("n_ubatch"),
       JAVA_INT.withName("n_seq_max"),
+      JAVA_INT.withName("n_rs_seq"),
+      JAVA_INT.withName("n_outputs_max"),
+      JAVA_INT.withName("n_outputs_max_per_seq"),
       JAVA_INT.withName("n_threads"),
       JAVA_INT.withName("n_threads_batch"),
+      JAVA_INT.withName("ctx_type"),
       JAVA_INT.withName("rope_scaling_type"),
       JAVA_INT.withName("pooling_type"),
       JAVA_INT.withName("attention_type"),
+      JAVA_INT.withName("flash_attn_type"),
       JAVA_FLOAT.withName("rope_freq_base"),
       JAVA_FLOAT.withName("rope_freq_scale"),
       JAVA_FLOAT.withName("yarn_ext_factor"),
@@ -89,19 +92,22 @@ final class LlamaLibrary {
       JAVA_FLOAT.withName("yarn_beta_slow"),
       JAVA_INT.withName("yarn_orig_ctx"),
       JAVA_FLOAT.withName("defrag_thold"),
-      MemoryLayout.paddingLayout(4),
       ADDRESS.withName("cb_eval"),
       ADDRESS.withName("cb_eval_user_data"),
       JAVA_INT.withName("type_k"),
       JAVA_INT.withName("type_v"),
-      JAVA_BOOLEAN.withName("logits_all"),
+      ADDRESS.withName("abort_callback"),
+      ADDRESS.withName("abort_callback_data"),
       JAVA_BOOLEAN.withName("embeddings"),
       JAVA_BOOLEAN.withName("offload_kqv"),
-      JAVA_BOOLEAN.withName("flash_attn"),
       JAVA_BOOLEAN.withName("no_perf"),
-      MemoryLayout.paddingLayout(3),
-      ADDRESS.withName("abort_callback"),
-      ADDRESS.withName("abort_callback_data"));
+      JAVA_BOOLEAN.withName("op_offload"),
+      JAVA_BOOLEAN.withName("swa_full"),
+      JAVA_BOOLEAN.withName("kv_unified"),
+      MemoryLayout.paddingLayout(2),
+      ADDRESS.withName("samplers"),
+      JAVA_LONG.withName("n_samplers"),
+      ADDRESS.withName("ctx_other"));
 
   /** struct llama_batch: 56 bytes. */
   static final StructLayout BATCH = MemoryLayout.structLayout(
@@ -117,6 +123,10 @@ final class LlamaLibrary {
   /** struct llama_sampler_chain_params. */
   static final StructLayout SAMPLER_CHAIN_PARAMS = MemoryLayout.structLayout(JAVA_BOOLEAN.withName("no_perf"));
 
+  /** struct llama_logit_bias: 8 bytes. */
+  static final StructLayout LOGIT_BIAS = MemoryLayout.structLayout(
+      JAVA_INT.withName("token"), JAVA_FLOAT.withName("bias"));
+
   /** struct llama_chat_message: 16 bytes. */
   static final StructLayout CHAT_MESSAGE = MemoryLayout.structLayout(
       ADDRESS.withName("role"), ADDRESS.withName("content"));
@@ -129,13 +139,17 @@ final class LlamaLibrary {
   static final long CTX_N_THREADS = offset(CONTEXT_PARAMS, "n_threads");
   static final long CTX_N_THREADS_BATCH = offset(CONTEXT_PARAMS, "n_threads_batch");
   static final long CTX_NO_PERF = offset(CONTEXT_PARAMS, "no_perf");
-  static final long CTX_FLASH_ATTN = offset(CONTEXT_PARAMS, "flash_attn");
+  static final long CTX_FLASH_ATTN_TYPE = offset(CONTEXT_PARAMS, "flash_attn_type");
+  static final long CTX_KV_UNIFIED = offset(CONTEXT_PARAMS, "kv_unified");
+  static final long CTX_SWA_FULL = offset(CONTEXT_PARAMS, "swa_full");
   static final long BATCH_N_TOKENS = offset(BATCH, "n_tokens");
   static final long BATCH_TOKEN = offset(BATCH, "token");
   static final long BATCH_POS = offset(BATCH, "pos");
   static final long BATCH_N_SEQ_ID = offset(BATCH, "n_seq_id");
   static final long BATCH_SEQ_ID = offset(BATCH, "seq_id");
   static final long BATCH_LOGITS = offset(BATCH, "logits");
+  static final long BIAS_TOKEN = offset(LOGIT_BIAS, "token");
+  static final long BIAS_BIAS = offset(LOGIT_BIAS, "bias");
   static final long MSG_ROLE = offset(CHAT_MESSAGE, "role");
   static final long MSG_CONTENT = offset(CHAT_MESSAGE, "content");
 
@@ -146,12 +160,17 @@ final class LlamaLibrary {
   static final int LOG_ERROR = 4;
   static final int LOG_CONT = 5;
 
+  /** enum llama_flash_attn_type */
+  static final int FLASH_ATTN_DISABLED = 0;
+  static final int FLASH_ATTN_ENABLED = 1;
+
   /** LLAMA_DEFAULT_SEED: a random seed. */
   static final int DEFAULT_SEED = 0xFFFFFFFF;
 
   private static @Nullable LlamaLibrary instance;
 
   final Path file;
+  final Natives natives;
   final MethodHandle backendInit;
   final MethodHandle logSet;
   final MethodHandle modelDefaultParams;
@@ -168,9 +187,10 @@ final class LlamaLibrary {
   final MethodHandle vocabIsEog;
   final MethodHandle vocabBos;
   final MethodHandle chatApplyTemplate;
-  final MethodHandle kvSelfSeqRm;
-  final MethodHandle kvSelfClear;
-  final Lazy kvSelfSeqCp;
+  final MethodHandle getMemory;
+  final MethodHandle memorySeqRm;
+  final MethodHandle memoryClear;
+  final Lazy memorySeqCp;
   final Lazy stateSeqGetSize;
   final Lazy stateSeqGetData;
   final Lazy stateSeqSetData;
@@ -198,10 +218,11 @@ final class LlamaLibrary {
    *
    * @throws ModelLoadException naming the first function the library lacks
    */
-  LlamaLibrary(Path file, SymbolLookup lookup, Path modelFile) {
-    this.file = file;
+  LlamaLibrary(Natives natives, Path modelFile) {
+    this.natives = natives;
+    this.file = Natives.library(natives.folder, "llama", modelFile);
     Linker linker = Linker.nativeLinker();
-    Binder b = new Binder(linker, lookup, file, modelFile);
+    Binder b = new Binder(linker, natives.llama, file, modelFile);
     backendInit = b.bind("llama_backend_init", FunctionDescriptor.ofVoid());
     logSet = b.bind("llama_log_set", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
     modelDefaultParams = b.bind("llama_model_default_params", FunctionDescriptor.of(MODEL_PARAMS));
@@ -221,10 +242,12 @@ final class LlamaLibrary {
     vocabBos = b.bind("llama_vocab_bos", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     chatApplyTemplate = b.bind("llama_chat_apply_template",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
-    kvSelfSeqRm = b.bind("llama_kv_self_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
-    kvSelfClear = b.bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
+    getMemory = b.bind("llama_get_memory", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    memorySeqRm = b.bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    // (mem, bool data): data true also zeroes the buffers.
+    memoryClear = b.bind("llama_memory_clear", FunctionDescriptor.ofVoid(ADDRESS, JAVA_BOOLEAN));
     setNThreads = b.lazy("llama_set_n_threads", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
-    kvSelfSeqCp = b.lazy("llama_kv_self_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    memorySeqCp = b.lazy("llama_memory_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     stateSeqGetSize = b.lazy("llama_state_seq_get_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
     stateSeqGetData = b.lazy("llama_state_seq_get_data",
         FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -239,8 +262,9 @@ final class LlamaLibrary {
     samplerInitTopP = b.lazy("llama_sampler_init_top_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
     samplerInitMinP = b.lazy("llama_sampler_init_min_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
     samplerInitTemp = b.lazy("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
+    // (n_vocab, penalty_last_n, repeat, frequency, presence)
     samplerInitPenalties = b.lazy("llama_sampler_init_penalties",
-        FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT));
+        FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT));
     // (n_vocab, n_logit_bias, const llama_logit_bias *): the sampler copies the array.
     samplerInitLogitBias = b.lazy("llama_sampler_init_logit_bias",
         FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
@@ -258,12 +282,15 @@ final class LlamaLibrary {
     }
   }
 
-  /** The library of this JVM, loaded and initialised on first use. */
-  static synchronized LlamaLibrary get(Path modelFile) {
+  /**
+   * The library of this JVM, opened and initialised on first use with {@code config}'s natives
+   * folder and CPU variant; a later config asking for others fails, naming what is loaded.
+   */
+  static synchronized LlamaLibrary get(EngineConfig config) {
+    Path modelFile = config.modelFile();
     if (instance == null) {
-      Path file = locate(modelFile);
-      SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
-      LlamaLibrary library = new LlamaLibrary(file, lookup, modelFile);
+      Natives natives = Natives.open(config.nativesFolder(), config.cpuVariant(), modelFile);
+      LlamaLibrary library = new LlamaLibrary(natives, modelFile);
       try {
         library.logSet.invokeExact(library.logCallback, MemorySegment.NULL);
         library.backendInit.invokeExact();
@@ -271,42 +298,40 @@ final class LlamaLibrary {
         throw rethrow(e);
       }
       instance = library;
+      return library;
     }
-    return instance;
+    LlamaLibrary loaded = instance;
+    if (config.nativesFolder() != null && !config.nativesFolder().equals(loaded.natives.folder)) {
+      throw new ModelLoadException(ModelLoadException.Reason.INCOMPATIBLE_SETTINGS, modelFile,
+          "llama.cpp's libraries are opened once per JVM, from " + loaded.natives.folder + "; this model asks for "
+              + config.nativesFolder(), null);
+    }
+    if (config.cpuVariant() != null && !config.cpuVariant().equals(loaded.natives.cpuVariant)) {
+      throw new ModelLoadException(ModelLoadException.Reason.INCOMPATIBLE_SETTINGS, modelFile,
+          "llama.cpp's CPU variant is chosen once per JVM, and is " + loaded.natives.cpuVariant
+              + "; this model asks for " + config.cpuVariant(), null);
+    }
+    return loaded;
   }
 
-  /** The native library: the configured file, else java-llama.cpp's copy for this platform. */
-  private static Path locate(Path modelFile) {
-    String configured = System.getProperty(LIBRARY_PROPERTY);
-    if (configured != null && !configured.isBlank()) {
-      Path p = Path.of(configured);
-      if (!Files.isRegularFile(p)) {
-        throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
-            LIBRARY_PROPERTY + " names " + p + ", which is not a file", null);
+  /**
+   * Every struct's size and every named field's offset as the bindings lay them out, keyed as the
+   * natives' {@code layout.properties} keys them ({@code llama_context_params.sizeof},
+   * {@code llama_context_params.n_threads}), for the test that compares the two.
+   */
+  static java.util.Map<String, Long> layouts() {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    java.util.Map<String, StructLayout> structs = java.util.Map.of(
+        "llama_model_params", MODEL_PARAMS, "llama_context_params", CONTEXT_PARAMS, "llama_batch", BATCH,
+        "llama_token_data", TOKEN_DATA, "llama_token_data_array", TOKEN_DATA_ARRAY, "llama_logit_bias", LOGIT_BIAS,
+        "llama_sampler_chain_params", SAMPLER_CHAIN_PARAMS, "llama_chat_message", CHAT_MESSAGE);
+    structs.forEach((name, layout) -> {
+      out.put(name + ".sizeof", layout.byteSize());
+      for (MemoryLayout member : layout.memberLayouts()) {
+        member.name().ifPresent(field -> out.put(name + "." + field, offset(layout, field)));
       }
-      return p;
-    }
-    String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-    String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
-    String osDir = os.contains("linux") ? "Linux" : os.contains("mac") ? "Mac" : os.contains("win") ? "Windows" : os;
-    String archDir = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : arch.equals("arm64") ? "aarch64" : arch;
-    String name = osDir.equals("Windows") ? "jllama.dll" : osDir.equals("Mac") ? "libjllama.dylib" : "libjllama.so";
-    String resource = "/de/kherud/llama/" + osDir + "/" + archDir + "/" + name;
-    try (InputStream in = LlamaLibrary.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
-            "no llama.cpp library for " + osDir + "/" + archDir + " on the class path (" + resource
-                + " from de.kherud:llama); name one with -D" + LIBRARY_PROPERTY, null);
-      }
-      Path dir = PrivateFolders.create("parley-llama-");
-      Path target = dir.resolve(name);
-      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-      target.toFile().deleteOnExit(); // before its folder: deleteOnExit runs newest first
-      return target;
-    } catch (IOException e) {
-      throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
-          "could not extract the llama.cpp library " + resource + ": " + e.getMessage(), e);
-    }
+    });
+    return out;
   }
 
   /** llama.cpp's log callback: to SLF4J, debug lines dropped unless enabled. Never throws. */
@@ -390,7 +415,7 @@ final class LlamaLibrary {
     private MemorySegment find(String name) {
       return lookup.find(name).orElseThrow(() -> new ModelLoadException(
           ModelLoadException.Reason.LOAD_FAILED, modelFile, "the llama.cpp library " + file + " has no function "
-              + name + " (Parley's FFM engine needs llama.cpp b4916's C API)", null));
+              + name + " (Parley's FFM engine binds llama.cpp release " + Natives.RELEASE + ")", null));
     }
   }
 

@@ -12,8 +12,6 @@ import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
 import dev.parley.chat.StreamHandler;
 import dev.parley.testing.contract.RecordingStreamHandler;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -491,32 +489,5 @@ class FfmEngineTest {
       first.cancel();
       first.completion().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
-  }
-
-  /** A library that lacks a function of llama.cpp's C API fails the load naming it; the JVM lives. */
-  @Test
-  void aLibraryWithoutAFunctionFailsTheLoadNamingIt() throws Exception {
-    Path notLlama = Path.of(System.getProperty("java.home"), "lib", "libjava.so");
-    String out = runProbe("-Dparley.llama.library=" + notLlama);
-    assertTrue(out.contains("PROBE ModelLoadException"), out);
-    assertTrue(out.contains("has no function llama_backend_init"), out);
-    assertTrue(out.contains(notLlama.toString()), out);
-
-    String missing = runProbe("-Dparley.llama.library=" + temp.resolve("nope.so"));
-    assertTrue(missing.contains("PROBE ModelLoadException"), missing);
-    assertTrue(missing.contains("nope.so, which is not a file"), missing);
-  }
-
-  private String runProbe(String option) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Path out = temp.resolve("probe-" + System.nanoTime() + ".txt");
-    Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", option, "-cp",
-        System.getProperty("java.class.path"), LoadProbe.class.getName(), TestModels.tiny().toString())
-        .redirectErrorStream(true).redirectOutput(out.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe did not exit");
-    String text = Files.readString(out, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), text);
-    return text;
   }
 }
