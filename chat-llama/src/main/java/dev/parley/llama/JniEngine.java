@@ -76,7 +76,9 @@ final class JniEngine implements Engine {
       this.model = new LlamaModel(params);
     } catch (RuntimeException e) {
       throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, c.modelFile(),
-          "llama.cpp could not load " + c.modelFile() + ": " + e.getMessage(), e);
+          "llama.cpp b4916 (the JNI engine, JDK 17-21) could not load " + c.modelFile() + " (architecture "
+              + architecture(c.modelFile()) + "): " + e.getMessage() + ". On JDK 22 or newer the FFM engine runs"
+              + " llama.cpp 0.4.0, which loads the model families of 2025-26 (Qwen3, Gemma 3, ...)", e);
     }
     NativeLog.install();
     NativeThreads.modelOpened();
@@ -88,6 +90,15 @@ final class JniEngine implements Engine {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** The GGUF file's {@code general.architecture}, or "unknown". Never throws. */
+  private static String architecture(java.nio.file.Path file) {
+    try {
+      return GgufFile.read(file).architecture();
+    } catch (RuntimeException e) {
+      return "unknown";
+    }
   }
 
   /**

@@ -17,11 +17,14 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Writes a llama-architecture GGUF file with random weights at a chosen shape, for benchmarks and
+ * Writes a GGUF file of a llama-family architecture with random weights at a chosen shape, for benchmarks and
  * tests that need realistic compute without a download: inference speed depends on tensor shapes,
  * not on weight values. Matrices are Q8_0, norms F32; the tokenizer metadata ({@code
  * tokenizer.ggml.*}) is copied from an existing GGUF file, so the vocabulary (and the embedding and
  * output matrices) match it. The text it writes is gibberish.
+ *
+ * <p>Architectures: {@code llama} (the default) and {@code qwen3} (llama's layers with an RMS norm
+ * on each head's queries and keys), which llama.cpp b4916 (the JNI engine) cannot load.
  *
  * <p>The default shape is that of a 135M-parameter chat model: 30 layers, width 576, FFN 1536, 9
  * heads, 3 KV heads, context 2048.
@@ -35,7 +38,11 @@ public final class SyntheticModel {
   private static final int F32 = 0;
   private static final int ALIGNMENT = 32;
 
+  /** The architectures it writes. */
+  static final java.util.Set<String> ARCHITECTURES = java.util.Set.of("llama", "qwen3");
+
   private final Path tokenizerSource;
+  private final String architecture;
   private final int layers;
   private final int width;
   private final int ffn;
@@ -46,6 +53,7 @@ public final class SyntheticModel {
 
   private SyntheticModel(Builder b) {
     this.tokenizerSource = b.tokenizerSource;
+    this.architecture = b.architecture;
     this.layers = b.layers;
     this.width = b.width;
     this.ffn = b.ffn;
@@ -78,6 +86,10 @@ public final class SyntheticModel {
       addTensor(names, shapes, types, p + "attn_k.weight", Q8_0, width, kvWidth);
       addTensor(names, shapes, types, p + "attn_v.weight", Q8_0, width, kvWidth);
       addTensor(names, shapes, types, p + "attn_output.weight", Q8_0, width, width);
+      if (architecture.equals("qwen3")) {
+        addTensor(names, shapes, types, p + "attn_q_norm.weight", F32, headDim);
+        addTensor(names, shapes, types, p + "attn_k_norm.weight", F32, headDim);
+      }
       addTensor(names, shapes, types, p + "ffn_norm.weight", F32, width);
       addTensor(names, shapes, types, p + "ffn_gate.weight", Q8_0, width, ffn);
       addTensor(names, shapes, types, p + "ffn_up.weight", Q8_0, width, ffn);
@@ -87,19 +99,20 @@ public final class SyntheticModel {
     addTensor(names, shapes, types, "output.weight", Q8_0, width, vocab);
 
     Map<String, Object[]> kv = new LinkedHashMap<>(); // key -> {type, value}
-    kv.put("general.architecture", new Object[] {8, "llama"});
+    String a = architecture;
+    kv.put("general.architecture", new Object[] {8, a});
     kv.put("general.name", new Object[] {8, "parley-synthetic-" + layers + "x" + width});
     kv.put("general.file_type", new Object[] {4, 7L}); // MOSTLY_Q8_0
-    kv.put("llama.context_length", new Object[] {4, (long) context});
-    kv.put("llama.embedding_length", new Object[] {4, (long) width});
-    kv.put("llama.block_count", new Object[] {4, (long) layers});
-    kv.put("llama.feed_forward_length", new Object[] {4, (long) ffn});
-    kv.put("llama.attention.head_count", new Object[] {4, (long) heads});
-    kv.put("llama.attention.head_count_kv", new Object[] {4, (long) kvHeads});
-    kv.put("llama.rope.dimension_count", new Object[] {4, (long) headDim});
-    kv.put("llama.attention.layer_norm_rms_epsilon", new Object[] {6, 1e-5f});
-    kv.put("llama.rope.freq_base", new Object[] {6, 10000f});
-    kv.put("llama.vocab_size", new Object[] {4, (long) vocab});
+    kv.put(a + ".context_length", new Object[] {4, (long) context});
+    kv.put(a + ".embedding_length", new Object[] {4, (long) width});
+    kv.put(a + ".block_count", new Object[] {4, (long) layers});
+    kv.put(a + ".feed_forward_length", new Object[] {4, (long) ffn});
+    kv.put(a + ".attention.head_count", new Object[] {4, (long) heads});
+    kv.put(a + ".attention.head_count_kv", new Object[] {4, (long) kvHeads});
+    kv.put(a + ".rope.dimension_count", new Object[] {4, (long) headDim});
+    kv.put(a + ".attention.layer_norm_rms_epsilon", new Object[] {6, 1e-5f});
+    kv.put(a + ".rope.freq_base", new Object[] {6, 10000f});
+    kv.put(a + ".vocab_size", new Object[] {4, (long) vocab});
     for (Map.Entry<String, Integer> e : source.types().entrySet()) {
       String key = e.getKey();
       if (key.startsWith("tokenizer.ggml.")) {
@@ -312,6 +325,7 @@ public final class SyntheticModel {
   /** Builds a {@link SyntheticModel}; the defaults are the 135M shape. */
   public static final class Builder {
     private final Path tokenizerSource;
+    private String architecture = "llama";
     private int layers = 30;
     private int width = 576;
     private int ffn = 1536;
@@ -325,6 +339,16 @@ public final class SyntheticModel {
         throw new IllegalArgumentException("tokenizerSource must not be null");
       }
       this.tokenizerSource = tokenizerSource;
+    }
+
+    /** {@code llama} (the default) or {@code qwen3}. */
+    public Builder architecture(String architecture) {
+      if (!ARCHITECTURES.contains(architecture)) {
+        throw new IllegalArgumentException("architecture must be one of " + new java.util.TreeSet<>(ARCHITECTURES)
+            + ", was \"" + architecture + "\"");
+      }
+      this.architecture = architecture;
+      return this;
     }
 
     public Builder layers(int layers) {
