@@ -40,7 +40,7 @@ for tool in cmake cc c++ git readelf; do
 done
 
 compiler="$(c++ --version | head -1)"
-key="$(printf '%s\n' "$LLAMA_COMMIT" "${CMAKE_FLAGS[*]}" "$compiler" "$(cat "$here/layout.c")" | sha256sum | cut -c1-16)"
+key="$(printf '%s\n' "$LLAMA_COMMIT" "${CMAKE_FLAGS[*]}" "$compiler" | sha256sum | cut -c1-16)"
 cache="${PARLEY_CACHE_DIR:-$HOME/.cache/parley}/natives/llama.cpp-$LLAMA_RELEASE-$key"
 dest="$out/dev/parley/llama/natives/$platform"
 
@@ -87,15 +87,20 @@ if [ ! -f "$cache/done" ]; then
     soname="$(readelf -d "$f" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')"
     cp "$f" "$cache/lib/${soname:-$(basename "$f")}"
   done
-  cc -O0 -I"$cache/include" "$here/layout.c" -o "$cache/layout" -L"$cache/lib" -l:libllama.so.0 -Wl,-rpath,"$cache/lib"
-  "$cache/layout" >"$cache/layout.properties"
   touch "$cache/done"
 fi
+
+# The layout probe: compiled against the build's headers on every run (a second), so a change to
+# layout.c needs no rebuild of llama.cpp.
+probe="$(mktemp -d)"
+cc -O0 -I"$cache/include" "$here/layout.c" -o "$probe/layout" -L"$cache/lib" -l:libllama.so.0 -Wl,-rpath,"$cache/lib"
+"$probe/layout" >"$probe/layout.properties"
 
 rm -rf "$dest"
 mkdir -p "$dest"
 cp "$cache"/lib/*.so* "$dest/"
-cp "$cache/LICENSE-llama.cpp" "$cache/layout.properties" "$dest/"
+cp "$cache/LICENSE-llama.cpp" "$probe/layout.properties" "$dest/"
+rm -rf "$probe"
 {
   echo "# llama.cpp as Parley built it (chat-llama-natives/src/build/build-natives.sh)"
   echo "release=$LLAMA_RELEASE"

@@ -98,6 +98,14 @@ int main(void) {
     SIZE(llama_sampler_chain_params);
     FIELD(llama_sampler_chain_params, no_perf);
 
+    SIZE(ggml_threadpool_params);
+    FIELD(ggml_threadpool_params, cpumask);
+    FIELD(ggml_threadpool_params, n_threads);
+    FIELD(ggml_threadpool_params, prio);
+    FIELD(ggml_threadpool_params, poll);
+    FIELD(ggml_threadpool_params, strict_cpu);
+    FIELD(ggml_threadpool_params, paused);
+
     SIZE(llama_chat_message);
     FIELD(llama_chat_message, role);
     FIELD(llama_chat_message, content);

@@ -86,6 +86,11 @@ final class FfmEngine implements Engine {
   private final MemorySegment context;
   /** The context's KV memory (llama_get_memory), which every sequence operation takes. */
   private final MemorySegment memory;
+  /**
+   * ggml's worker threads for this context, kept between decodes (without one, ggml starts and
+   * joins a pool of threads for every graph it computes), sized for the most threads the engine uses.
+   */
+  private final MemorySegment threadpool;
   /** The template argument of llama_chat_apply_template: a built-in name or the file's template. */
   private final MemorySegment template;
   private final Arena arena = Arena.ofShared();
@@ -193,6 +198,16 @@ final class FfmEngine implements Engine {
             "llama.cpp could not create a context of " + c.effectiveKvCells() + " cells for " + c.modelFile(), null);
       }
       this.memory = (MemorySegment) lib.getMemory.invokeExact(context);
+      MemorySegment poolParams = local.allocate(LlamaLibrary.THREADPOOL_PARAMS);
+      lib.threadpoolParamsInit.invokeExact(poolParams, Math.max(c.threads(), c.effectiveBatchThreads()));
+      this.threadpool = (MemorySegment) lib.threadpoolNew.invokeExact(poolParams);
+      if (threadpool.equals(MemorySegment.NULL)) {
+        lib.free.invokeExact(context);
+        lib.modelFree.invokeExact(model);
+        throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, c.modelFile(),
+            "ggml could not start a pool of " + Math.max(c.threads(), c.effectiveBatchThreads()) + " threads", null);
+      }
+      lib.attachThreadpool.invokeExact(context, threadpool, threadpool);
     } catch (ModelLoadException e) {
       throw e;
     } catch (Throwable e) {
@@ -448,6 +463,7 @@ final class FfmEngine implements Engine {
   private void freeNative() {
     try {
       lib.free.invokeExact(context);
+      lib.threadpoolFree.invokeExact(threadpool);
       lib.modelFree.invokeExact(model);
     } catch (Throwable e) {
       throw LlamaLibrary.rethrow(e);

@@ -127,6 +127,16 @@ final class LlamaLibrary {
   static final StructLayout LOGIT_BIAS = MemoryLayout.structLayout(
       JAVA_INT.withName("token"), JAVA_FLOAT.withName("bias"));
 
+  /** struct ggml_threadpool_params: 528 bytes (filled by ggml_threadpool_params_init). */
+  static final StructLayout THREADPOOL_PARAMS = MemoryLayout.structLayout(
+      MemoryLayout.sequenceLayout(512, JAVA_BOOLEAN).withName("cpumask"),
+      JAVA_INT.withName("n_threads"),
+      JAVA_INT.withName("prio"),
+      JAVA_INT.withName("poll"),
+      JAVA_BOOLEAN.withName("strict_cpu"),
+      JAVA_BOOLEAN.withName("paused"),
+      MemoryLayout.paddingLayout(2));
+
   /** struct llama_chat_message: 16 bytes. */
   static final StructLayout CHAT_MESSAGE = MemoryLayout.structLayout(
       ADDRESS.withName("role"), ADDRESS.withName("content"));
@@ -211,6 +221,10 @@ final class LlamaLibrary {
   final MethodHandle vocabNTokens;
   final Lazy samplerFree;
   final Lazy setNThreads;
+  final MethodHandle attachThreadpool;
+  final MethodHandle threadpoolParamsInit;
+  final MethodHandle threadpoolNew;
+  final MethodHandle threadpoolFree;
   private final MemorySegment logCallback;
 
   /**
@@ -246,6 +260,13 @@ final class LlamaLibrary {
     memorySeqRm = b.bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     // (mem, bool data): data true also zeroes the buffers.
     memoryClear = b.bind("llama_memory_clear", FunctionDescriptor.ofVoid(ADDRESS, JAVA_BOOLEAN));
+    attachThreadpool = b.bind("llama_attach_threadpool", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS));
+    threadpoolParamsInit = linker.downcallHandle(Natives.find(natives.ggmlBase, "ggml_threadpool_params_init",
+        file, modelFile), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+    threadpoolNew = linker.downcallHandle(natives.cpuFunction("ggml_threadpool_new", modelFile),
+        FunctionDescriptor.of(ADDRESS, ADDRESS));
+    threadpoolFree = linker.downcallHandle(natives.cpuFunction("ggml_threadpool_free", modelFile),
+        FunctionDescriptor.ofVoid(ADDRESS));
     setNThreads = b.lazy("llama_set_n_threads", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
     memorySeqCp = b.lazy("llama_memory_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     stateSeqGetSize = b.lazy("llama_state_seq_get_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
@@ -324,7 +345,8 @@ final class LlamaLibrary {
     java.util.Map<String, StructLayout> structs = java.util.Map.of(
         "llama_model_params", MODEL_PARAMS, "llama_context_params", CONTEXT_PARAMS, "llama_batch", BATCH,
         "llama_token_data", TOKEN_DATA, "llama_token_data_array", TOKEN_DATA_ARRAY, "llama_logit_bias", LOGIT_BIAS,
-        "llama_sampler_chain_params", SAMPLER_CHAIN_PARAMS, "llama_chat_message", CHAT_MESSAGE);
+        "llama_sampler_chain_params", SAMPLER_CHAIN_PARAMS, "llama_chat_message", CHAT_MESSAGE,
+        "ggml_threadpool_params", THREADPOOL_PARAMS);
     structs.forEach((name, layout) -> {
       out.put(name + ".sizeof", layout.byteSize());
       for (MemoryLayout member : layout.memberLayouts()) {

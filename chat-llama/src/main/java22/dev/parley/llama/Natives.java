@@ -52,13 +52,16 @@ final class Natives {
   final Path folder;
   final SymbolLookup llama;
   final SymbolLookup ggml;
+  final SymbolLookup ggmlBase;
   final String cpuVariant;
   final List<String> devices;
 
-  private Natives(Path folder, SymbolLookup llama, SymbolLookup ggml, String cpuVariant, List<String> devices) {
+  private Natives(Path folder, SymbolLookup llama, SymbolLookup ggml, SymbolLookup ggmlBase, String cpuVariant,
+      List<String> devices) {
     this.folder = folder;
     this.llama = llama;
     this.ggml = ggml;
+    this.ggmlBase = ggmlBase;
     this.cpuVariant = cpuVariant;
     this.devices = List.copyOf(devices);
   }
@@ -95,7 +98,7 @@ final class Natives {
     Path ggmlFile = library(dir, "ggml", modelFile);
     Path llamaFile = library(dir, "llama", modelFile);
     // In dependency order, each by its full path: the next one's needed sonames are then found loaded.
-    SymbolLookup.libraryLookup(base, Arena.global());
+    SymbolLookup ggmlBase = SymbolLookup.libraryLookup(base, Arena.global());
     SymbolLookup ggml = SymbolLookup.libraryLookup(ggmlFile, Arena.global());
     SymbolLookup llama = SymbolLookup.libraryLookup(llamaFile, Arena.global());
     String version = call(linker, llama, "llama_version", llamaFile, modelFile);
@@ -117,7 +120,34 @@ final class Natives {
           "ggml registered no device from " + dir + " (no CPU backend library there?)", null);
     }
     LOG.info("llama.cpp {} from {}: CPU variant {}, devices {}", version, dir, variant, devices);
-    return new Natives(dir, llama, ggml, variant, devices);
+    return new Natives(dir, llama, ggml, ggmlBase, variant, devices);
+  }
+
+  /**
+   * A function of the CPU backend (the loaded variant), through ggml's registry: with
+   * {@code GGML_BACKEND_DL} its library is not linked to, so its symbols are asked of it.
+   */
+  MemorySegment cpuFunction(String name, Path modelFile) {
+    Linker linker = Linker.nativeLinker();
+    Path file = library(folder, "ggml", modelFile);
+    try (Arena a = Arena.ofConfined()) {
+      MethodHandle byName = linker.downcallHandle(find(ggml, "ggml_backend_reg_by_name", file, modelFile),
+          FunctionDescriptor.of(ADDRESS, ADDRESS));
+      MethodHandle procAddress = linker.downcallHandle(find(ggml, "ggml_backend_reg_get_proc_address", file, modelFile),
+          FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+      MemorySegment reg = (MemorySegment) byName.invokeExact(a.allocateFrom("CPU"));
+      MemorySegment f = reg.equals(MemorySegment.NULL) ? MemorySegment.NULL
+          : (MemorySegment) procAddress.invokeExact(reg, a.allocateFrom(name));
+      if (f.equals(MemorySegment.NULL)) {
+        throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
+            "ggml's CPU backend (" + cpuVariant + ", from " + folder + ") has no function " + name, null);
+      }
+      return f;
+    } catch (ModelLoadException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw LlamaLibrary.rethrow(e);
+    }
   }
 
   private static @Nullable Path configuredFolder(Path modelFile) {
