@@ -9,6 +9,9 @@
 #   LICENSE-llama.cpp    llama.cpp's MIT notice
 #
 # Usage: build-natives.sh OUT
+#        build-natives.sh --tools   (also builds llama.cpp's llama-bench, llama-batched-bench and
+#                                    llama-server from the same build, for the benchmarks' native
+#                                    reference, and prints the folder they are in)
 # Source: -Dparley.llama.source or $PARLEY_LLAMA_SOURCE (a git checkout of the pinned commit) when set, else llama.cpp's
 # history inside the npm package node-llama-cpp@3.21.1 (llama/gitRelease.bundle). Cached under
 # $PARLEY_CACHE_DIR (default ~/.cache/parley) by commit, flags and compiler: the first build takes
@@ -24,9 +27,9 @@ LLAMA_NPM=node-llama-cpp@3.21.1
 CMAKE_FLAGS=(-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON
   -DGGML_CPU_ALL_VARIANTS=ON -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DLLAMA_OPENSSL=OFF
   -DLLAMA_BUILD_IS_DEV=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF
-  -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON)
+  -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON '-DCMAKE_INSTALL_RPATH=$ORIGIN')
 
-out="${1:?usage: build-natives.sh OUT}"
+out="${1:?usage: build-natives.sh OUT | --tools}"
 here="$(cd "$(dirname "$0")" && pwd)"
 
 case "$(uname -s)-$(uname -m)" in
@@ -85,6 +88,11 @@ if [ ! -f "$cache/done" ]; then
   for f in "$cache"/build/bin/lib*.so*; do
     [ -L "$f" ] && continue
     soname="$(readelf -d "$f" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')"
+    runpath="$(readelf -d "$f" | sed -n 's/.*(\(RPATH\|RUNPATH\)).*\[\(.*\)\]/\2/p')"
+    if [ -n "$runpath" ] && [ "$runpath" != '$ORIGIN' ]; then
+      echo "error: $f has run path '$runpath'; Parley's libraries look beside themselves only (\$ORIGIN)" >&2
+      exit 1
+    fi
     cp "$f" "$cache/lib/${soname:-$(basename "$f")}"
   done
   touch "$cache/done"
@@ -95,6 +103,13 @@ fi
 probe="$(mktemp -d)"
 cc -O0 -I"$cache/include" "$here/layout.c" -o "$probe/layout" -L"$cache/lib" -l:libllama.so.0 -Wl,-rpath,"$cache/lib"
 "$probe/layout" >"$probe/layout.properties"
+
+if [ "$out" = "--tools" ]; then
+  cmake --build "$cache/build" -j "$(nproc)" --target llama-bench llama-batched-bench llama-server \
+    >"$cache/tools.log" 2>&1 || { tail -30 "$cache/tools.log" >&2; echo "error: building llama.cpp's tools failed" >&2; exit 1; }
+  echo "$cache/build/bin"
+  exit 0
+fi
 
 rm -rf "$dest"
 mkdir -p "$dest"

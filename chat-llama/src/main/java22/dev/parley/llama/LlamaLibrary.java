@@ -294,13 +294,24 @@ final class LlamaLibrary {
     getLogitsIth = b.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
     vocabNTokens = b.bind("llama_vocab_n_tokens", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     samplerFree = b.lazy("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
-    try {
-      MethodHandle log = MethodHandles.lookup().findStatic(LlamaLibrary.class, "log",
-          MethodType.methodType(void.class, int.class, MemorySegment.class, MemorySegment.class));
-      logCallback = linker.upcallStub(log, FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS), Arena.global());
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
+    logCallback = logCallback();
+  }
+
+  private static @Nullable MemorySegment logStub;
+
+  /** The upcall that sends llama.cpp's and ggml's log to SLF4J; one per JVM, never freed. */
+  static synchronized MemorySegment logCallback() {
+    if (logStub == null) {
+      try {
+        MethodHandle log = MethodHandles.lookup().findStatic(LlamaLibrary.class, "log",
+            MethodType.methodType(void.class, int.class, MemorySegment.class, MemorySegment.class));
+        logStub = Linker.nativeLinker().upcallStub(log, FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS),
+            Arena.global());
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
     }
+    return logStub;
   }
 
   /**

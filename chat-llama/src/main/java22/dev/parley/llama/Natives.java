@@ -99,6 +99,16 @@ final class Natives {
     Path llamaFile = library(dir, "llama", modelFile);
     // In dependency order, each by its full path: the next one's needed sonames are then found loaded.
     SymbolLookup ggmlBase = SymbolLookup.libraryLookup(base, Arena.global());
+    // ggml's log to SLF4J before any backend loads (it would write to stderr otherwise).
+    try {
+      MethodHandle logSet = linker.downcallHandle(find(ggmlBase, "ggml_log_set", base, modelFile),
+          FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+      logSet.invokeExact(LlamaLibrary.logCallback(), MemorySegment.NULL);
+    } catch (ModelLoadException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw LlamaLibrary.rethrow(e);
+    }
     SymbolLookup ggml = SymbolLookup.libraryLookup(ggmlFile, Arena.global());
     SymbolLookup llama = SymbolLookup.libraryLookup(llamaFile, Arena.global());
     String version = call(linker, llama, "llama_version", llamaFile, modelFile);
