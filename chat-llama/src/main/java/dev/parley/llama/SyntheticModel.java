@@ -23,8 +23,10 @@ import java.util.SplittableRandom;
  * tokenizer.ggml.*}) is copied from an existing GGUF file, so the vocabulary (and the embedding and
  * output matrices) match it. The text it writes is gibberish.
  *
- * <p>Architectures: {@code llama} (the default) and {@code qwen3} (llama's layers with an RMS norm
- * on each head's queries and keys), which llama.cpp b4916 (the JNI engine) cannot load.
+ * <p>Architectures: {@code llama} (the default), {@code qwen3} (llama's layers with an RMS norm on
+ * each head's queries and keys) and {@code qwen3moe} (Qwen3's attention with a mixture of experts
+ * for its feed-forward: {@link Builder#experts} of them, a few used per token), the last two
+ * unknown to llama.cpp b4916 (the JNI engine).
  *
  * <p>The default shape is that of a 135M-parameter chat model: 30 layers, width 576, FFN 1536, 9
  * heads, 3 KV heads, context 2048.
@@ -39,7 +41,7 @@ public final class SyntheticModel {
   private static final int ALIGNMENT = 32;
 
   /** The architectures it writes. */
-  static final java.util.Set<String> ARCHITECTURES = java.util.Set.of("llama", "qwen3");
+  static final java.util.Set<String> ARCHITECTURES = java.util.Set.of("llama", "qwen3", "qwen3moe");
 
   private final Path tokenizerSource;
   private final String architecture;
@@ -49,6 +51,8 @@ public final class SyntheticModel {
   private final int heads;
   private final int kvHeads;
   private final int context;
+  private final int experts;
+  private final int expertsUsed;
   private final long seed;
 
   private SyntheticModel(Builder b) {
@@ -60,6 +64,8 @@ public final class SyntheticModel {
     this.heads = b.heads;
     this.kvHeads = b.kvHeads;
     this.context = b.context;
+    this.experts = b.experts;
+    this.expertsUsed = b.expertsUsed;
     this.seed = b.seed;
   }
 
@@ -86,14 +92,21 @@ public final class SyntheticModel {
       addTensor(names, shapes, types, p + "attn_k.weight", Q8_0, width, kvWidth);
       addTensor(names, shapes, types, p + "attn_v.weight", Q8_0, width, kvWidth);
       addTensor(names, shapes, types, p + "attn_output.weight", Q8_0, width, width);
-      if (architecture.equals("qwen3")) {
+      if (qkNorm()) {
         addTensor(names, shapes, types, p + "attn_q_norm.weight", F32, headDim);
         addTensor(names, shapes, types, p + "attn_k_norm.weight", F32, headDim);
       }
       addTensor(names, shapes, types, p + "ffn_norm.weight", F32, width);
-      addTensor(names, shapes, types, p + "ffn_gate.weight", Q8_0, width, ffn);
-      addTensor(names, shapes, types, p + "ffn_up.weight", Q8_0, width, ffn);
-      addTensor(names, shapes, types, p + "ffn_down.weight", Q8_0, ffn, width);
+      if (moe()) {
+        addTensor(names, shapes, types, p + "ffn_gate_inp.weight", Q8_0, width, experts);
+        addTensor(names, shapes, types, p + "ffn_gate_exps.weight", Q8_0, width, ffn, experts);
+        addTensor(names, shapes, types, p + "ffn_up_exps.weight", Q8_0, width, ffn, experts);
+        addTensor(names, shapes, types, p + "ffn_down_exps.weight", Q8_0, ffn, width, experts);
+      } else {
+        addTensor(names, shapes, types, p + "ffn_gate.weight", Q8_0, width, ffn);
+        addTensor(names, shapes, types, p + "ffn_up.weight", Q8_0, width, ffn);
+        addTensor(names, shapes, types, p + "ffn_down.weight", Q8_0, ffn, width);
+      }
     }
     addTensor(names, shapes, types, "output_norm.weight", F32, width);
     addTensor(names, shapes, types, "output.weight", Q8_0, width, vocab);
@@ -113,6 +126,11 @@ public final class SyntheticModel {
     kv.put(a + ".attention.layer_norm_rms_epsilon", new Object[] {6, 1e-5f});
     kv.put(a + ".rope.freq_base", new Object[] {6, 10000f});
     kv.put(a + ".vocab_size", new Object[] {4, (long) vocab});
+    if (moe()) {
+      kv.put(a + ".expert_count", new Object[] {4, (long) experts});
+      kv.put(a + ".expert_used_count", new Object[] {4, (long) expertsUsed});
+      kv.put(a + ".expert_feed_forward_length", new Object[] {4, (long) ffn});
+    }
     for (Map.Entry<String, Integer> e : source.types().entrySet()) {
       String key = e.getKey();
       if (key.startsWith("tokenizer.ggml.")) {
@@ -184,8 +202,19 @@ public final class SyntheticModel {
   public long bytesReadPerToken() {
     int vocab = vocabulary();
     long kvWidth = (long) width / heads * kvHeads;
-    long perLayer = 2 * q8(width * (long) width) + 2 * q8(width * kvWidth) + 3 * q8(width * (long) ffn) + 2 * f32(width);
+    long feedForward = moe()
+        ? q8(width * (long) experts) + expertsUsed * 3 * q8(width * (long) ffn) : 3 * q8(width * (long) ffn);
+    long perLayer = 2 * q8(width * (long) width) + 2 * q8(width * kvWidth) + feedForward + 2 * f32(width)
+        + (qkNorm() ? 2 * f32(width / heads) : 0);
     return layers * perLayer + f32(width) + q8(width * (long) vocab);
+  }
+
+  private boolean qkNorm() {
+    return architecture.startsWith("qwen3");
+  }
+
+  private boolean moe() {
+    return architecture.equals("qwen3moe");
   }
 
   private int vocabulary() {
@@ -204,7 +233,9 @@ public final class SyntheticModel {
   public long parameters() {
     int vocab = vocabulary();
     long kvWidth = (long) width / heads * kvHeads;
-    long perLayer = 2L * width + 2L * width * width + 2L * width * kvWidth + 3L * width * ffn;
+    long feedForward = moe() ? (long) width * experts + 3L * width * ffn * experts : 3L * width * ffn;
+    long perLayer = 2L * width + 2L * width * width + 2L * width * kvWidth + feedForward
+        + (qkNorm() ? 2L * (width / heads) : 0);
     return 2L * width * vocab + width + layers * perLayer;
   }
 
@@ -332,6 +363,8 @@ public final class SyntheticModel {
     private int heads = 9;
     private int kvHeads = 3;
     private int context = 2048;
+    private int experts = 8;
+    private int expertsUsed = 2;
     private long seed = 42;
 
     private Builder(Path tokenizerSource) {
@@ -341,7 +374,7 @@ public final class SyntheticModel {
       this.tokenizerSource = tokenizerSource;
     }
 
-    /** {@code llama} (the default) or {@code qwen3}. */
+    /** {@code llama} (the default), {@code qwen3} or {@code qwen3moe}. */
     public Builder architecture(String architecture) {
       if (!ARCHITECTURES.contains(architecture)) {
         throw new IllegalArgumentException("architecture must be one of " + new java.util.TreeSet<>(ARCHITECTURES)
@@ -371,6 +404,16 @@ public final class SyntheticModel {
     public Builder heads(int heads, int kvHeads) {
       this.heads = positive(heads, "heads");
       this.kvHeads = positive(kvHeads, "kvHeads");
+      return this;
+    }
+
+    /** Experts per layer and experts used per token ({@code qwen3moe}; 8 and 2 by default); each is {@link #feedForward} wide. */
+    public Builder experts(int experts, int used) {
+      this.experts = positive(experts, "experts");
+      this.expertsUsed = positive(used, "used");
+      if (used > experts) {
+        throw new IllegalArgumentException("used (" + used + ") must not exceed experts (" + experts + ")");
+      }
       return this;
     }
 

@@ -9,7 +9,7 @@ final class ModelFamilies {
   /** The vocabulary of {@code ../shared/vocab} each architecture's models ship with. */
   static String vocabulary(String architecture) {
     return switch (architecture) {
-      case "qwen3" -> "qwen2"; // Qwen3 kept Qwen2's tokenizer
+      case "qwen3", "qwen3moe" -> "qwen2"; // Qwen3 kept Qwen2's tokenizer
       case "llama" -> "llama-bpe"; // Llama 3's
       default -> throw new IllegalArgumentException(architecture);
     };
@@ -18,7 +18,7 @@ final class ModelFamilies {
   /** Writes a 2-layer model of {@code architecture} into {@code folder}. */
   static Path write(String architecture, Path folder) {
     return SyntheticModel.builder(TestModels.vocab(vocabulary(architecture))).architecture(architecture)
-        .layers(2).width(128).feedForward(256).heads(4, 2).context(1024).build()
+        .layers(2).width(128).feedForward(256).heads(4, 2).experts(4, 2).context(1024).build()
         .write(folder.resolve(architecture + ".gguf"));
   }
 }

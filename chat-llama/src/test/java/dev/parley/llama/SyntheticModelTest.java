@@ -72,4 +72,32 @@ class SyntheticModelTest {
     assertEquals("layers must be > 0, was 0",
         assertThrows(IllegalArgumentException.class, () -> SyntheticModel.builder(TestModels.tiny()).layers(0)).getMessage());
   }
+
+  /** What parameters() and bytesReadPerToken() say is what the file holds, for every architecture. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "qwen3", "qwen3moe"})
+  void itsArithmeticMatchesTheFile(String architecture) {
+    SyntheticModel generator = SyntheticModel.builder(TestModels.tiny()).architecture(architecture).layers(2)
+        .width(64).feedForward(128).heads(4, 2).experts(4, 2).build();
+    GgufFile header = GgufFile.read(generator.write(temp.resolve(architecture + ".gguf")));
+    assertEquals(architecture, header.architecture());
+    long parameters = 0;
+    long read = 0;
+    for (GgufFile.TensorInfo t : header.tensors()) {
+      parameters += t.elements();
+      long bytes = GgufFile.tensorBytes(t.type(), t.elements()).getAsLong();
+      if (t.name().endsWith("_exps.weight")) {
+        bytes = bytes / 4 * 2; // a token reads the 2 experts it is routed to, of 4
+      }
+      if (!t.name().equals("token_embd.weight")) {
+        read += bytes;
+      }
+    }
+    assertEquals(parameters, generator.parameters());
+    assertEquals(read, generator.bytesReadPerToken());
+    boolean norms = header.tensors().stream().anyMatch(t -> t.name().equals("blk.0.attn_q_norm.weight"));
+    assertEquals(!architecture.equals("llama"), norms, "Qwen3's per-head Q/K norms");
+    boolean experts = header.tensors().stream().anyMatch(t -> t.name().equals("blk.0.ffn_gate_exps.weight"));
+    assertEquals(architecture.equals("qwen3moe"), experts);
+  }
 }
