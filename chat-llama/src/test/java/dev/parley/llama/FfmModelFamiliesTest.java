@@ -1,0 +1,54 @@
+package dev.parley.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.Message;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Conversation state on today's families: a conversation whose sequence went to others and whose
+ * saved KV state came back replies as a recomputation of its whole prompt does. Runs on the JDK
+ * 22+ only.
+ */
+class FfmModelFamiliesTest {
+  private static final GenerationOptions GREEDY = GenerationOptions.builder().temperature(0).maxTokens(12).build();
+
+  @TempDir Path temp;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"qwen3", "qwen3moe", "llama"})
+  void aRestoredStateRepliesAsARecomputation(String architecture) {
+    Path file = ModelFamilies.write(architecture, temp);
+    List<String> ids = List.of("a", "b", "c");
+    try (LlamaChatModel model = LlamaChatModel.builder(file).contextSize(512).slots(1).threads(2).build();
+        LlamaChatModel fresh = LlamaChatModel.builder(file).contextSize(512).slots(1).threads(2)
+            .promptCache(false).build()) {
+      List<List<Message>> histories = new ArrayList<>();
+      for (String id : ids) {
+        List<Message> h = new ArrayList<>(List.of(Message.system("You are assistant " + id + "."),
+            Message.user("Conversation " + id + ": what is the weather like on the coast in spring?")));
+        h.add(model.generate(new ChatRequest(h, GREEDY, id)).toMessage());
+        h.add(Message.user("And in autumn, for conversation " + id + "?"));
+        histories.add(h);
+      }
+      for (int i = 0; i < ids.size(); i++) {
+        List<Message> h = histories.get(i);
+        ChatResponse r = model.generate(new ChatRequest(h, GREEDY, ids.get(i)));
+        assertEquals(fresh.generate(new ChatRequest(h, GREEDY)).text(), r.text(),
+            architecture + ", conversation " + ids.get(i) + ": restored cells reply as a recomputation");
+      }
+      EngineStatistics s = model.statistics();
+      assertEquals(3, s.statesRestored(), architecture + ": each returning conversation came back from its state " + s);
+      assertTrue(s.promptTokensReused() > 0, s.toString());
+    }
+  }
+}
