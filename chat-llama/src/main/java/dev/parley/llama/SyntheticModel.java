@@ -25,8 +25,10 @@ import java.util.SplittableRandom;
  *
  * <p>Architectures: {@code llama} (the default), {@code qwen3} (llama's layers with an RMS norm on
  * each head's queries and keys) and {@code qwen3moe} (Qwen3's attention with a mixture of experts
- * for its feed-forward: {@link Builder#experts} of them, a few used per token), the last two
- * unknown to llama.cpp b4916 (the JNI engine).
+ * for its feed-forward: {@link Builder#experts} of them, a few used per token) and {@code gemma3}
+ * (Q/K norms, norms after attention and feed-forward, and sliding-window attention on every
+ * layer but each {@link Builder#slidingWindow pattern}-th), the last three unknown to llama.cpp
+ * b4916 (the JNI engine).
  *
  * <p>The default shape is that of a 135M-parameter chat model: 30 layers, width 576, FFN 1536, 9
  * heads, 3 KV heads, context 2048.
@@ -41,7 +43,7 @@ public final class SyntheticModel {
   private static final int ALIGNMENT = 32;
 
   /** The architectures it writes. */
-  static final java.util.Set<String> ARCHITECTURES = java.util.Set.of("llama", "qwen3", "qwen3moe");
+  static final java.util.Set<String> ARCHITECTURES = java.util.Set.of("llama", "qwen3", "qwen3moe", "gemma3");
 
   private final Path tokenizerSource;
   private final String architecture;
@@ -53,6 +55,8 @@ public final class SyntheticModel {
   private final int context;
   private final int experts;
   private final int expertsUsed;
+  private final int slidingWindow;
+  private final int slidingWindowPattern;
   private final long seed;
 
   private SyntheticModel(Builder b) {
@@ -66,6 +70,8 @@ public final class SyntheticModel {
     this.context = b.context;
     this.experts = b.experts;
     this.expertsUsed = b.expertsUsed;
+    this.slidingWindow = b.slidingWindow;
+    this.slidingWindowPattern = b.slidingWindowPattern;
     this.seed = b.seed;
   }
 
@@ -96,7 +102,13 @@ public final class SyntheticModel {
         addTensor(names, shapes, types, p + "attn_q_norm.weight", F32, headDim);
         addTensor(names, shapes, types, p + "attn_k_norm.weight", F32, headDim);
       }
+      if (postNorms()) {
+        addTensor(names, shapes, types, p + "post_attention_norm.weight", F32, width);
+      }
       addTensor(names, shapes, types, p + "ffn_norm.weight", F32, width);
+      if (postNorms()) {
+        addTensor(names, shapes, types, p + "post_ffw_norm.weight", F32, width);
+      }
       if (moe()) {
         addTensor(names, shapes, types, p + "ffn_gate_inp.weight", Q8_0, width, experts);
         addTensor(names, shapes, types, p + "ffn_gate_exps.weight", Q8_0, width, ffn, experts);
@@ -126,6 +138,11 @@ public final class SyntheticModel {
     kv.put(a + ".attention.layer_norm_rms_epsilon", new Object[] {6, 1e-5f});
     kv.put(a + ".rope.freq_base", new Object[] {6, 10000f});
     kv.put(a + ".vocab_size", new Object[] {4, (long) vocab});
+    if (postNorms()) {
+      kv.put(a + ".attention.sliding_window", new Object[] {4, (long) slidingWindow});
+      kv.put(a + ".attention.sliding_window_pattern", new Object[] {4, (long) slidingWindowPattern});
+      kv.put(a + ".rope.freq_base_swa", new Object[] {6, 10000f});
+    }
     if (moe()) {
       kv.put(a + ".expert_count", new Object[] {4, (long) experts});
       kv.put(a + ".expert_used_count", new Object[] {4, (long) expertsUsed});
@@ -205,12 +222,16 @@ public final class SyntheticModel {
     long feedForward = moe()
         ? q8(width * (long) experts) + expertsUsed * 3 * q8(width * (long) ffn) : 3 * q8(width * (long) ffn);
     long perLayer = 2 * q8(width * (long) width) + 2 * q8(width * kvWidth) + feedForward + 2 * f32(width)
-        + (qkNorm() ? 2 * f32(width / heads) : 0);
+        + (qkNorm() ? 2 * f32(width / heads) : 0) + (postNorms() ? 2 * f32(width) : 0);
     return layers * perLayer + f32(width) + q8(width * (long) vocab);
   }
 
   private boolean qkNorm() {
-    return architecture.startsWith("qwen3");
+    return !architecture.equals("llama");
+  }
+
+  private boolean postNorms() {
+    return architecture.equals("gemma3");
   }
 
   private boolean moe() {
@@ -235,7 +256,7 @@ public final class SyntheticModel {
     long kvWidth = (long) width / heads * kvHeads;
     long feedForward = moe() ? (long) width * experts + 3L * width * ffn * experts : 3L * width * ffn;
     long perLayer = 2L * width + 2L * width * width + 2L * width * kvWidth + feedForward
-        + (qkNorm() ? 2L * (width / heads) : 0);
+        + (qkNorm() ? 2L * (width / heads) : 0) + (postNorms() ? 2L * width : 0);
     return 2L * width * vocab + width + layers * perLayer;
   }
 
@@ -365,6 +386,8 @@ public final class SyntheticModel {
     private int context = 2048;
     private int experts = 8;
     private int expertsUsed = 2;
+    private int slidingWindow = 512;
+    private int slidingWindowPattern = 6;
     private long seed = 42;
 
     private Builder(Path tokenizerSource) {
@@ -374,7 +397,7 @@ public final class SyntheticModel {
       this.tokenizerSource = tokenizerSource;
     }
 
-    /** {@code llama} (the default), {@code qwen3} or {@code qwen3moe}. */
+    /** {@code llama} (the default), {@code qwen3}, {@code qwen3moe} or {@code gemma3}. */
     public Builder architecture(String architecture) {
       if (!ARCHITECTURES.contains(architecture)) {
         throw new IllegalArgumentException("architecture must be one of " + new java.util.TreeSet<>(ARCHITECTURES)
@@ -414,6 +437,17 @@ public final class SyntheticModel {
       if (used > experts) {
         throw new IllegalArgumentException("used (" + used + ") must not exceed experts (" + experts + ")");
       }
+      return this;
+    }
+
+    /**
+     * Sliding-window attention ({@code gemma3}; 512 tokens, and every 6th layer attending to
+     * everything, by default): layers see the last {@code window} tokens, and every
+     * {@code pattern}-th layer sees the whole context.
+     */
+    public Builder slidingWindow(int window, int pattern) {
+      this.slidingWindow = positive(window, "window");
+      this.slidingWindowPattern = positive(pattern, "pattern");
       return this;
     }
 

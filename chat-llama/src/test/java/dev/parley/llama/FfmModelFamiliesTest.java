@@ -25,7 +25,7 @@ class FfmModelFamiliesTest {
   @TempDir Path temp;
 
   @ParameterizedTest
-  @ValueSource(strings = {"qwen3", "qwen3moe", "llama"})
+  @ValueSource(strings = {"qwen3", "qwen3moe", "gemma3", "llama"})
   void aRestoredStateRepliesAsARecomputation(String architecture) {
     Path file = ModelFamilies.write(architecture, temp);
     List<String> ids = List.of("a", "b", "c");

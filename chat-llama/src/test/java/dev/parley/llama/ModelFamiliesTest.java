@@ -32,7 +32,7 @@ class ModelFamiliesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"qwen3", "qwen3moe", "llama"})
+  @ValueSource(strings = {"qwen3", "qwen3moe", "gemma3", "llama"})
   void fourBatchedConversationsGetTheTokensOneAloneGets(String architecture) throws Exception {
     Path file = ModelFamilies.write(architecture, temp);
     if (!EngineSelectionTest.ffm() && !architecture.equals("llama")) {

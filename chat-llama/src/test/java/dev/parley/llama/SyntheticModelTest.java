@@ -75,7 +75,7 @@ class SyntheticModelTest {
 
   /** What parameters() and bytesReadPerToken() say is what the file holds, for every architecture. */
   @org.junit.jupiter.params.ParameterizedTest
-  @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "qwen3", "qwen3moe"})
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "qwen3", "qwen3moe", "gemma3"})
   void itsArithmeticMatchesTheFile(String architecture) {
     SyntheticModel generator = SyntheticModel.builder(TestModels.tiny()).architecture(architecture).layers(2)
         .width(64).feedForward(128).heads(4, 2).experts(4, 2).build();
