@@ -4,8 +4,9 @@
 # benchmarks/target/quick-profile/results.json and results.md (tables with ratio columns).
 # Arguments go to QuickProfile: --out DIR, --only REGEX (e.g. --only 'conversation|cache').
 #
-# Native reference: llama.cpp b4980's llama-bench, llama-batched-bench and llama-server, built from
-# source on first use (scripts/lib/native-llama.sh) and run on the same model between JMH runs.
+# Native reference: llama.cpp 0.4.0's llama-bench, llama-batched-bench and llama-server, built on
+# first use in the same build as chat-llama-natives' libraries (scripts/lib/native-llama.sh) and run
+# on the same model between JMH runs.
 #
 # Models: the tiny model from ../shared/models (or $PARLEY_MODELS_DIR); the synthetic 135M-shape
 # model is generated from it on first use into ~/.cache/parley/synthetic (or $PARLEY_CACHE_DIR).
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/ensure-tools.sh
 . scripts/lib/find-jdks.sh
 . scripts/lib/native-llama.sh
-ensure_tools cmake=cmake npm=npm git=git c++=g++
+ensure_tools cmake=cmake npm=npm git=git cc=gcc c++=g++ readelf=binutils
 find_jdks
 # llama.cpp's own tools, the native reference measured in the same run (built once, cached).
 ensure_native_llama

@@ -1,54 +1,32 @@
-# Sourced by scripts/bench.sh: builds llama.cpp's own tools (llama-bench, llama-batched-bench,
+# Sourced by scripts/bench.sh: llama.cpp's own tools (llama-bench, llama-batched-bench,
 # llama-server), the native reference every inference benchmark is compared with in the same run,
 # and Parley's two C probes over any library's C API: parley-tg-loop (scripts/native/tg-loop.c),
 # llama-bench's loop, and parley-turn-step (scripts/native/turn-step.c), the decode step that holds a
 # returning conversation's new tokens.
 #
-# Source: llama.cpp b4980, the git bundle inside the npm package node-llama-cpp@3.7.0 (the npm
-# registry is reachable where GitHub is not); the nearest release to b4916, which java-llama.cpp
-# 4.2.0 ships. Built with the CPU features of java-llama.cpp's library (no -march=native), so both
-# run the same kernels. Cached under $PARLEY_CACHE_DIR (default ~/.cache/parley); needs npm, git,
-# cmake and a C++ compiler.
-NATIVE_LLAMA_TAG=b4980
-NATIVE_LLAMA_NPM=node-llama-cpp@3.7.0
+# The tools are llama.cpp 0.4.0 built from the same source, with the same flags and in the same
+# build as chat-llama-natives' libraries (chat-llama-natives/src/build/build-natives.sh --tools), so
+# the FFM engine and its reference run the same kernels. The C probes are built against that
+# build's headers. Cached under $PARLEY_CACHE_DIR (default ~/.cache/parley); needs npm, git, cmake
+# and a C++ compiler the first time.
+NATIVE_LLAMA_TAG=0.4.0
 
 ensure_native_llama() {
-  local cache="${PARLEY_CACHE_DIR:-$HOME/.cache/parley}/llama.cpp-$NATIVE_LLAMA_TAG"
-  NATIVE_LLAMA_BIN="$cache/bin"
-  export NATIVE_LLAMA_BIN
-  if [ -x "$NATIVE_LLAMA_BIN/llama-bench" ] && [ -x "$NATIVE_LLAMA_BIN/llama-batched-bench" ] \
-      && [ -x "$NATIVE_LLAMA_BIN/llama-server" ]; then
-    # The C probes build in a second from the headers kept beside the tools.
-    if [ -f "$cache/include/llama.h" ] && build_native_probes "$cache/include" "$NATIVE_LLAMA_BIN" "$(pwd)"; then
-      return 0
-    fi
-  fi
-  local tool
-  for tool in npm git cmake c++; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "error: building llama.cpp's tools needs $tool" >&2; return 1; }
-  done
-  echo "Building llama.cpp $NATIVE_LLAMA_TAG's llama-bench, llama-batched-bench and llama-server into $cache (a few minutes, once)..." >&2
-  local work repo
+  local repo build
   repo="$(pwd)"
-  work="$(mktemp -d)"
-  (
-    set -e
-    cd "$work"
-    npm pack --silent "$NATIVE_LLAMA_NPM" >/dev/null
-    tar xzf node-llama-cpp-*.tgz package/llama/gitRelease.bundle package/llama/llama.cpp.info.json
-    grep -q "\"$NATIVE_LLAMA_TAG\"" package/llama/llama.cpp.info.json
-    git clone -q package/llama/gitRelease.bundle src
-    cmake -S src -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF \
-      -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON >/dev/null
-    cmake --build build -j "$(nproc)" --target llama-bench llama-batched-bench llama-server >/dev/null
-    mkdir -p "$cache/bin"
-    cp build/bin/llama-bench build/bin/llama-batched-bench build/bin/llama-server "$cache/bin/"
-    # The headers the C probes build against, kept for rebuilding them alone.
-    mkdir -p "$cache/include"
-    cp src/include/llama.h src/include/llama-cpp.h src/ggml/include/*.h "$cache/include/"
-    build_native_probes "$cache/include" "$cache/bin" "$repo"
-  ) || { rm -rf "$work"; echo "error: building llama.cpp's tools failed" >&2; return 1; }
-  rm -rf "$work"
+  echo "llama.cpp $NATIVE_LLAMA_TAG's tools for the native reference (built once; minutes the first time)..." >&2
+  build="$(bash "$repo/chat-llama-natives/src/build/build-natives.sh" --tools)" \
+    || { echo "error: building llama.cpp's tools failed" >&2; return 1; }
+  NATIVE_LLAMA_BIN="${PARLEY_CACHE_DIR:-$HOME/.cache/parley}/llama.cpp-$NATIVE_LLAMA_TAG-tools"
+  export NATIVE_LLAMA_BIN
+  mkdir -p "$NATIVE_LLAMA_BIN"
+  local tool
+  for tool in llama-bench llama-batched-bench llama-server; do
+    ln -sfn "$build/$tool" "$NATIVE_LLAMA_BIN/$tool"
+  done
+  # The libraries the probes are pointed at (and llama-bench's CPU variants) are beside the tools.
+  ln -sfn "$build" "$NATIVE_LLAMA_BIN/lib"
+  build_native_probes "$build/../../include" "$NATIVE_LLAMA_BIN" "$repo"
 }
 
 # Parley's C probes (scripts/native/*.c), built when missing or older than their sources.

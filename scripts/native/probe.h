@@ -6,8 +6,10 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "llama.h"
+#include "ggml-backend.h"
 
 // Declares p_NAME, NAME's address in `lib`; does `fail` (SYM: returns 1) if it is missing.
 #define LOOKUP(name, fail) __typeof__(&name) p_##name = (__typeof__(&name)) dlsym(lib, #name); \
@@ -24,10 +26,24 @@ static double now(void) {
 
 // Loads the model at `path` on the CPU through `lib`, llama.cpp's log silenced; NULL (said why) if
 // it cannot.
-static struct llama_model *load_model(void *lib, const char *path) {
+static struct llama_model *load_model(void *lib, const char *lib_path, const char *path) {
   LOOKUP(llama_log_set, return NULL) LOOKUP(llama_backend_init, return NULL)
   LOOKUP(llama_model_default_params, return NULL) LOOKUP(llama_model_load_from_file, return NULL)
+  LOOKUP(ggml_backend_load, return NULL) LOOKUP(ggml_backend_load_all_from_path, return NULL)
   p_llama_log_set(quiet, NULL);
+  // GGML_BACKEND_DL builds register no backend until asked: the named CPU variant, else ggml's pick.
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", lib_path);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = 0; else snprintf(dir, sizeof dir, ".");
+  const char *variant = getenv("PARLEY_CPU_VARIANT");
+  if (variant && *variant) {
+    char file[8192];
+    snprintf(file, sizeof file, "%s/%s", dir, variant);
+    if (!p_ggml_backend_load(file)) { fprintf(stderr, "could not load the CPU variant %s\n", file); return NULL; }
+  } else {
+    p_ggml_backend_load_all_from_path(dir);
+  }
   p_llama_backend_init();
   struct llama_model_params mp = p_llama_model_default_params();
   mp.n_gpu_layers = 0;

@@ -1,15 +1,15 @@
 // llama-bench's token-generation loop (one token decoded at a time, no sampling) over any library
-// that exports llama.cpp's C API, loaded with dlopen: java-llama.cpp's libjllama.so, which Parley's
-// FFM engine calls, or a local build's libllama.so. It separates "the library is slower" from "the
+// that exports llama.cpp 0.4.0's C API, loaded with dlopen: chat-llama-natives' libllama.so.0, which
+// Parley's FFM engine calls, or another build of the same release (node-llama-cpp's prebuilt one). It separates "the library is slower" from "the
 // engine's loop is slower" when the engine is compared with llama-bench.
 //
 // Built by scripts/lib/native-llama.sh into the native tools' folder (parley-tg-loop), against
-// llama.cpp b4980's headers (the struct layouts the engine uses for b4916).
+// llama.cpp 0.4.0's headers (the release the FFM engine binds).
 //
 //   parley-tg-loop LIB MODEL THREADS TOKENS REPS CONTEXT [FLASH_ATTN 0|1] [HISTORY_TOKENS]
 //
-// The jar's library: unzip -p ~/.m2/repository/de/kherud/llama/4.2.0/llama-4.2.0.jar
-//   de/kherud/llama/Linux/x86_64/libjllama.so > /tmp/libjllama.so
+// LIB's folder must hold its libggml*.so; the CPU variant is PARLEY_CPU_VARIANT (a file name such
+// as libggml-cpu-haswell.so in that folder) or, unset, the one ggml scores best.
 //
 // Prints the mean tokens/s of REPS runs (after one warm-up decode). HISTORY_TOKENS random tokens are
 // decoded first (untimed), as a conversation's history. With SAMPLE=1 in the environment it also
@@ -33,11 +33,11 @@ int main(int argc, char **argv) {
   }
  
   SYM(llama_context_default_params) SYM(llama_init_from_model) SYM(llama_decode) SYM(llama_batch_get_one)
-  SYM(llama_synchronize) SYM(llama_kv_self_clear) SYM(llama_model_get_vocab) SYM(llama_vocab_n_tokens)
+  SYM(llama_synchronize) SYM(llama_memory_clear) SYM(llama_get_memory) SYM(llama_model_get_vocab) SYM(llama_vocab_n_tokens)
   SYM(llama_vocab_bos) SYM(llama_sampler_chain_default_params) SYM(llama_sampler_chain_init)
   SYM(llama_sampler_chain_add) SYM(llama_sampler_init_greedy) SYM(llama_sampler_sample) SYM(llama_sampler_apply)
   SYM(llama_get_logits_ith)
-  struct llama_model *model = load_model(lib, argv[2]);
+  struct llama_model *model = load_model(lib, argv[1], argv[2]);
   if (!model) return 1;
   struct llama_context_params cp = p_llama_context_default_params();
   cp.n_ctx = context;
@@ -45,7 +45,8 @@ int main(int argc, char **argv) {
   cp.n_ubatch = 512;
   cp.n_threads = threads;
   cp.n_threads_batch = threads;
-  cp.flash_attn = flash;
+  cp.flash_attn_type = flash ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+  cp.kv_unified = 1;
   cp.no_perf = 1;
   struct llama_context *ctx = p_llama_init_from_model(model, cp);
   if (!ctx) { fprintf(stderr, "could not create a context of %d cells\n", context); return 1; }
@@ -59,7 +60,7 @@ int main(int argc, char **argv) {
   long draws = 0;
   srand(1234);
   for (int r = -1; r < reps; r++) { // r == -1: warm-up, as llama-bench does
-    p_llama_kv_self_clear(ctx);
+    p_llama_memory_clear(p_llama_get_memory(ctx), true);
     if (history > 0) {
       llama_token *h = malloc(sizeof(llama_token) * history);
       for (int i = 0; i < history; i++) h[i] = rand() % n_vocab;

@@ -7,7 +7,7 @@
 // history.
 //
 // Built by scripts/lib/native-llama.sh into the native tools' folder (parley-turn-step), against
-// llama.cpp b4980's headers (the struct layouts the engine uses for b4916).
+// llama.cpp 0.4.0's headers (the release the FFM engine binds).
 //
 //   parley-turn-step LIB MODEL THREADS SEQS HISTORY NEW REPS [FLASH_ATTN 0|1 (1)] [CONTEXT]
 //
@@ -49,9 +49,9 @@ int main(int argc, char **argv) {
   }
  
   SYM(llama_context_default_params) SYM(llama_init_from_model) SYM(llama_decode) SYM(llama_batch_init)
-  SYM(llama_synchronize) SYM(llama_kv_self_seq_rm) SYM(llama_model_get_vocab) SYM(llama_vocab_n_tokens)
+  SYM(llama_synchronize) SYM(llama_memory_seq_rm) SYM(llama_get_memory) SYM(llama_model_get_vocab) SYM(llama_vocab_n_tokens)
  
-  struct llama_model *model = load_model(lib, argv[2]);
+  struct llama_model *model = load_model(lib, argv[1], argv[2]);
   if (!model) return 1;
   int step = fresh + seqs - 1;
   int capacity = history > step ? history : step;
@@ -62,7 +62,8 @@ int main(int argc, char **argv) {
   cp.n_seq_max = seqs;
   cp.n_threads = threads;
   cp.n_threads_batch = threads;
-  cp.flash_attn = flash;
+  cp.flash_attn_type = flash ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+  cp.kv_unified = 1;
   cp.no_perf = 1;
   struct llama_context *ctx = p_llama_init_from_model(model, cp);
   if (!ctx) { fprintf(stderr, "could not create a context of %u cells\n", cp.n_ctx); return 1; }
@@ -84,7 +85,7 @@ int main(int argc, char **argv) {
     p_llama_synchronize(ctx);
     double took = (now() - start) * 1e3;
     if (r >= 0) ms[r] = took;
-    for (int s = 0; s < seqs; s++) p_llama_kv_self_seq_rm(ctx, s, history, -1);
+    for (int s = 0; s < seqs; s++) p_llama_memory_seq_rm(p_llama_get_memory(ctx), s, history, -1);
   }
   qsort(ms, reps, sizeof(double), by_value);
   printf("%.2f ms (%.2f-%.2f), %d tokens, history %d x %d sequences\n", ms[reps / 2], ms[0], ms[reps - 1], step,
