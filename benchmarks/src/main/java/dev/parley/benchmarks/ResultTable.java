@@ -178,7 +178,7 @@ public final class ResultTable {
         scores.put(implementation, result.path("primaryMetric").path("score").asDouble());
       }
     }
-    StringBuilder b = new StringBuilder("Native reference (llama.cpp b4980's own tools, same model, measured before and"
+    StringBuilder b = new StringBuilder("Native reference (llama.cpp 0.4.0's own tools, same model, measured before and"
         + " after the run above):\n\n| tool | median tokens/s | samples |");
     scores.keySet().forEach(s -> b.append(' ').append(s).append(" / median |"));
     b.append("\n|---|---|---|").append("---|".repeat(scores.size())).append('\n');
