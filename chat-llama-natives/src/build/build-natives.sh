@@ -38,7 +38,7 @@ case "$(uname -s)-$(uname -m)" in
   *) echo "error: Parley builds llama.cpp natives for linux-x86_64 and linux-aarch64, not $(uname -s)-$(uname -m)" >&2; exit 1 ;;
 esac
 
-for tool in cmake cc c++ git readelf; do
+for tool in cmake cc c++ git readelf flock; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: building llama.cpp needs $tool (Debian: apt-get install cmake g++ git)" >&2; exit 1; }
 done
 
@@ -46,6 +46,11 @@ compiler="$(c++ --version | head -1)"
 key="$(printf '%s\n' "$LLAMA_COMMIT" "${CMAKE_FLAGS[*]}" "$compiler" | sha256sum | cut -c1-16)"
 cache="${PARLEY_CACHE_DIR:-$HOME/.cache/parley}/natives/llama.cpp-$LLAMA_RELEASE-$key"
 dest="$out/dev/parley/llama/natives/$platform"
+
+# One build at a time per cache folder: a second Maven run on this machine waits for the first.
+mkdir -p "$(dirname "$cache")"
+exec 9>"$cache.lock"
+flock 9
 
 if [ ! -f "$cache/done" ]; then
   echo "Building llama.cpp $LLAMA_RELEASE ($LLAMA_COMMIT) with every CPU variant into $cache (minutes, once)..." >&2
