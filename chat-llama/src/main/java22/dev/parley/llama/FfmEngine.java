@@ -71,8 +71,6 @@ final class FfmEngine implements Engine {
   private static final int MICRO_BATCH = 64;
   private static final int PIECE_BYTES = 256;
   static final String DECODE_THREAD = "parley-decode-";
-  /** Generated tokens the repetition penalty looks back on (GenerationOptions#repeatPenalty). */
-  private static final int REPEAT_LAST_N = 64;
   /** Thread calibration: decode steps timed per thread count and round, and rounds. */
   private static final int CALIBRATION_STEPS = 4;
   private static final int CALIBRATION_ROUNDS = 3;
@@ -148,14 +146,8 @@ final class FfmEngine implements Engine {
   private final MemorySegment batchLogits;
   private final MemorySegment piece;
   private final int vocabSize;
-  /**
-   * llama_token_data[vocabSize], refilled from the logits at each draw (loop thread only); made at
-   * the first draw through a sampler chain (384 KB for a 32,000-token vocabulary), which a server
-   * answering greedily never makes.
-   */
-  private @Nullable MemorySegment candidates;
-  /** The llama_token_data_array over {@link #candidates}. */
-  private final MemorySegment candidateArray;
+  /** Requests' sampler chains and the draws from the logits. Loop thread only. */
+  private final Sampling sampling;
   private final Seq[] logitSeq;
   private long stepCounter;
 
@@ -238,7 +230,7 @@ final class FfmEngine implements Engine {
     batch.set(ADDRESS, LlamaLibrary.BATCH_SEQ_ID, seqIdPointers);
     batch.set(ADDRESS, LlamaLibrary.BATCH_LOGITS, batchLogits);
     this.piece = arena.allocate(PIECE_BYTES);
-    this.candidateArray = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
+    this.sampling = new Sampling(lib, context, vocabSize, arena);
 
     int n = MODELS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
@@ -695,19 +687,11 @@ final class FfmEngine implements Engine {
       target.pending = -1;
       target.generated = 0;
       target.lastUsed = ++stepCounter;
-      r.sampler = plainGreedy(r.options) ? null : sampler(r.options);
+      r.sampler = Sampling.plainGreedy(r.options) ? null : sampling.chain(r.options);
     }
   }
 
   /** Greedy decoding with nothing before the draw: the token is the first with the highest logit. */
-  private static boolean plainGreedy(GenerationOptions options) {
-    return options.temperature() <= 0 && !penalized(options) && options.logitBias().isEmpty();
-  }
-
-  private static boolean penalized(GenerationOptions options) {
-    return options.repeatPenalty() != 1.0 || options.frequencyPenalty() != 0 || options.presencePenalty() != 0;
-  }
-
   private @Nullable Seq chooseSequence(Request r) {
     Seq best = null;
     int bestShared = -1;
@@ -1028,7 +1012,7 @@ final class FfmEngine implements Engine {
 
   private void sample(Seq s, int index) throws Throwable {
     Request r = s.request;
-    int token = r.sampler == null ? argmax(index) : draw(r.sampler, index);
+    int token = r.sampler == null ? sampling.argmax(index) : sampling.draw(r.sampler, index);
     s.pending = -1;
     if (token < 0) {
       release(s, null, new GenerationFailedException("the sampler chain of " + config.id()
@@ -1053,63 +1037,6 @@ final class FfmEngine implements Engine {
     }
   }
 
-  /**
-   * What llama.cpp's greedy sampler picks, without its candidate array: the first token with the
-   * highest logit (its comparison, {@code >}, NaN never winning).
-   */
-  private int argmax(int index) throws Throwable {
-    MemorySegment logits = ((MemorySegment) lib.getLogitsIth.invokeExact(context, index))
-        .reinterpret(4L * vocabSize);
-    int best = 0;
-    float max = logits.getAtIndex(JAVA_FLOAT, 0);
-    for (int id = 1; id < vocabSize; id++) {
-      float logit = logits.getAtIndex(JAVA_FLOAT, id);
-      if (logit > max) {
-        max = logit;
-        best = id;
-      }
-    }
-    return best;
-  }
-
-  /**
-   * What {@code llama_sampler_sample} does (-1 where it would abort: no candidate selected), into one candidate array kept for the engine's life:
-   * b4916's function builds a new {@code std::vector} of every token's logit at each call (384 KB
-   * for a 32,000-token vocabulary), which cost ~290 µs a token against ~100 µs for the same draw
-   * into a reused array (a C loop over the jar's library, greedy chain, this machine). llama.cpp's
-   * own server reuses its array the same way.
-   */
-  private int draw(MemorySegment sampler, int index) throws Throwable {
-    MemorySegment logits = ((MemorySegment) lib.getLogitsIth.invokeExact(context, index))
-        .reinterpret(4L * vocabSize);
-    MemorySegment data = candidates;
-    if (data == null) {
-      data = arena.allocate(LlamaLibrary.TOKEN_DATA, vocabSize);
-      candidates = data;
-    }
-    for (int id = 0; id < vocabSize; id++) {
-      long at = 12L * id;
-      data.set(JAVA_INT, at, id);
-      data.set(JAVA_FLOAT, at + 4, logits.getAtIndex(JAVA_FLOAT, id));
-      data.set(JAVA_FLOAT, at + 8, 0f);
-    }
-    MemorySegment array = candidateArray;
-    array.set(ADDRESS, 0, data);
-    array.set(JAVA_LONG, 8, vocabSize);
-    array.set(JAVA_LONG, 16, -1L);
-    array.set(JAVA_BOOLEAN, 24, false);
-    lib.samplerApply.get().invokeExact(sampler, array);
-    long selected = array.get(JAVA_LONG, 16);
-    long size = array.get(JAVA_LONG, 8);
-    if (selected < 0 || selected >= size) {
-      return -1; // llama_sampler_sample would abort the process here
-    }
-    // A sampler may point the array at its own storage: read the token where the array points now.
-    int token = array.get(ADDRESS, 0).reinterpret(12L * size).get(JAVA_INT, 12L * selected);
-    lib.samplerAccept.get().invokeExact(sampler, token);
-    return token;
-  }
-
   /** Ends the sequence's request; its cells stay, as the prompt cache for the next request. */
   private void release(Seq s, @Nullable FinishReason reason, @Nullable ParleyException error) {
     Request r = s.request;
@@ -1120,7 +1047,11 @@ final class FfmEngine implements Engine {
       // The prompt was not all processed: the cells hold a prefix of it, which is still valid.
       s.cachedLength = Math.min(s.cachedLength, s.prefilled);
     }
-    freeSampler(r);
+    MemorySegment chain = r.sampler;
+    r.sampler = null;
+    if (chain != null) {
+      sampling.free(chain);
+    }
     r.end(reason, error);
     if (error == null && (reason == FinishReason.STOP || reason == FinishReason.LENGTH)) {
       try {
@@ -1186,59 +1117,6 @@ final class FfmEngine implements Engine {
       return null;
     }
     return both.substring(at + b.length(), next);
-  }
-
-  private MemorySegment sampler(GenerationOptions options) throws Throwable {
-    try (Arena local = Arena.ofConfined()) {
-      MemorySegment params = (MemorySegment) lib.samplerChainDefaultParams.get().invokeExact((SegmentAllocator) local);
-      MemorySegment chain = (MemorySegment) lib.samplerChainInit.get().invokeExact(params);
-      // llama.cpp's own order (common/sampling): logit bias, penalties, top-k, top-p, min-p,
-      // temperature, draw.
-      if (!options.logitBias().isEmpty()) {
-        MemorySegment biases = local.allocate(LlamaLibrary.LOGIT_BIAS, options.logitBias().size());
-        long at = 0;
-        for (var e : options.logitBias().entrySet()) {
-          biases.set(JAVA_INT, at + LlamaLibrary.BIAS_TOKEN, e.getKey());
-          biases.set(JAVA_FLOAT, at + LlamaLibrary.BIAS_BIAS, e.getValue());
-          at += LlamaLibrary.LOGIT_BIAS.byteSize();
-        }
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitLogitBias.get().invokeExact(vocabSize,
-            options.logitBias().size(), biases));
-      }
-      if (penalized(options)) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitPenalties.get().invokeExact(vocabSize, REPEAT_LAST_N,
-            (float) options.repeatPenalty(), (float) options.frequencyPenalty(), (float) options.presencePenalty()));
-      }
-      if (options.temperature() <= 0) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitGreedy.get().invokeExact());
-        return chain;
-      }
-      if (options.topK() > 0) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTopK.get().invokeExact(options.topK()));
-      }
-      if (options.topP() < 1.0) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTopP.get().invokeExact((float) options.topP(), 1L));
-      }
-      if (options.minP() > 0) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitMinP.get().invokeExact((float) options.minP(), 1L));
-      }
-      lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTemp.get().invokeExact((float) options.temperature()));
-      int seed = options.seed().isPresent() ? (int) options.seed().getAsLong() : LlamaLibrary.DEFAULT_SEED;
-      lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitDist.get().invokeExact(seed));
-      return chain;
-    }
-  }
-
-  private void freeSampler(Request r) {
-    MemorySegment chain = r.sampler;
-    r.sampler = null;
-    if (chain != null) {
-      try {
-        lib.samplerFree.get().invokeExact(chain);
-      } catch (Throwable e) {
-        throw LlamaLibrary.rethrow(e);
-      }
-    }
   }
 
   /** One of the context's sequences: a conversation's KV cells. Loop thread only. */

@@ -1,0 +1,163 @@
+package dev.parley.llama;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.parley.chat.GenerationOptions;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The FFM engine's sampling: a native sampler chain per request (logit bias, penalties, top-k,
+ * top-p, min-p, temperature, draw, as llama.cpp's server orders them), the draw from a
+ * sequence's logits into one candidate array kept for the engine's life, and the engine's own
+ * greedy pick for requests that need no chain. Loop thread only.
+ */
+final class Sampling {
+  /** Generated tokens the repetition penalty looks back on (GenerationOptions#repeatPenalty). */
+  static final int REPEAT_LAST_N = 64;
+
+  private final LlamaLibrary lib;
+  private final MemorySegment context;
+  private final int vocabSize;
+  private final Arena arena;
+  /**
+   * llama_token_data[vocabSize], refilled from the logits at each draw; made at the first draw
+   * through a sampler chain (384 KB for a 32,000-token vocabulary), which a server answering
+   * greedily never makes.
+   */
+  private @Nullable MemorySegment candidates;
+  /** The llama_token_data_array over {@link #candidates}. */
+  private final MemorySegment candidateArray;
+
+  /** Sampling from {@code context}'s logits; the candidate arrays live as long as {@code arena}. */
+  Sampling(LlamaLibrary lib, MemorySegment context, int vocabSize, Arena arena) {
+    this.lib = lib;
+    this.context = context;
+    this.vocabSize = vocabSize;
+    this.arena = arena;
+    this.candidateArray = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
+  }
+
+  /** Whether the engine picks the top logit itself: no chain needed. */
+  static boolean plainGreedy(GenerationOptions options) {
+    return options.temperature() <= 0 && !penalized(options) && options.logitBias().isEmpty();
+  }
+
+  static boolean penalized(GenerationOptions options) {
+    return options.repeatPenalty() != 1.0 || options.frequencyPenalty() != 0 || options.presencePenalty() != 0;
+  }
+
+  /** A new sampler chain for {@code options}, in llama.cpp's own order; {@link #free} it. */
+  MemorySegment chain(GenerationOptions options) throws Throwable {
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment params = (MemorySegment) lib.samplerChainDefaultParams.get().invokeExact((SegmentAllocator) local);
+      MemorySegment chain = (MemorySegment) lib.samplerChainInit.get().invokeExact(params);
+      // llama.cpp's own order (common/sampling): logit bias, penalties, top-k, top-p, min-p,
+      // temperature, draw.
+      if (!options.logitBias().isEmpty()) {
+        MemorySegment biases = local.allocate(LlamaLibrary.LOGIT_BIAS, options.logitBias().size());
+        long at = 0;
+        for (var e : options.logitBias().entrySet()) {
+          biases.set(JAVA_INT, at + LlamaLibrary.BIAS_TOKEN, e.getKey());
+          biases.set(JAVA_FLOAT, at + LlamaLibrary.BIAS_BIAS, e.getValue());
+          at += LlamaLibrary.LOGIT_BIAS.byteSize();
+        }
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitLogitBias.get().invokeExact(vocabSize,
+            options.logitBias().size(), biases));
+      }
+      if (penalized(options)) {
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitPenalties.get().invokeExact(vocabSize, REPEAT_LAST_N,
+            (float) options.repeatPenalty(), (float) options.frequencyPenalty(), (float) options.presencePenalty()));
+      }
+      if (options.temperature() <= 0) {
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitGreedy.get().invokeExact());
+        return chain;
+      }
+      if (options.topK() > 0) {
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTopK.get().invokeExact(options.topK()));
+      }
+      if (options.topP() < 1.0) {
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTopP.get().invokeExact((float) options.topP(), 1L));
+      }
+      if (options.minP() > 0) {
+        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitMinP.get().invokeExact((float) options.minP(), 1L));
+      }
+      lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTemp.get().invokeExact((float) options.temperature()));
+      int seed = options.seed().isPresent() ? (int) options.seed().getAsLong() : LlamaLibrary.DEFAULT_SEED;
+      lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitDist.get().invokeExact(seed));
+      return chain;
+    }
+  }
+
+  /** Frees a chain {@link #chain} made. */
+  void free(MemorySegment chain) {
+    try {
+      lib.samplerFree.get().invokeExact(chain);
+    } catch (Throwable e) {
+      throw LlamaLibrary.rethrow(e);
+    }
+  }
+
+  /**
+   * What llama.cpp's greedy sampler picks, without its candidate array: the first token with the
+   * highest logit (its comparison, {@code >}, NaN never winning).
+   */
+  int argmax(int index) throws Throwable {
+    MemorySegment logits = ((MemorySegment) lib.getLogitsIth.invokeExact(context, index))
+        .reinterpret(4L * vocabSize);
+    int best = 0;
+    float max = logits.getAtIndex(JAVA_FLOAT, 0);
+    for (int id = 1; id < vocabSize; id++) {
+      float logit = logits.getAtIndex(JAVA_FLOAT, id);
+      if (logit > max) {
+        max = logit;
+        best = id;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * What {@code llama_sampler_sample} does (-1 where it would abort: no candidate selected), into one candidate array kept for the engine's life:
+   * b4916's function builds a new {@code std::vector} of every token's logit at each call (384 KB
+   * for a 32,000-token vocabulary), which cost ~290 µs a token against ~100 µs for the same draw
+   * into a reused array (a C loop over the jar's library, greedy chain, this machine). llama.cpp's
+   * own server reuses its array the same way.
+   */
+  int draw(MemorySegment sampler, int index) throws Throwable {
+    MemorySegment logits = ((MemorySegment) lib.getLogitsIth.invokeExact(context, index))
+        .reinterpret(4L * vocabSize);
+    MemorySegment data = candidates;
+    if (data == null) {
+      data = arena.allocate(LlamaLibrary.TOKEN_DATA, vocabSize);
+      candidates = data;
+    }
+    for (int id = 0; id < vocabSize; id++) {
+      long at = 12L * id;
+      data.set(JAVA_INT, at, id);
+      data.set(JAVA_FLOAT, at + 4, logits.getAtIndex(JAVA_FLOAT, id));
+      data.set(JAVA_FLOAT, at + 8, 0f);
+    }
+    MemorySegment array = candidateArray;
+    array.set(ADDRESS, 0, data);
+    array.set(JAVA_LONG, 8, vocabSize);
+    array.set(JAVA_LONG, 16, -1L);
+    array.set(JAVA_BOOLEAN, 24, false);
+    lib.samplerApply.get().invokeExact(sampler, array);
+    long selected = array.get(JAVA_LONG, 16);
+    long size = array.get(JAVA_LONG, 8);
+    if (selected < 0 || selected >= size) {
+      return -1; // llama_sampler_sample would abort the process here
+    }
+    // A sampler may point the array at its own storage: read the token where the array points now.
+    int token = array.get(ADDRESS, 0).reinterpret(12L * size).get(JAVA_INT, 12L * selected);
+    lib.samplerAccept.get().invokeExact(sampler, token);
+    return token;
+  }
+}
