@@ -1173,7 +1173,7 @@ final class FfmEngine implements Engine {
     volatile boolean stopped;
     private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    private final Utf8 utf8 = new Utf8();
+    private final Utf8Stream utf8 = new Utf8Stream();
 
     /** The templated prompt, kept to prepare the conversation's next turn; null when none is. */
     final @Nullable String prompt;
@@ -1275,45 +1275,6 @@ final class FfmEngine implements Engine {
 
     void free() {
       memory.close();
-    }
-  }
-
-  /** Joins tokens' bytes into text: a character split across tokens waits for its last byte. */
-  static final class Utf8 {
-    private byte[] pending = new byte[0];
-
-    String decode(byte[] bytes) {
-      byte[] all = pending.length == 0 ? bytes : concat(pending, bytes);
-      int complete = completeLength(all);
-      pending = Arrays.copyOfRange(all, complete, all.length);
-      return new String(all, 0, complete, StandardCharsets.UTF_8);
-    }
-
-    /** What is left at the end, malformed bytes replaced. */
-    String flush() {
-      String rest = new String(pending, StandardCharsets.UTF_8);
-      pending = new byte[0];
-      return rest;
-    }
-
-    /** The length of the longest prefix that does not end inside a character. */
-    static int completeLength(byte[] b) {
-      int n = b.length;
-      for (int back = 1; back <= Math.min(3, n); back++) {
-        int c = b[n - back] & 0xFF;
-        if ((c & 0xC0) == 0x80) {
-          continue; // a continuation byte: look further back for the lead
-        }
-        int need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        return need > back ? n - back : n;
-      }
-      return n;
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-      byte[] all = Arrays.copyOf(a, a.length + b.length);
-      System.arraycopy(b, 0, all, a.length, b.length);
-      return all;
     }
   }
 
