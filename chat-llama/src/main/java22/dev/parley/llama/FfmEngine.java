@@ -558,44 +558,23 @@ final class FfmEngine implements Engine {
       return;
     }
     int streams = Math.min(config.slots(), batchCapacity);
-    long[][] single = new long[most][CALIBRATION_ROUNDS];
-    long[][] batched = new long[most][CALIBRATION_ROUNDS];
-    for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
-      for (int n = 1; n <= most; n++) {
-        lib.setNThreads.get().invokeExact(context, n, n);
-        single[n - 1][round] = probeSteps(1, CALIBRATION_STEPS);
-        batched[n - 1][round] = streams > 1 ? probeSteps(streams, CALIBRATION_STEPS) : single[n - 1][round];
-      }
-    }
-    int bestSingle = fastest(single);
-    int bestBatch = fastest(batched);
-    lib.setNThreads.get().invokeExact(context, bestSingle, bestBatch);
-    threadsInUse = bestSingle;
-    batchThreadsInUse = bestBatch;
-    StringBuilder figures = new StringBuilder();
-    for (int n = 1; n <= most; n++) {
-      figures.append(n == 1 ? "" : ", ").append(n).append(": ").append(median(single[n - 1]) / CALIBRATION_STEPS / 1000)
-          .append(" / ").append(median(batched[n - 1]) / CALIBRATION_STEPS / 1000);
-    }
+    ThreadCalibration.Result r = ThreadCalibration.run(most, streams, CALIBRATION_ROUNDS, CALIBRATION_STEPS,
+        new ThreadCalibration.Probe() {
+          @Override
+          public void useThreads(int n) throws Throwable {
+            lib.setNThreads.get().invokeExact(context, n, n);
+          }
+
+          @Override
+          public long time(int n, int steps) throws Throwable {
+            return probeSteps(n, steps);
+          }
+        });
+    lib.setNThreads.get().invokeExact(context, r.single(), r.batch());
+    threadsInUse = r.single();
+    batchThreadsInUse = r.batch();
     LOG.info("{}: calibrated threads {} for one stream, {} for {} (median µs a step, 1 / {} tokens, by threads: {})",
-        config.id(), bestSingle, bestBatch, streams, streams, figures);
-  }
-
-  /** The thread count (1-based) whose median time is lowest; ties go to fewer threads. */
-  private static int fastest(long[][] byThreads) {
-    int best = 0;
-    for (int i = 1; i < byThreads.length; i++) {
-      if (median(byThreads[i]) < median(byThreads[best])) {
-        best = i;
-      }
-    }
-    return best + 1;
-  }
-
-  private static long median(long[] values) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
+        config.id(), r.single(), r.batch(), streams, streams, r.figures());
   }
 
   /**
