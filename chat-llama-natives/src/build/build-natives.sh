@@ -30,6 +30,9 @@ CMAKE_FLAGS=(-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL
   -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON '-DCMAKE_INSTALL_RPATH=$ORIGIN')
 
 out="${1:?usage: build-natives.sh OUT | --tools}"
+work=""
+probe=""
+trap 'rm -rf ${work:+"$work"} ${probe:+"$probe"}' EXIT
 here="$(cd "$(dirname "$0")" && pwd)"
 
 case "$(uname -s)-$(uname -m)" in
@@ -61,7 +64,6 @@ if [ ! -f "$cache/done" ]; then
     if [ ! -d "$src/.git" ]; then
       command -v npm >/dev/null 2>&1 || { echo "error: fetching llama.cpp's source needs npm, or set PARLEY_LLAMA_SOURCE to a checkout of $LLAMA_COMMIT" >&2; exit 1; }
       work="$(mktemp -d)"
-      trap 'rm -rf "$work"' EXIT
       (cd "$work" && npm pack --silent "$LLAMA_NPM" >/dev/null \
         && tar xzf node-llama-cpp-*.tgz package/llama/gitRelease.bundle)
       rm -rf "$src"
@@ -120,7 +122,6 @@ rm -rf "$dest"
 mkdir -p "$dest"
 cp "$cache"/lib/*.so* "$dest/"
 cp "$cache/LICENSE-llama.cpp" "$probe/layout.properties" "$dest/"
-rm -rf "$probe"
 {
   echo "# llama.cpp as Parley built it (chat-llama-natives/src/build/build-natives.sh)"
   echo "release=$LLAMA_RELEASE"

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
  * it or a user's own build of it.
  *
  * <p>The struct layouts are those of that release's {@code include/llama.h}, checked against the
- * compiled headers by {@code LayoutTest}. Every function is looked up when the library is bound: a
+ * compiled headers by {@code FfmNativesTest}. Every function is looked up when the library is bound: a
  * missing one fails the load with a {@link ModelLoadException} naming it, never later with a crash.
  */
 final class LlamaLibrary {
@@ -151,7 +151,6 @@ final class LlamaLibrary {
   static final long CTX_NO_PERF = offset(CONTEXT_PARAMS, "no_perf");
   static final long CTX_FLASH_ATTN_TYPE = offset(CONTEXT_PARAMS, "flash_attn_type");
   static final long CTX_KV_UNIFIED = offset(CONTEXT_PARAMS, "kv_unified");
-  static final long CTX_SWA_FULL = offset(CONTEXT_PARAMS, "swa_full");
   static final long BATCH_N_TOKENS = offset(BATCH, "n_tokens");
   static final long BATCH_TOKEN = offset(BATCH, "token");
   static final long BATCH_POS = offset(BATCH, "pos");
@@ -234,7 +233,7 @@ final class LlamaLibrary {
    */
   LlamaLibrary(Natives natives, Path modelFile) {
     this.natives = natives;
-    this.file = Natives.library(natives.folder, "llama", modelFile);
+    this.file = natives.llamaFile;
     Linker linker = Linker.nativeLinker();
     Binder b = new Binder(linker, natives.llama, file, modelFile);
     backendInit = b.bind("llama_backend_init", FunctionDescriptor.ofVoid());
@@ -262,7 +261,7 @@ final class LlamaLibrary {
     memoryClear = b.bind("llama_memory_clear", FunctionDescriptor.ofVoid(ADDRESS, JAVA_BOOLEAN));
     attachThreadpool = b.bind("llama_attach_threadpool", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS));
     threadpoolParamsInit = linker.downcallHandle(Natives.find(natives.ggmlBase, "ggml_threadpool_params_init",
-        file, modelFile), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+        natives.ggmlBaseFile, modelFile), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     threadpoolNew = linker.downcallHandle(natives.cpuFunction("ggml_threadpool_new", modelFile),
         FunctionDescriptor.of(ADDRESS, ADDRESS));
     threadpoolFree = linker.downcallHandle(natives.cpuFunction("ggml_threadpool_free", modelFile),

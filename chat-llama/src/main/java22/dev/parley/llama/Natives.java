@@ -53,12 +53,18 @@ final class Natives {
   final SymbolLookup llama;
   final SymbolLookup ggml;
   final SymbolLookup ggmlBase;
+  final Path llamaFile;
+  final Path ggmlFile;
+  final Path ggmlBaseFile;
   final String cpuVariant;
   final List<String> devices;
 
-  private Natives(Path folder, SymbolLookup llama, SymbolLookup ggml, SymbolLookup ggmlBase, String cpuVariant,
-      List<String> devices) {
+  private Natives(Path folder, Path llamaFile, Path ggmlFile, Path ggmlBaseFile, SymbolLookup llama, SymbolLookup ggml,
+      SymbolLookup ggmlBase, String cpuVariant, List<String> devices) {
     this.folder = folder;
+    this.llamaFile = llamaFile;
+    this.ggmlFile = ggmlFile;
+    this.ggmlBaseFile = ggmlBaseFile;
     this.llama = llama;
     this.ggml = ggml;
     this.ggmlBase = ggmlBase;
@@ -130,7 +136,7 @@ final class Natives {
           "ggml registered no device from " + dir + " (no CPU backend library there?)", null);
     }
     LOG.info("llama.cpp {} from {}: CPU variant {}, devices {}", version, dir, variant, devices);
-    return new Natives(dir, llama, ggml, ggmlBase, variant, devices);
+    return new Natives(dir, llamaFile, ggmlFile, base, llama, ggml, ggmlBase, variant, devices);
   }
 
   /**
@@ -139,11 +145,10 @@ final class Natives {
    */
   MemorySegment cpuFunction(String name, Path modelFile) {
     Linker linker = Linker.nativeLinker();
-    Path file = library(folder, "ggml", modelFile);
     try (Arena a = Arena.ofConfined()) {
-      MethodHandle byName = linker.downcallHandle(find(ggml, "ggml_backend_reg_by_name", file, modelFile),
+      MethodHandle byName = linker.downcallHandle(find(ggml, "ggml_backend_reg_by_name", ggmlFile, modelFile),
           FunctionDescriptor.of(ADDRESS, ADDRESS));
-      MethodHandle procAddress = linker.downcallHandle(find(ggml, "ggml_backend_reg_get_proc_address", file, modelFile),
+      MethodHandle procAddress = linker.downcallHandle(find(ggml, "ggml_backend_reg_get_proc_address", ggmlFile, modelFile),
           FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
       MemorySegment reg = (MemorySegment) byName.invokeExact(a.allocateFrom("CPU"));
       MemorySegment f = reg.equals(MemorySegment.NULL) ? MemorySegment.NULL
