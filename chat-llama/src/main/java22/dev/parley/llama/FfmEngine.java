@@ -7,9 +7,6 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationFailedException;
 import dev.parley.chat.GenerationHandle;
@@ -36,7 +33,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -104,30 +100,22 @@ final class FfmEngine implements Engine {
   private final Object idleLock = new Object();
   private volatile @Nullable Throwable broken;
   /**
-   * Saved KV states of conversations whose sequence went to another; made by the loop thread at
-   * the first save (an engine whose conversations never outnumber its sequences loads no cache),
-   * and used by it only; {@link #statistics()} reads its size.
+   * Saved KV states of sequences that went to other requests, found by conversation or by prefix;
+   * null when {@code stateCacheBytes} is 0. Set before the loop starts, used by it only.
    */
-  private volatile @Nullable Cache<String, SavedState> states;
+  private volatile @Nullable StateCache states;
   /**
    * What the chat template puts between an assistant's reply and the next user message (ChatML:
    * {@code <|im_end|>\n<|im_start|>user\n}), or null if the template does not render turns as a
    * growing prefix; found once at load. See {@link #prime}.
    */
   private volatile @Nullable String turnSeparator;
-  /** Where states go that {@link #states} no longer holds; set before the loop starts. */
-  private volatile @Nullable StateSpill spill;
 
   // ---- statistics: written by the loop thread only ----
   private volatile long steps;
   private volatile long stepTokens;
   private volatile long promptTokens;
   private volatile long promptTokensReused;
-  private volatile long statesSaved;
-  private volatile long statesRestored;
-  private volatile long stateMisses;
-  /** Evictions may run on a thread reading the statistics (Caffeine's maintenance). */
-  private final LongAdder statesEvicted = new LongAdder();
   private volatile long decodeNanos;
   private volatile long stepNanos;
   private volatile long stateNanos;
@@ -258,9 +246,10 @@ final class FfmEngine implements Engine {
     if (config.promptCache()) {
       engine.turnSeparator = engine.findTurnSeparator();
     }
-    if (config.stateSpillFolder() != null && config.stateCacheBytes() > 0) {
+    if (config.stateCacheBytes() > 0) {
       try {
-        engine.spill = new StateSpill(config.stateSpillFolder(), config.stateSpillBytes(), Integer.toString(MODELS.get()));
+        engine.states = new StateCache(config.stateCacheBytes(), config.stateSpillFolder(), config.stateSpillBytes(),
+            Integer.toString(MODELS.get()));
       } catch (IOException e) {
         engine.freeNative();
         throw new ModelLoadException(ModelLoadException.Reason.INCOMPATIBLE_SETTINGS, config.modelFile(),
@@ -370,7 +359,7 @@ final class FfmEngine implements Engine {
       System.arraycopy(tokens, 0, sequence, 1, tokens.length);
     }
     Request r = new Request(sequence, promptTokens, conversation, options, handler,
-        conversation != null && turnSeparator != null ? prompt : null);
+        turnSeparator != null ? prompt : null);
     Throwable failure = broken;
     if (failure != null) {
       throw new GenerationFailedException("the decode loop of " + config.id() + " failed: " + failure, failure);
@@ -386,26 +375,32 @@ final class FfmEngine implements Engine {
 
   @Override
   public EngineStatistics statistics() {
+    StateCache cache = states;
     long bytes = 0;
-    Cache<String, SavedState> cache = states;
+    long saved = 0;
+    long restored = 0;
+    long misses = 0;
+    long evicted = 0;
     if (cache != null) {
-      bytes = cache.policy().eviction().orElseThrow().weightedSize().orElse(0);
+      bytes = cache.bytes();
+      saved = cache.saved();
+      restored = cache.restored();
+      misses = cache.misses();
+      evicted = cache.evicted();
     }
-    StateSpill second = spill;
-    long lost = 0;
+    StateSpill second = cache == null ? null : cache.spill();
     long spilled = 0;
     long readBack = 0;
     long spillBytes = 0;
     long spillLimit = 0;
     if (second != null) {
-      lost = second.lost();
       spilled = second.spilled();
       readBack = second.readBack();
       spillBytes = second.bytes();
       spillLimit = second.maxBytes();
     }
-    return new EngineStatistics(name(), steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
-        statesRestored, stateMisses, statesEvicted.sum() + lost, bytes, config.stateCacheBytes(), decodeNanos,
+    return new EngineStatistics(name(), steps, stepTokens, promptTokens, promptTokensReused, saved,
+        restored, misses, evicted, bytes, config.stateCacheBytes(), decodeNanos,
         stepNanos, stateNanos, spilled, readBack, spillBytes, spillLimit);
   }
 
@@ -438,16 +433,9 @@ final class FfmEngine implements Engine {
       r.cancelled = true;
     }
     delivery.shutdown();
-    Cache<String, SavedState> cache = states;
+    StateCache cache = states;
     if (cache != null) {
-      for (SavedState state : cache.asMap().values()) {
-        state.free();
-      }
-      cache.asMap().clear();
-    }
-    StateSpill second = spill;
-    if (second != null) {
-      second.close(config.closeTimeout());
+      cache.close(config.closeTimeout());
     }
     freeNative();
   }
@@ -699,28 +687,31 @@ final class FfmEngine implements Engine {
   private void prepare(Seq target, Request r) throws Throwable {
     target.prime = null; // what was primed is in the cells, which the request's prompt is matched against
     boolean same = r.conversation != null && r.conversation.equals(target.conversation);
-    if (!same && target.conversation != null && target.cachedLength > 0) {
-      save(target);
+    int last = r.tokens.length - 1; // at least one prompt token is decoded: its logits give the first reply token
+    if (!same && target.cachedLength > 0
+        && (target.conversation != null || Math.min(target.sharedPrefix(r.tokens), last) < target.cachedLength)) {
+      save(target); // what the request would overwrite
     }
-    if (!same && r.conversation != null) {
-      Cache<String, SavedState> cache = states;
-      SavedState state = cache == null ? null : cache.asMap().remove(r.conversation);
-      StateSpill second = spill;
-      if (second != null) {
-        if (state != null) {
-          second.discard(r.conversation); // an older state written before this one was saved
-        } else {
-          long start = System.nanoTime();
-          state = second.take(r.conversation);
-          stateNanos += System.nanoTime() - start;
+    StateCache cache = states;
+    if (!same && cache != null) {
+      int live = 0;
+      if (config.promptCache()) {
+        for (Seq s : seqs) {
+          live = Math.max(live, Math.min(s.sharedPrefix(r.tokens), last));
         }
       }
-      if (state == null || !restore(target, state)) {
-        stateMisses++;
+      StateCache.Hit hit = config.promptCache() || r.conversation != null ? cache.find(r.conversation, r.tokens, live)
+          : null;
+      boolean restored = false;
+      if (hit != null) {
+        restored = restore(target, hit.state());
+        cache.done(hit, restored);
+      }
+      if (r.conversation != null && !restored) {
+        cache.missed();
       }
     }
     target.conversation = r.conversation;
-    int last = r.tokens.length - 1; // at least one prompt token is decoded: its logits give the first reply token
     int keep = config.promptCache() ? Math.min(target.sharedPrefix(r.tokens), last) : 0;
     if (config.promptCache()) {
       Seq donor = null;
@@ -758,47 +749,28 @@ final class FfmEngine implements Engine {
     promptTokensReused += keep;
   }
 
-  /** The state cache, bounded in bytes; evictions go to the spill folder when there is one. */
-  private Cache<String, SavedState> newStateCache() {
-    return Caffeine.newBuilder()
-        .maximumWeight(config.stateCacheBytes())
-        .weigher((String conversation, SavedState state) -> state.weight())
-        // Every operation runs on the loop thread, and so do evictions: a state is freed at once.
-        .executor(Runnable::run)
-        .removalListener((String conversation, SavedState state, RemovalCause cause) -> {
-          // EXPLICIT: taken out to be restored (or at close), its taker frees it.
-          if (state != null && cause != RemovalCause.EXPLICIT) {
-            StateSpill second = spill;
-            if (cause == RemovalCause.SIZE && second != null) {
-              second.spill(conversation, state); // frees it once written
-            } else {
-              state.free();
-              if (cause.wasEvicted()) {
-                statesEvicted.increment();
-              }
-            }
-          }
-        })
-        .build();
-  }
-
-  /** Copies the sequence's cells into the state cache under its conversation. */
+  /**
+   * Copies the sequence's cells into the state cache: under its conversation, or, with the prompt
+   * cache on, by its tokens alone if it holds a block of them or more.
+   */
   private void save(Seq s) throws Throwable {
-    if (config.stateCacheBytes() <= 0 || s.conversation == null || s.cachedLength == 0) {
+    StateCache cache = states;
+    if (cache == null || s.cachedLength == 0
+        || (s.conversation == null && (!config.promptCache() || s.cachedLength < PrefixIndex.BLOCK))) {
       return;
     }
     long start = System.nanoTime();
     try {
-      copyOut(s);
+      copyOut(s, cache);
     } finally {
       stateNanos += System.nanoTime() - start;
     }
   }
 
-  private void copyOut(Seq s) throws Throwable {
+  private void copyOut(Seq s, StateCache cache) throws Throwable {
     long size = (long) lib.stateSeqGetSize.get().invokeExact(context, s.id);
-    if (size <= 0 || size > config.stateCacheBytes()) {
-      return; // larger than the whole cache: it would be evicted at once
+    if (!cache.fits(size)) {
+      return;
     }
     Arena memory = Arena.ofShared();
     try {
@@ -808,38 +780,30 @@ final class FfmEngine implements Engine {
         memory.close();
         return;
       }
-      Cache<String, SavedState> cache = states;
-      if (cache == null) {
-        states = cache = newStateCache();
-      }
       cache.put(s.conversation, new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, memory));
-      statesSaved++;
     } catch (Throwable e) {
       memory.close();
       throw e;
     }
   }
 
-  /** Puts a saved state back into {@code target}'s cells; false if llama.cpp refused it. Frees the state. */
+  /** Puts a saved state into {@code target}'s cells; false if llama.cpp refused it. */
   private boolean restore(Seq target, SavedState state) throws Throwable {
     long start = System.nanoTime();
     try {
       boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
+      target.cachedLength = 0;
       long read = (long) lib.stateSeqSetData.get().invokeExact(context, state.data, state.bytes, target.id);
       if (read == 0) {
         // No run of free cells long enough for it: the prompt is computed instead.
-        target.cachedLength = 0;
         boolean cleared = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
-        LOG.debug("llama.cpp could not restore a conversation's state of {} tokens into {}", state.tokens.length,
-            config.id());
+        LOG.debug("llama.cpp could not restore a state of {} tokens into {}", state.tokens.length, config.id());
         return false;
       }
       System.arraycopy(state.tokens, 0, target.cached, 0, state.tokens.length);
       target.cachedLength = state.tokens.length;
-      statesRestored++;
       return true;
     } finally {
-      state.free();
       stateNanos += System.nanoTime() - start;
     }
   }
@@ -1231,29 +1195,6 @@ final class FfmEngine implements Engine {
     public void cancel() {
       cancelled = true;
       LockSupport.unpark(loop);
-    }
-  }
-
-  /** A conversation's KV cells, copied out of llama.cpp, and the tokens they hold. */
-  static final class SavedState {
-    final int[] tokens;
-    final MemorySegment data;
-    final long bytes;
-    private final Arena memory;
-
-    SavedState(int[] tokens, MemorySegment data, long bytes, Arena memory) {
-      this.tokens = tokens;
-      this.data = data;
-      this.bytes = bytes;
-      this.memory = memory;
-    }
-
-    int weight() {
-      return (int) Math.min(Integer.MAX_VALUE, bytes + 4L * tokens.length);
-    }
-
-    void free() {
-      memory.close();
     }
   }
 

@@ -18,14 +18,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The second tier of the conversation-state cache: states that host memory no longer holds, in files,
- * bounded in bytes, read back when their conversation returns.
+ * The second tier of the {@link StateCache}: states that host memory no longer holds, in files,
+ * bounded in bytes, read back when a prompt needs them. Each is filed under the cache's key for it.
  *
  * <p>The decode loop hands a state over ({@link #spill}) and goes on; one writer thread writes it to a
  * file and frees its memory. At most {@link #MAX_PENDING_BYTES} wait for the writer; a state beyond
@@ -47,6 +48,8 @@ final class StateSpill implements AutoCloseable {
   private final AtomicLong pending = new AtomicLong();
   private final AtomicLong names = new AtomicLong();
   private final AtomicBoolean warned = new AtomicBoolean();
+  /** Told of every state dropped (not written, evicted, replaced, unreadable): its key and tokens. */
+  private final BiConsumer<String, int[]> onLost;
   private final LongAdder spilled = new LongAdder();
   private final LongAdder readBack = new LongAdder();
   private final LongAdder lost = new LongAdder();
@@ -60,7 +63,8 @@ final class StateSpill implements AutoCloseable {
    *
    * @throws IOException if the folder cannot be made
    */
-  StateSpill(Path parent, long maxBytes, String name) throws IOException {
+  StateSpill(Path parent, long maxBytes, String name, BiConsumer<String, int[]> onLost) throws IOException {
+    this.onLost = onLost;
     Files.createDirectories(parent);
     this.folder = Files.createTempDirectory(parent, "parley-states-");
     this.maxBytes = maxBytes;
@@ -69,10 +73,11 @@ final class StateSpill implements AutoCloseable {
         .weigher((String conversation, Spilled s) -> (int) Math.min(Integer.MAX_VALUE, s.bytes()))
         // Removals run where they happen (the writer, or the loop taking a state): a file goes at once.
         .executor(Runnable::run)
-        .removalListener((String conversation, @Nullable Spilled s, RemovalCause cause) -> {
+        .removalListener((String key, @Nullable Spilled s, RemovalCause cause) -> {
           // EXPLICIT: taken by the loop, which deletes the file once it is read.
           if (s != null && cause != RemovalCause.EXPLICIT) {
             delete(s.file());
+            onLost.accept(key, s.tokens());
             if (cause.wasEvicted()) {
               lost.increment();
             }
@@ -92,33 +97,36 @@ final class StateSpill implements AutoCloseable {
   }
 
   /**
-   * Takes {@code state} over, to be written under {@code conversation}; its memory is freed once it
-   * is written, or now if it is not to be.
+   * Takes {@code state} over, to be written under {@code key}; its memory is freed once it is
+   * written, or now if it is not to be.
    */
-  void spill(String conversation, FfmEngine.SavedState state) {
+  void spill(String key, SavedState state) {
     long bytes = state.bytes;
     if (closed || bytes > maxBytes) {
-      state.free();
-      lost.increment();
+      drop(key, state);
       return;
     }
     long waiting = pending.addAndGet(bytes);
     if (waiting > MAX_PENDING_BYTES && waiting != bytes) { // one state larger than the limit may wait alone
       pending.addAndGet(-bytes);
-      state.free();
-      lost.increment();
+      drop(key, state);
       return;
     }
     try {
-      writer.execute(() -> write(conversation, state));
+      writer.execute(() -> write(key, state));
     } catch (RejectedExecutionException e) {
       pending.addAndGet(-bytes);
-      state.free();
-      lost.increment();
+      drop(key, state);
     }
   }
 
-  private void write(String conversation, FfmEngine.SavedState state) {
+  private void drop(String key, SavedState state) {
+    state.free();
+    lost.increment();
+    onLost.accept(key, state.tokens);
+  }
+
+  private void write(String key, SavedState state) {
     Path file = folder.resolve(names.incrementAndGet() + ".kv");
     boolean kept = false;
     try {
@@ -134,7 +142,7 @@ final class StateSpill implements AutoCloseable {
         }
       }
       if (!closed) {
-        index.put(conversation, new Spilled(file, state.tokens, state.bytes));
+        index.put(key, new Spilled(file, state.tokens, state.bytes));
         spilled.increment();
         kept = true;
         warned.set(false); // writing works: the next failure is worth a warning again
@@ -150,19 +158,45 @@ final class StateSpill implements AutoCloseable {
       if (!kept) {
         delete(file);
         lost.increment();
+        onLost.accept(key, state.tokens);
       }
     }
   }
 
   /**
-   * The state written for {@code conversation}, read back into native memory, or null if there is
-   * none (or it cannot be read). Its file is deleted either way. Loop thread.
+   * The state written under {@code key}, read back into native memory, or null if there is none (or
+   * it cannot be read). Its file is deleted either way. Loop thread.
    */
-  FfmEngine.@Nullable SavedState take(String conversation) {
-    Spilled s = index.asMap().remove(conversation);
+  @Nullable SavedState take(String key) {
+    Spilled s = index.asMap().remove(key);
     if (s == null) {
       return null;
     }
+    try {
+      return read(key, s);
+    } finally {
+      delete(s.file());
+    }
+  }
+
+  /**
+   * A copy of the state written under {@code key}, which stays written (another prompt may share
+   * part of it), or null if there is none or it cannot be read. Loop thread.
+   */
+  @Nullable SavedState copy(String key) {
+    Spilled s = index.getIfPresent(key);
+    if (s == null) {
+      return null;
+    }
+    SavedState state = read(key, s);
+    if (state == null) {
+      index.asMap().remove(key, s);
+      delete(s.file());
+    }
+    return state;
+  }
+
+  private @Nullable SavedState read(String key, Spilled s) {
     Arena memory = Arena.ofShared();
     try (FileChannel channel = FileChannel.open(s.file(), StandardOpenOption.READ)) {
       MemorySegment data = memory.allocate(s.bytes());
@@ -177,20 +211,19 @@ final class StateSpill implements AutoCloseable {
         }
       }
       readBack.increment();
-      return new FfmEngine.SavedState(s.tokens(), data, s.bytes(), memory);
+      return new SavedState(s.tokens(), data, s.bytes(), memory);
     } catch (IOException | RuntimeException e) {
       memory.close();
       lost.increment();
-      LOG.warn("could not read back the state in {}; the conversation's prompt is computed again", s.file(), e);
+      onLost.accept(key, s.tokens());
+      LOG.warn("could not read back the state in {}; its prompt is computed again", s.file(), e);
       return null;
-    } finally {
-      delete(s.file());
     }
   }
 
-  /** Forgets the state written for {@code conversation}: a newer one was kept in memory. Loop thread. */
-  void discard(String conversation) {
-    Spilled s = index.asMap().remove(conversation);
+  /** Forgets the state written under {@code key}: a newer one is kept in memory, or it is redundant. Loop thread. */
+  void discard(String key) {
+    Spilled s = index.asMap().remove(key);
     if (s != null) {
       delete(s.file());
     }

@@ -490,4 +490,35 @@ class FfmEngineTest {
       first.completion().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * Three clients that name no conversation and resend their whole history every turn (as over
+   * OpenAI's {@code /v1}) take turns on one sequence: each turn 2 finds its turn 1's cells among the
+   * saved states by their tokens alone, computes only what is new, and replies as a model that
+   * computed everything.
+   */
+  @Test
+  void aClientThatResendsItsHistoryGetsItsCellsBackWithoutAConversationId() throws Exception {
+    try (LlamaChatModel model = oneSlot(LlamaChatModel.DEFAULT_STATE_CACHE_BYTES); LlamaChatModel fresh = uncached()) {
+      List<List<Message>> histories = new ArrayList<>();
+      for (String topic : List.of("harbours", "glaciers", "deserts")) {
+        List<Message> h = new ArrayList<>(List.of(Message.user(promptOf(model, 60, topic))));
+        h.add(settled(model, new ChatRequest(List.copyOf(h), GREEDY)).toMessage());
+        h.add(Message.user("Tell me more about " + topic + "."));
+        histories.add(h);
+      }
+      for (List<Message> h : histories) {
+        EngineStatistics s0 = model.statistics();
+        ChatResponse r = settled(model, new ChatRequest(List.copyOf(h), GREEDY));
+        EngineStatistics s1 = model.statistics();
+        int firstTurn = model.countTokens(h.subList(0, 1));
+        long reused = s1.promptTokensReused() - s0.promptTokensReused();
+        assertTrue(reused >= firstTurn, "turn 2 reuses at least turn 1's prompt (" + firstTurn + " tokens): " + reused);
+        assertEquals(1, s1.statesRestored() - s0.statesRestored(), "restored from a saved state: " + s1);
+        assertEquals(fresh.generate(new ChatRequest(List.copyOf(h), GREEDY)).text(), r.text(),
+            "restored cells give the reply a full recomputation gives");
+      }
+      assertEquals(0, model.statistics().stateMisses(), "no request named a conversation");
+    }
+  }
 }
