@@ -51,7 +51,12 @@ final class ConversationLoad {
       + " sentences, mention the season, and never invent prices or dates.";
 
   enum Backend {
-    PARLEY, PARLEY_JNI, LLAMA_SERVER
+    /** Each request names its conversation ({@code ChatRequest#conversationId}). */
+    PARLEY,
+    /** Each request sends the whole history and names nothing, as over OpenAI's {@code /v1}. */
+    PARLEY_STATELESS,
+    PARLEY_JNI,
+    LLAMA_SERVER
   }
 
   private ConversationLoad() {}
@@ -138,7 +143,8 @@ final class ConversationLoad {
           @Override
           public void onError(ParleyException error) {}
         };
-        ChatResponse r = p.stream(request, h).completion().toCompletableFuture().get(10, TimeUnit.MINUTES);
+        ChatRequest sent = backend == Backend.PARLEY_STATELESS ? request.withConversation(null) : request;
+        ChatResponse r = p.stream(sent, h).completion().toCompletableFuture().get(10, TimeUnit.MINUTES);
         return new Reply(r.text(), first[0] < 0 ? System.nanoTime() - start : first[0] - start);
       };
     }
@@ -150,6 +156,7 @@ final class ConversationLoad {
       }
       for (int t = 1; t <= turns; t++) {
         EngineStatistics before = pool == null ? null : pool.engineStatistics();
+        long turnStart = System.nanoTime();
         List<Future<Long>> ttft = new ArrayList<>();
         for (int c = 0; c < conversations; c++) {
           String id = "c" + c;
@@ -167,9 +174,11 @@ final class ConversationLoad {
         for (int c = 0; c < conversations; c++) {
           nanos[c] = ttft.get(c).get(30, TimeUnit.MINUTES);
         }
+        long wallNanos = System.nanoTime() - turnStart;
         Arrays.sort(nanos);
         ObjectNode row = perTurn.addObject();
         row.put("turn", t);
+        row.put("wallMs", wallNanos / 1e6);
         row.put("medianMs", nanos[nanos.length / 2] / 1e6);
         row.put("p90Ms", nanos[(int) Math.min(nanos.length - 1, Math.ceil(nanos.length * 0.9) - 1)] / 1e6);
         row.put("maxMs", nanos[nanos.length - 1] / 1e6);

@@ -362,9 +362,12 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
 
     /**
-     * Host memory for the KV states of conversations whose sequence was given to another: a
-     * request that names its conversation ({@link ChatRequest#conversationId()}) gets its state
-     * back and processes only its new tokens. 1 GiB by default, off the Java heap; 0 keeps none.
+     * Host memory for the KV states of sequences given to other requests: a returning conversation
+     * gets its state back and processes only its new tokens. A request that names its conversation
+     * ({@link ChatRequest#conversationId()}) gets that conversation's state; any other request gets
+     * the state that shares the longest token prefix with its prompt (at least 32 tokens more than
+     * a live sequence offers), so a client that resends its whole history every turn, as over
+     * OpenAI's {@code /v1}, is served as well. 1 GiB by default, off the Java heap; 0 keeps none.
      * Past the bound, Caffeine's policy (recency and frequency) picks the states to drop. A state
      * costs its tokens times the model's KV bytes per token (f16: 2 x layers x KV width x 2 bytes;
      * about 23 KB for a 135M model, 128 KB for an 8B one), so size this to the conversations that

@@ -14,10 +14,10 @@ final class ThreadCalibration {
   /** What the engine lets calibration do. */
   interface Probe {
     /** Computes with {@code n} threads from now on. */
-    void useThreads(int n) throws Throwable;
+    void useThreads(int n);
 
     /** Nanoseconds that {@code steps} decode steps of one token in each of {@code streams} sequences took. */
-    long time(int streams, int steps) throws Throwable;
+    long time(int streams, int steps);
   }
 
   /**
@@ -45,7 +45,7 @@ final class ThreadCalibration {
    * stream the batched times are the single ones. Leaves the probe at the chosen counts' last use:
    * the caller sets both.
    */
-  static Result run(int most, int streams, int rounds, int steps, Probe probe) throws Throwable {
+  static Result run(int most, int streams, int rounds, int steps, Probe probe) {
     long[][] single = new long[most][rounds];
     long[][] batched = new long[most][rounds];
     for (int round = 0; round < rounds; round++) {

@@ -3,9 +3,7 @@ package dev.parley.llama;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationFailedException;
@@ -47,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * sampler chain. A long prompt is prefilled {@value #PREFILL_CHUNK} tokens a step, so the other
  * conversations keep streaming. Each sequence keeps the tokens its KV cells hold, and a new request
  * takes the free sequence that shares the longest prefix with its prompt: only the rest is
- * processed. A conversation whose sequence goes to another is saved off-heap first and restored
- * when it returns; the states memory cannot hold go to a {@link StateSpill} folder when one is set.
+ * processed. Cells a sequence loses to another request are saved first ({@link StateCache}: off-heap
+ * memory, then a spill folder) and restored for the request that names their conversation, or whose
+ * prompt shares the longest token prefix with them.
  *
  * <p>Per token the loop copies the token's bytes into the reply's inbox; UTF-8 assembly, stop
  * sequences and the handler run on a delivery thread, off the compute threads' path. A stop
@@ -80,6 +79,8 @@ final class FfmEngine implements Engine {
   private final MemorySegment context;
   /** The context's KV memory (llama_get_memory), which every sequence operation takes. */
   private final MemorySegment memory;
+  /** One KV buffer for all sequences (the cells are shared), else a stream per sequence. */
+  private final boolean kvUnified;
   /**
    * ggml's worker threads for this context, kept between decodes (without one, ggml starts and
    * joins a pool of threads for every graph it computes), sized for the most threads the engine uses.
@@ -143,19 +144,19 @@ final class FfmEngine implements Engine {
     this.config = c;
     this.lib = LlamaLibrary.get(c);
     try (Arena local = Arena.ofConfined()) {
-      MemorySegment mp = (MemorySegment) lib.modelDefaultParams.invokeExact((SegmentAllocator) local);
+      MemorySegment mp = lib.modelDefaultParams((SegmentAllocator) local);
       mp.set(JAVA_INT, LlamaLibrary.MODEL_N_GPU_LAYERS, c.gpuLayers());
       MemorySegment path = local.allocateFrom(c.modelFile().toString());
-      this.model = (MemorySegment) lib.modelLoadFromFile.invokeExact(path, mp);
+      this.model = lib.modelLoadFromFile(path, mp);
       if (model.equals(MemorySegment.NULL)) {
         throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, c.modelFile(),
             "llama.cpp could not load " + c.modelFile() + " (see the dev.parley.llama.native log)", null);
       }
-      this.vocab = (MemorySegment) lib.modelGetVocab.invokeExact(model);
-      this.bos = (int) lib.vocabBos.invokeExact(vocab);
-      this.vocabSize = (int) lib.vocabNTokens.invokeExact(vocab);
+      this.vocab = lib.modelGetVocab(model);
+      this.bos = lib.vocabBos(vocab);
+      this.vocabSize = lib.vocabNTokens(vocab);
       this.batchCapacity = c.slots() + PREFILL_CHUNK;
-      MemorySegment cp = (MemorySegment) lib.contextDefaultParams.invokeExact((SegmentAllocator) local);
+      MemorySegment cp = lib.contextDefaultParams((SegmentAllocator) local);
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_CTX, c.effectiveKvCells());
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_BATCH, batchCapacity);
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_UBATCH, Math.min(MICRO_BATCH, batchCapacity));
@@ -166,32 +167,30 @@ final class FfmEngine implements Engine {
       // On by default for more than one slot: see LlamaChatModel.Builder#flashAttention for why.
       cp.set(JAVA_INT, LlamaLibrary.CTX_FLASH_ATTN_TYPE,
           c.flashAttention() ? LlamaLibrary.FLASH_ATTN_ENABLED : LlamaLibrary.FLASH_ATTN_DISABLED);
-      // One KV buffer for all sequences: copying part of one sequence into another (a shared
-      // prefix) aborts the process otherwise.
-      cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_KV_UNIFIED, true);
+      // A stream of cells per sequence, as llama-server keeps its slots, unless the sequences share
+      // fewer cells than they could fill (kvCells). In one unified buffer a step attends over every
+      // sequence's cells, masked: 32 conversations x 6 turns on 4 sequences (ConversationLoad) took
+      // 192 ms a step at turn 6 where per-sequence streams took 137. Between streams only a whole
+      // sequence can be copied (a partial llama_memory_seq_cp aborts the process); see prepare.
+      this.kvUnified = c.effectiveKvCells() < c.contextSize() * c.slots();
+      cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_KV_UNIFIED, kvUnified);
       // defrag_thold stays off (the library's default): at 0.1, as llama.cpp's tools set it, 8
       // free-running conversations streamed 106-115 tok/s instead of 133-152 (StreamsThroughput).
-      this.context = (MemorySegment) lib.initFromModel.invokeExact(model, cp);
+      this.context = lib.initFromModel(model, cp);
       if (context.equals(MemorySegment.NULL)) {
-        lib.modelFree.invokeExact(model);
+        lib.modelFree(model);
         throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, c.modelFile(),
             "llama.cpp could not create a context of " + c.effectiveKvCells() + " cells for " + c.modelFile(), null);
       }
-      this.memory = (MemorySegment) lib.getMemory.invokeExact(context);
-      MemorySegment poolParams = local.allocate(LlamaLibrary.THREADPOOL_PARAMS);
-      lib.threadpoolParamsInit.invokeExact(poolParams, Math.max(c.threads(), c.effectiveBatchThreads()));
-      this.threadpool = (MemorySegment) lib.threadpoolNew.invokeExact(poolParams);
+      this.memory = lib.getMemory(context);
+      this.threadpool = lib.threadpoolNew(Math.max(c.threads(), c.effectiveBatchThreads()));
       if (threadpool.equals(MemorySegment.NULL)) {
-        lib.free.invokeExact(context);
-        lib.modelFree.invokeExact(model);
+        lib.free(context);
+        lib.modelFree(model);
         throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, c.modelFile(),
             "ggml could not start a pool of " + Math.max(c.threads(), c.effectiveBatchThreads()) + " threads", null);
       }
-      lib.attachThreadpool.invokeExact(context, threadpool, threadpool);
-    } catch (ModelLoadException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw LlamaLibrary.rethrow(e);
+      lib.attachThreadpool(context, threadpool, threadpool);
     }
     this.template = c.template() != null ? arena.allocateFrom(c.template()) : fileTemplate();
     this.threadsInUse = c.threads();
@@ -272,12 +271,8 @@ final class FfmEngine implements Engine {
   }
 
   private MemorySegment fileTemplate() {
-    try {
-      MemorySegment t = (MemorySegment) lib.modelChatTemplate.invokeExact(model, MemorySegment.NULL);
-      return t.equals(MemorySegment.NULL) ? arena.allocateFrom("chatml") : t;
-    } catch (Throwable e) {
-      throw LlamaLibrary.rethrow(e);
-    }
+    MemorySegment t = lib.modelChatTemplate(model);
+    return t.equals(MemorySegment.NULL) ? arena.allocateFrom("chatml") : t;
   }
 
   @Override
@@ -293,20 +288,16 @@ final class FfmEngine implements Engine {
       MemorySegment.copy(utf8, 0, bytes, JAVA_BYTE, 0, utf8.length);
       int capacity = utf8.length + 2;
       MemorySegment out = local.allocate(JAVA_INT, capacity);
-      int n = (int) lib.tokenize.invokeExact(vocab, bytes, utf8.length, out, capacity, false, true);
+      int n = lib.tokenize(vocab, bytes, utf8.length, out, capacity, false, true);
       if (n < 0) {
         capacity = -n;
         out = local.allocate(JAVA_INT, capacity);
-        n = (int) lib.tokenize.invokeExact(vocab, bytes, utf8.length, out, capacity, false, true);
+        n = lib.tokenize(vocab, bytes, utf8.length, out, capacity, false, true);
       }
       if (n < 0) {
         throw new InvalidRequestException("llama.cpp could not tokenize a text of " + utf8.length + " bytes");
       }
       return out.asSlice(0, 4L * n).toArray(JAVA_INT);
-    } catch (ParleyException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw LlamaLibrary.rethrow(e);
     }
   }
 
@@ -332,20 +323,16 @@ final class FfmEngine implements Engine {
       }
       int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 2 * total + 256);
       MemorySegment buf = local.allocate(capacity);
-      int n = (int) lib.chatApplyTemplate.invokeExact(template, chat, (long) messages.size(), true, buf, capacity);
+      int n = lib.chatApplyTemplate(template, chat, (long) messages.size(), true, buf, capacity);
       if (n > capacity) {
         capacity = n;
         buf = local.allocate(capacity);
-        n = (int) lib.chatApplyTemplate.invokeExact(template, chat, (long) messages.size(), true, buf, capacity);
+        n = lib.chatApplyTemplate(template, chat, (long) messages.size(), true, buf, capacity);
       }
       if (n < 0) {
         throw new InvalidRequestException("llama.cpp could not apply the chat template of " + config.id());
       }
       return new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
-    } catch (ParleyException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw LlamaLibrary.rethrow(e);
     }
   }
 
@@ -442,11 +429,9 @@ final class FfmEngine implements Engine {
 
   private void freeNative() {
     try {
-      lib.free.invokeExact(context);
-      lib.threadpoolFree.invokeExact(threadpool);
-      lib.modelFree.invokeExact(model);
-    } catch (Throwable e) {
-      throw LlamaLibrary.rethrow(e);
+      lib.free(context);
+      lib.threadpoolFree(threadpool);
+      lib.modelFree(model);
     } finally {
       arena.close();
     }
@@ -527,7 +512,7 @@ final class FfmEngine implements Engine {
   }
 
   /** Decodes one token, so that the weights are paged in and the compute threads exist. */
-  private void warmUp() throws Throwable {
+  private void warmUp() {
     probeSteps(1, 1);
     if (config.calibrateThreads()) {
       calibrateThreads();
@@ -540,7 +525,7 @@ final class FfmEngine implements Engine {
    * streams) the batch threads. The counts alternate within each round, as this machine's speed
    * drifts, and each count's median round decides. Before the loop serves anything.
    */
-  private void calibrateThreads() throws Throwable {
+  private void calibrateThreads() {
     int most = Math.max(config.threads(), config.effectiveBatchThreads());
     if (most <= 1) {
       return;
@@ -549,16 +534,16 @@ final class FfmEngine implements Engine {
     ThreadCalibration.Result r = ThreadCalibration.run(most, streams, CALIBRATION_ROUNDS, CALIBRATION_STEPS,
         new ThreadCalibration.Probe() {
           @Override
-          public void useThreads(int n) throws Throwable {
-            lib.setNThreads.get().invokeExact(context, n, n);
+          public void useThreads(int n) {
+            lib.setNThreads(context, n, n);
           }
 
           @Override
-          public long time(int n, int steps) throws Throwable {
+          public long time(int n, int steps) {
             return probeSteps(n, steps);
           }
         });
-    lib.setNThreads.get().invokeExact(context, r.single(), r.batch());
+    lib.setNThreads(context, r.single(), r.batch());
     threadsInUse = r.single();
     batchThreadsInUse = r.batch();
     LOG.info("{}: calibrated threads {} for one stream, {} for {} (median µs a step, 1 / {} tokens, by threads: {})",
@@ -569,7 +554,7 @@ final class FfmEngine implements Engine {
    * Decodes {@code steps} steps of one token in each of {@code streams} sequences, before the loop
    * serves (warm-up, calibration), and clears the cache; returns the nanoseconds they took.
    */
-  private long probeSteps(int streams, int steps) throws Throwable {
+  private long probeSteps(int streams, int steps) {
     long start = System.nanoTime();
     for (int step = 0; step < steps; step++) {
       for (int i = 0; i < streams; i++) {
@@ -579,14 +564,14 @@ final class FfmEngine implements Engine {
         batchLogits.set(JAVA_BYTE, i, (byte) 1);
       }
       batch.set(JAVA_INT, LlamaLibrary.BATCH_N_TOKENS, streams);
-      int rc = (int) lib.decode.invokeExact(context, batch);
+      int rc = lib.decode(context, batch);
       if (rc != 0) {
-        lib.memoryClear.invokeExact(memory, true);
+        lib.memoryClear(memory, true);
         throw new DecodeFailedException("llama_decode returned " + rc + " before the model served", rc, null);
       }
     }
     long took = System.nanoTime() - start;
-    lib.memoryClear.invokeExact(memory, true);
+    lib.memoryClear(memory, true);
     return took;
   }
 
@@ -641,7 +626,7 @@ final class FfmEngine implements Engine {
    * request's conversation, else the one whose cells share the longest prefix with its prompt
    * (ties: an empty one, then one no conversation owns, then the least recently used).
    */
-  private void assignFreeSequences() throws Throwable {
+  private void assignFreeSequences() {
     while (!waiting.isEmpty()) {
       Request r = waiting.peekFirst();
       Seq target = chooseSequence(r);
@@ -681,10 +666,11 @@ final class FfmEngine implements Engine {
 
   /**
    * Makes {@code target}'s cells the longest prefix of the request's prompt that can be had without
-   * computing: what it holds, the conversation's saved state, or another sequence's cells. The
-   * conversation that owned the cells before is saved first.
+   * computing: what it holds, a saved state (its conversation's, or the one sharing the longest
+   * prefix with the prompt), or another sequence's cells. Cells the request would overwrite are
+   * saved first.
    */
-  private void prepare(Seq target, Request r) throws Throwable {
+  private void prepare(Seq target, Request r) {
     target.prime = null; // what was primed is in the cells, which the request's prompt is matched against
     boolean same = r.conversation != null && r.conversation.equals(target.conversation);
     int last = r.tokens.length - 1; // at least one prompt token is decoded: its logits give the first reply token
@@ -723,18 +709,24 @@ final class FfmEngine implements Engine {
           donorShared = shared;
         }
       }
-      if (donor != null) {
-        // The same system prompt (or more) computed for another conversation: share its cells.
-        boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
-        lib.memorySeqCp.get().invokeExact(memory, donor.id, target.id, 0, donorShared);
+      if (donor != null && (kvUnified || donorShared - keep >= PrefixIndex.BLOCK)) {
+        // The same system prompt (or more) computed for another conversation: share its cells. In
+        // one buffer the cells are shared as they are; between streams the donor's whole stream
+        // is copied (llama-server copies its slots so) and the rest trimmed below.
+        boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
+        if (kvUnified) {
+          lib.memorySeqCp(memory, donor.id, target.id, 0, donorShared);
+        } else {
+          lib.memorySeqCp(memory, donor.id, target.id, -1, -1);
+        }
         System.arraycopy(r.tokens, 0, target.cached, 0, donorShared);
         keep = donorShared;
       }
     }
-    boolean removed = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, keep, -1);
+    boolean removed = lib.memorySeqRm(memory, target.id, keep, -1);
     if (!removed) {
       keep = 0;
-      boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
+      boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
     }
     if (LOG.isTraceEnabled()) {
       int at = keep;
@@ -753,7 +745,7 @@ final class FfmEngine implements Engine {
    * Copies the sequence's cells into the state cache: under its conversation, or, with the prompt
    * cache on, by its tokens alone if it holds a block of them or more.
    */
-  private void save(Seq s) throws Throwable {
+  private void save(Seq s) {
     StateCache cache = states;
     if (cache == null || s.cachedLength == 0
         || (s.conversation == null && (!config.promptCache() || s.cachedLength < PrefixIndex.BLOCK))) {
@@ -767,15 +759,15 @@ final class FfmEngine implements Engine {
     }
   }
 
-  private void copyOut(Seq s, StateCache cache) throws Throwable {
-    long size = (long) lib.stateSeqGetSize.get().invokeExact(context, s.id);
+  private void copyOut(Seq s, StateCache cache) {
+    long size = lib.stateSeqGetSize(context, s.id);
     if (!cache.fits(size)) {
       return;
     }
     Arena memory = Arena.ofShared();
     try {
       MemorySegment data = memory.allocate(size);
-      long written = (long) lib.stateSeqGetData.get().invokeExact(context, data, size, s.id);
+      long written = lib.stateSeqGetData(context, data, size, s.id);
       if (written <= 0) {
         memory.close();
         return;
@@ -788,15 +780,15 @@ final class FfmEngine implements Engine {
   }
 
   /** Puts a saved state into {@code target}'s cells; false if llama.cpp refused it. */
-  private boolean restore(Seq target, SavedState state) throws Throwable {
+  private boolean restore(Seq target, SavedState state) {
     long start = System.nanoTime();
     try {
-      boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
+      boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
       target.cachedLength = 0;
-      long read = (long) lib.stateSeqSetData.get().invokeExact(context, state.data, state.bytes, target.id);
+      long read = lib.stateSeqSetData(context, state.data, state.bytes, target.id);
       if (read == 0) {
         // No run of free cells long enough for it: the prompt is computed instead.
-        boolean cleared = (boolean) lib.memorySeqRm.invokeExact(memory, target.id, 0, -1);
+        boolean cleared = lib.memorySeqRm(memory, target.id, 0, -1);
         LOG.debug("llama.cpp could not restore a state of {} tokens into {}", state.tokens.length, config.id());
         return false;
       }
@@ -809,7 +801,7 @@ final class FfmEngine implements Engine {
   }
 
   /** One llama_decode: every generating sequence's next token, then prompt chunks. */
-  private void step() throws Throwable {
+  private void step() {
     long start = System.nanoTime();
     try {
       buildDecodeAndSample();
@@ -818,7 +810,7 @@ final class FfmEngine implements Engine {
     }
   }
 
-  private void buildDecodeAndSample() throws Throwable {
+  private void buildDecodeAndSample() {
     int n = 0;
     for (Seq s : seqs) {
       s.stepStart = s.cachedLength;
@@ -860,7 +852,7 @@ final class FfmEngine implements Engine {
     }
     batch.set(JAVA_INT, LlamaLibrary.BATCH_N_TOKENS, n);
     long decodeStart = System.nanoTime();
-    int rc = (int) lib.decode.invokeExact(context, batch);
+    int rc = lib.decode(context, batch);
     decodeNanos += System.nanoTime() - decodeStart;
     steps++;
     stepTokens += n;
@@ -888,11 +880,11 @@ final class FfmEngine implements Engine {
   }
 
   /** Undoes a failed step: the sequences' cells and positions are as before it. */
-  private void rollBack() throws Throwable {
+  private void rollBack() {
     Arrays.fill(logitSeq, null);
     for (Seq s : seqs) {
       if (s.cachedLength != s.stepStart) {
-        boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, s.id, s.stepStart, -1);
+        boolean ignored = lib.memorySeqRm(memory, s.id, s.stepStart, -1);
         s.cachedLength = s.stepStart;
         s.prefilled = s.stepPrefillStart;
       }
@@ -900,14 +892,14 @@ final class FfmEngine implements Engine {
   }
 
   /** Frees the cells idle sequences keep for their cached prompts; true if any were freed. */
-  private boolean dropIdleCaches() throws Throwable {
+  private boolean dropIdleCaches() {
     boolean any = false;
     for (Seq s : seqs) {
       if (s.request == null && s.cachedLength > 0) {
         s.prime = null;
         save(s);
         s.conversation = null;
-        boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, s.id, 0, -1);
+        boolean ignored = lib.memorySeqRm(memory, s.id, 0, -1);
         s.cachedLength = 0;
         any = true;
       }
@@ -921,7 +913,7 @@ final class FfmEngine implements Engine {
    * there is none to drop, the prompts being prefilled fail (they asked for the cells) and the
    * generating sequences go on; a step of generating sequences alone fails them.
    */
-  private void decodeFailed(int rc) throws Throwable {
+  private void decodeFailed(int rc) {
     for (Seq s : seqs) {
       s.prime = null; // priming is a saving, never worth a failure
     }
@@ -953,7 +945,7 @@ final class FfmEngine implements Engine {
     }
   }
 
-  private void sample(Seq s, int index) throws Throwable {
+  private void sample(Seq s, int index) {
     Request r = s.request;
     int token = r.sampler == null ? sampling.argmax(index) : sampling.draw(r.sampler, index);
     s.pending = -1;
@@ -962,11 +954,11 @@ final class FfmEngine implements Engine {
           + " selected no token (" + r.options + ")", null));
       return;
     }
-    if ((boolean) lib.vocabIsEog.invokeExact(vocab, token)) {
+    if (lib.vocabIsEog(vocab, token)) {
       release(s, FinishReason.STOP, null);
       return;
     }
-    int len = (int) lib.tokenToPiece.invokeExact(vocab, token, piece, PIECE_BYTES, 0, false);
+    int len = lib.tokenToPiece(vocab, token, piece, PIECE_BYTES, false);
     byte[] bytes = len > 0 ? piece.asSlice(0, len).toArray(JAVA_BYTE) : new byte[0];
     r.push(bytes);
     if (r.reply != null) {
@@ -1033,11 +1025,7 @@ final class FfmEngine implements Engine {
       return;
     }
     if (keep < s.cachedLength) {
-      try {
-        boolean ignored = (boolean) lib.memorySeqRm.invokeExact(memory, s.id, keep, -1);
-      } catch (Throwable e) {
-        throw LlamaLibrary.rethrow(e);
-      }
+      boolean ignored = lib.memorySeqRm(memory, s.id, keep, -1);
       s.cachedLength = keep;
     }
     s.prime = Arrays.copyOf(tokens, end);

@@ -11,6 +11,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
@@ -180,50 +181,50 @@ final class LlamaLibrary {
 
   final Path file;
   final Natives natives;
-  final MethodHandle backendInit;
-  final MethodHandle logSet;
-  final MethodHandle modelDefaultParams;
-  final MethodHandle contextDefaultParams;
-  final MethodHandle modelLoadFromFile;
-  final MethodHandle modelFree;
-  final MethodHandle modelGetVocab;
-  final MethodHandle modelChatTemplate;
-  final MethodHandle initFromModel;
-  final MethodHandle free;
-  final MethodHandle decode;
-  final MethodHandle tokenize;
-  final MethodHandle tokenToPiece;
-  final MethodHandle vocabIsEog;
-  final MethodHandle vocabBos;
-  final MethodHandle chatApplyTemplate;
-  final MethodHandle getMemory;
-  final MethodHandle memorySeqRm;
-  final MethodHandle memoryClear;
-  final Lazy memorySeqCp;
-  final Lazy stateSeqGetSize;
-  final Lazy stateSeqGetData;
-  final Lazy stateSeqSetData;
-  final Lazy samplerChainDefaultParams;
-  final Lazy samplerChainInit;
-  final Lazy samplerChainAdd;
-  final Lazy samplerInitGreedy;
-  final Lazy samplerInitDist;
-  final Lazy samplerInitTopK;
-  final Lazy samplerInitTopP;
-  final Lazy samplerInitMinP;
-  final Lazy samplerInitTemp;
-  final Lazy samplerInitPenalties;
-  final Lazy samplerInitLogitBias;
-  final Lazy samplerApply;
-  final Lazy samplerAccept;
-  final MethodHandle getLogitsIth;
-  final MethodHandle vocabNTokens;
-  final Lazy samplerFree;
-  final Lazy setNThreads;
-  final MethodHandle attachThreadpool;
-  final MethodHandle threadpoolParamsInit;
-  final MethodHandle threadpoolNew;
-  final MethodHandle threadpoolFree;
+  private final MethodHandle backendInit;
+  private final MethodHandle logSet;
+  private final MethodHandle modelDefaultParams;
+  private final MethodHandle contextDefaultParams;
+  private final MethodHandle modelLoadFromFile;
+  private final MethodHandle modelFree;
+  private final MethodHandle modelGetVocab;
+  private final MethodHandle modelChatTemplate;
+  private final MethodHandle initFromModel;
+  private final MethodHandle free;
+  private final MethodHandle decode;
+  private final MethodHandle tokenize;
+  private final MethodHandle tokenToPiece;
+  private final MethodHandle vocabIsEog;
+  private final MethodHandle vocabBos;
+  private final MethodHandle chatApplyTemplate;
+  private final MethodHandle getMemory;
+  private final MethodHandle memorySeqRm;
+  private final MethodHandle memoryClear;
+  private final Lazy memorySeqCp;
+  private final Lazy stateSeqGetSize;
+  private final Lazy stateSeqGetData;
+  private final Lazy stateSeqSetData;
+  private final Lazy samplerChainDefaultParams;
+  private final Lazy samplerChainInit;
+  private final Lazy samplerChainAdd;
+  private final Lazy samplerInitGreedy;
+  private final Lazy samplerInitDist;
+  private final Lazy samplerInitTopK;
+  private final Lazy samplerInitTopP;
+  private final Lazy samplerInitMinP;
+  private final Lazy samplerInitTemp;
+  private final Lazy samplerInitPenalties;
+  private final Lazy samplerInitLogitBias;
+  private final Lazy samplerApply;
+  private final Lazy samplerAccept;
+  private final MethodHandle getLogitsIth;
+  private final MethodHandle vocabNTokens;
+  private final Lazy samplerFree;
+  private final Lazy setNThreads;
+  private final MethodHandle attachThreadpool;
+  private final MethodHandle threadpoolParamsInit;
+  private final MethodHandle threadpoolNew;
+  private final MethodHandle threadpoolFree;
   private final MemorySegment logCallback;
 
   /**
@@ -294,6 +295,351 @@ final class LlamaLibrary {
     vocabNTokens = b.bind("llama_vocab_n_tokens", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     samplerFree = b.lazy("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
     logCallback = logCallback();
+  }
+
+  // ---- the typed boundary: every call the engine makes, with Java types; no handle leaves this class ----
+
+  MemorySegment modelDefaultParams(SegmentAllocator into) {
+    try {
+      return (MemorySegment) modelDefaultParams.invokeExact(into);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  MemorySegment contextDefaultParams(SegmentAllocator into) {
+    try {
+      return (MemorySegment) contextDefaultParams.invokeExact(into);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** The model, or NULL if llama.cpp could not load it (its log says why). */
+  MemorySegment modelLoadFromFile(MemorySegment path, MemorySegment params) {
+    try {
+      return (MemorySegment) modelLoadFromFile.invokeExact(path, params);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  void modelFree(MemorySegment model) {
+    try {
+      modelFree.invokeExact(model);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  MemorySegment modelGetVocab(MemorySegment model) {
+    try {
+      return (MemorySegment) modelGetVocab.invokeExact(model);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** The model file's default chat template, or NULL if it has none. */
+  MemorySegment modelChatTemplate(MemorySegment model) {
+    try {
+      return (MemorySegment) modelChatTemplate.invokeExact(model, MemorySegment.NULL);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** A context, or NULL if llama.cpp could not make one. */
+  MemorySegment initFromModel(MemorySegment model, MemorySegment params) {
+    try {
+      return (MemorySegment) initFromModel.invokeExact(model, params);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  void free(MemorySegment context) {
+    try {
+      free.invokeExact(context);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** llama_decode's return code: 0 done, 1 no room in the KV cache, 2 aborted, negative an error. */
+  int decode(MemorySegment context, MemorySegment batch) {
+    try {
+      return (int) decode.invokeExact(context, batch);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Tokens written into {@code out}, or minus the capacity they need. */
+  int tokenize(MemorySegment vocab, MemorySegment text, int length, MemorySegment out, int capacity,
+      boolean addSpecial, boolean parseSpecial) {
+    try {
+      return (int) tokenize.invokeExact(vocab, text, length, out, capacity, addSpecial, parseSpecial);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Bytes of the token's text written into {@code out} (special tokens rendered if {@code special}). */
+  int tokenToPiece(MemorySegment vocab, int token, MemorySegment out, int capacity, boolean special) {
+    try {
+      return (int) tokenToPiece.invokeExact(vocab, token, out, capacity, 0, special);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  boolean vocabIsEog(MemorySegment vocab, int token) {
+    try {
+      return (boolean) vocabIsEog.invokeExact(vocab, token);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  int vocabBos(MemorySegment vocab) {
+    try {
+      return (int) vocabBos.invokeExact(vocab);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  int vocabNTokens(MemorySegment vocab) {
+    try {
+      return (int) vocabNTokens.invokeExact(vocab);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Bytes of the rendered prompt (more than {@code capacity}: call again with that many), negative if it failed. */
+  int chatApplyTemplate(MemorySegment template, MemorySegment messages, long count, boolean addAssistant,
+      MemorySegment out, int capacity) {
+    try {
+      return (int) chatApplyTemplate.invokeExact(template, messages, count, addAssistant, out, capacity);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  MemorySegment getMemory(MemorySegment context) {
+    try {
+      return (MemorySegment) getMemory.invokeExact(context);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Removes positions {@code [from, to)} ({@code to} -1: to the end) of a sequence; false if only all of it can go. */
+  boolean memorySeqRm(MemorySegment memory, int seq, int from, int to) {
+    try {
+      return (boolean) memorySeqRm.invokeExact(memory, seq, from, to);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Shares positions {@code [from, to)} of sequence {@code src} with {@code dst} (a unified KV cache). */
+  void memorySeqCp(MemorySegment memory, int src, int dst, int from, int to) {
+    try {
+      memorySeqCp.get().invokeExact(memory, src, dst, from, to);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Empties every sequence; {@code data} also zeroes the buffers. */
+  void memoryClear(MemorySegment memory, boolean data) {
+    try {
+      memoryClear.invokeExact(memory, data);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  long stateSeqGetSize(MemorySegment context, int seq) {
+    try {
+      return (long) stateSeqGetSize.get().invokeExact(context, seq);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Bytes written into {@code out}, 0 if it failed. */
+  long stateSeqGetData(MemorySegment context, MemorySegment out, long size, int seq) {
+    try {
+      return (long) stateSeqGetData.get().invokeExact(context, out, size, seq);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Bytes read from {@code state} into the sequence's cells, 0 if there was no room. */
+  long stateSeqSetData(MemorySegment context, MemorySegment state, long size, int seq) {
+    try {
+      return (long) stateSeqSetData.get().invokeExact(context, state, size, seq);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  void setNThreads(MemorySegment context, int threads, int batchThreads) {
+    try {
+      setNThreads.get().invokeExact(context, threads, batchThreads);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  void attachThreadpool(MemorySegment context, MemorySegment pool, MemorySegment batchPool) {
+    try {
+      attachThreadpool.invokeExact(context, pool, batchPool);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** A pool of {@code threads} ggml workers with ggml's defaults, or NULL if it could not start one. */
+  MemorySegment threadpoolNew(int threads) {
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment params = local.allocate(THREADPOOL_PARAMS);
+      threadpoolParamsInit.invokeExact(params, threads);
+      return (MemorySegment) threadpoolNew.invokeExact(params);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  void threadpoolFree(MemorySegment pool) {
+    try {
+      threadpoolFree.invokeExact(pool);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** An empty sampler chain with llama.cpp's default chain parameters. */
+  MemorySegment samplerChain() {
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment params = (MemorySegment) samplerChainDefaultParams.get().invokeExact((SegmentAllocator) local);
+      return (MemorySegment) samplerChainInit.get().invokeExact(params);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Adds {@code sampler} to the end of {@code chain}, which owns it from then on. */
+  void samplerChainAdd(MemorySegment chain, MemorySegment sampler) {
+    try {
+      samplerChainAdd.get().invokeExact(chain, sampler);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  MemorySegment samplerInitGreedy() {
+    try {
+      return (MemorySegment) samplerInitGreedy.get().invokeExact();
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  MemorySegment samplerInitDist(int seed) {
+    try {
+      return (MemorySegment) samplerInitDist.get().invokeExact(seed);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  MemorySegment samplerInitTopK(int k) {
+    try {
+      return (MemorySegment) samplerInitTopK.get().invokeExact(k);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  MemorySegment samplerInitTopP(float p, long minKeep) {
+    try {
+      return (MemorySegment) samplerInitTopP.get().invokeExact(p, minKeep);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  MemorySegment samplerInitMinP(float p, long minKeep) {
+    try {
+      return (MemorySegment) samplerInitMinP.get().invokeExact(p, minKeep);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  MemorySegment samplerInitTemp(float temperature) {
+    try {
+      return (MemorySegment) samplerInitTemp.get().invokeExact(temperature);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Repetition penalties over the last {@code lastN} tokens of a vocabulary of {@code vocabSize}. */
+  MemorySegment samplerInitPenalties(int vocabSize, int lastN, float repeat, float frequency, float presence) {
+    try {
+      return (MemorySegment) samplerInitPenalties.get().invokeExact(vocabSize, lastN, repeat, frequency, presence);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** Biases {@code count} tokens, from an array of {@link #LOGIT_BIAS} the sampler copies. */
+  MemorySegment samplerInitLogitBias(int vocabSize, int count, MemorySegment biases) {
+    try {
+      return (MemorySegment) samplerInitLogitBias.get().invokeExact(vocabSize, count, biases);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  void samplerApply(MemorySegment sampler, MemorySegment candidates) {
+    try {
+      samplerApply.get().invokeExact(sampler, candidates);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  void samplerAccept(MemorySegment sampler, int token) {
+    try {
+      samplerAccept.get().invokeExact(sampler, token);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  void samplerFree(MemorySegment sampler) {
+    try {
+      samplerFree.get().invokeExact(sampler);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** The logits of the batch's {@code index}th token, {@code vocabSize} floats. */
+  MemorySegment logits(MemorySegment context, int index, int vocabSize) {
+    try {
+      return ((MemorySegment) getLogitsIth.invokeExact(context, index)).reinterpret(4L * vocabSize);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
   }
 
   private static @Nullable MemorySegment logStub;

@@ -9,7 +9,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.parley.chat.GenerationOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,10 +53,9 @@ final class Sampling {
   }
 
   /** A new sampler chain for {@code options}, in llama.cpp's own order; {@link #free} it. */
-  MemorySegment chain(GenerationOptions options) throws Throwable {
+  MemorySegment chain(GenerationOptions options) {
     try (Arena local = Arena.ofConfined()) {
-      MemorySegment params = (MemorySegment) lib.samplerChainDefaultParams.get().invokeExact((SegmentAllocator) local);
-      MemorySegment chain = (MemorySegment) lib.samplerChainInit.get().invokeExact(params);
+      MemorySegment chain = lib.samplerChain();
       // llama.cpp's own order (common/sampling): logit bias, penalties, top-k, top-p, min-p,
       // temperature, draw.
       if (!options.logitBias().isEmpty()) {
@@ -68,49 +66,44 @@ final class Sampling {
           biases.set(JAVA_FLOAT, at + LlamaLibrary.BIAS_BIAS, e.getValue());
           at += LlamaLibrary.LOGIT_BIAS.byteSize();
         }
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitLogitBias.get().invokeExact(vocabSize,
+        lib.samplerChainAdd(chain, lib.samplerInitLogitBias(vocabSize,
             options.logitBias().size(), biases));
       }
       if (penalized(options)) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitPenalties.get().invokeExact(vocabSize, REPEAT_LAST_N,
+        lib.samplerChainAdd(chain, lib.samplerInitPenalties(vocabSize, REPEAT_LAST_N,
             (float) options.repeatPenalty(), (float) options.frequencyPenalty(), (float) options.presencePenalty()));
       }
       if (options.temperature() <= 0) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitGreedy.get().invokeExact());
+        lib.samplerChainAdd(chain, lib.samplerInitGreedy());
         return chain;
       }
       if (options.topK() > 0) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTopK.get().invokeExact(options.topK()));
+        lib.samplerChainAdd(chain, lib.samplerInitTopK(options.topK()));
       }
       if (options.topP() < 1.0) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTopP.get().invokeExact((float) options.topP(), 1L));
+        lib.samplerChainAdd(chain, lib.samplerInitTopP((float) options.topP(), 1L));
       }
       if (options.minP() > 0) {
-        lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitMinP.get().invokeExact((float) options.minP(), 1L));
+        lib.samplerChainAdd(chain, lib.samplerInitMinP((float) options.minP(), 1L));
       }
-      lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitTemp.get().invokeExact((float) options.temperature()));
+      lib.samplerChainAdd(chain, lib.samplerInitTemp((float) options.temperature()));
       int seed = options.seed().isPresent() ? (int) options.seed().getAsLong() : LlamaLibrary.DEFAULT_SEED;
-      lib.samplerChainAdd.get().invokeExact(chain, (MemorySegment) lib.samplerInitDist.get().invokeExact(seed));
+      lib.samplerChainAdd(chain, lib.samplerInitDist(seed));
       return chain;
     }
   }
 
   /** Frees a chain {@link #chain} made. */
   void free(MemorySegment chain) {
-    try {
-      lib.samplerFree.get().invokeExact(chain);
-    } catch (Throwable e) {
-      throw LlamaLibrary.rethrow(e);
-    }
+    lib.samplerFree(chain);
   }
 
   /**
    * What llama.cpp's greedy sampler picks, without its candidate array: the first token with the
    * highest logit (its comparison, {@code >}, NaN never winning).
    */
-  int argmax(int index) throws Throwable {
-    MemorySegment logits = ((MemorySegment) lib.getLogitsIth.invokeExact(context, index))
-        .reinterpret(4L * vocabSize);
+  int argmax(int index) {
+    MemorySegment logits = lib.logits(context, index, vocabSize);
     int best = 0;
     float max = logits.getAtIndex(JAVA_FLOAT, 0);
     for (int id = 1; id < vocabSize; id++) {
@@ -130,9 +123,8 @@ final class Sampling {
    * into a reused array (a C loop over the jar's library, greedy chain, this machine). llama.cpp's
    * own server reuses its array the same way.
    */
-  int draw(MemorySegment sampler, int index) throws Throwable {
-    MemorySegment logits = ((MemorySegment) lib.getLogitsIth.invokeExact(context, index))
-        .reinterpret(4L * vocabSize);
+  int draw(MemorySegment sampler, int index) {
+    MemorySegment logits = lib.logits(context, index, vocabSize);
     MemorySegment data = candidates;
     if (data == null) {
       data = arena.allocate(LlamaLibrary.TOKEN_DATA, vocabSize);
@@ -149,7 +141,7 @@ final class Sampling {
     array.set(JAVA_LONG, 8, vocabSize);
     array.set(JAVA_LONG, 16, -1L);
     array.set(JAVA_BOOLEAN, 24, false);
-    lib.samplerApply.get().invokeExact(sampler, array);
+    lib.samplerApply(sampler, array);
     long selected = array.get(JAVA_LONG, 16);
     long size = array.get(JAVA_LONG, 8);
     if (selected < 0 || selected >= size) {
@@ -157,7 +149,7 @@ final class Sampling {
     }
     // A sampler may point the array at its own storage: read the token where the array points now.
     int token = array.get(ADDRESS, 0).reinterpret(12L * size).get(JAVA_INT, 12L * selected);
-    lib.samplerAccept.get().invokeExact(sampler, token);
+    lib.samplerAccept(sampler, token);
     return token;
   }
 }
