@@ -310,12 +310,14 @@ class FfmEngineTest {
 
   /**
    * 24 conversations taking 3 turns each on 4 sequences from 8 threads, memory holding about two
-   * states and the rest spilling to files: every reply is the one a model with no cache computes
+   * states and the rest spilling to files, the requests naming their conversation or (as over
+   * {@code /v1}) only resending the history: every reply is the one a model with no cache computes
    * for the same history (no state ever goes to the wrong conversation, none is half written), and
    * both bounds hold at the end.
    */
-  @Test
-  void conversationsRacingThroughMemoryAndTheSpillFolderGetTheirOwnStates() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest(name = "named {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void conversationsRacingThroughMemoryAndTheSpillFolderGetTheirOwnStates(boolean named) throws Exception {
     long oneState = oneStateBytes();
     Path spill = temp.resolve("race");
     int conversations = 24;
@@ -335,7 +337,7 @@ class FfmEngineTest {
           for (int c = 0; c < conversations; c++) {
             List<Message> h = histories.get(c);
             h.add(Message.user("Turn " + turn + " of conversation " + c + ": where do rivers begin?"));
-            ChatRequest request = new ChatRequest(List.copyOf(h), GREEDY, "race-" + c);
+            ChatRequest request = new ChatRequest(List.copyOf(h), GREEDY, named ? "race-" + c : null);
             replies.add(threads.submit(() -> model.generate(request)));
           }
           for (int c = 0; c < conversations; c++) {
