@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * --enable-native-access=ALL-UNNAMED} (or the module's name) to silence the JDK's warning.
  *
  * <p>Thread-safe. {@code slots} conversations generate at once (continuous batching); more wait
- * for a slot. Close it to free the native model: {@link #close()} cancels what is running and waits
+ * for a slot in a bounded first-come-first-served queue ({@link Builder#maxQueue}, {@link
+ * Builder#maxWait}), past which a request fails fast with {@link PoolExhaustedException}. Close it to free the native model: {@link #close()} cancels what is running and waits
  * for it first. llama.cpp's log goes to SLF4J ({@code dev.parley.llama.native}).
  */
 public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable {
@@ -61,6 +62,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   private final SpecialTokens special;
   /** Token ids run from 0 to this, exclusive (the embedding table's rows); 0 when unknown. */
   private final long vocabSize;
+  /** The queue in front of the engine, which never holds more requests than its slots. */
+  private final Admission admission;
   private volatile boolean closed;
 
   private LlamaChatModel(Builder b, GgufFile file) {
@@ -77,6 +80,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
         b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes, b.calibrateThreads,
         b.nativeLibraries, b.cpuVariant));
+    this.admission = new Admission(id, new int[] {b.slots}, b.maxQueue, b.maxWait, System::nanoTime);
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
         b.slots, engine.threads(), template == null ? "" : ", template " + template, engine.name());
   }
@@ -126,10 +130,27 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     return engine.name();
   }
 
+  /**
+   * Starts the generation now if a slot is free, else queues it.
+   *
+   * @throws InvalidRequestException if the prompt does not fit the context or the options name a
+   *     token the vocabulary lacks
+   * @throws PoolExhaustedException when every slot is busy and the queue is full
+   */
   @Override
   public GenerationHandle stream(ChatRequest request, StreamHandler handler) {
     Checks.notNull(request, "request");
     Checks.notNull(handler, "handler");
+    Prompt p = prepare(request);
+    return admission.admit((target, h) -> p.start(h), handler);
+  }
+
+  /** Starts {@code request} on the engine at once, past this model's own queue: {@link ModelPool} admits. */
+  GenerationHandle startNow(ChatRequest request, StreamHandler handler) {
+    return prepare(request).start(handler);
+  }
+
+  private Prompt prepare(ChatRequest request) {
     ensureOpen();
     checkLogitBias(request.options()); // before any tokenizing: a bad id costs nothing
     String prompt = render(request.messages());
@@ -139,7 +160,31 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       throw new InvalidRequestException("prompt of " + promptTokens + " tokens does not fit the context of "
           + contextSize + " tokens of model " + id);
     }
-    return engine.start(prompt, tokens, promptTokens, request.conversationId(), request.options(), handler);
+    return new Prompt(prompt, tokens, promptTokens, request);
+  }
+
+  /** A request rendered and tokenized, checked to fit. */
+  private final class Prompt {
+    final String text;
+    final int[] tokens;
+    final int count;
+    final ChatRequest request;
+
+    Prompt(String text, int[] tokens, int count, ChatRequest request) {
+      this.text = text;
+      this.tokens = tokens;
+      this.count = count;
+      this.request = request;
+    }
+
+    GenerationHandle start(StreamHandler handler) {
+      return engine.start(text, tokens, count, request.conversationId(), request.options(), handler);
+    }
+  }
+
+  /** Slots in use, requests waiting, started and refused, tokens generated, mean time to first token. */
+  public PoolStatistics slotStatistics() {
+    return admission.statistics();
   }
 
   /** The token ids of {@code text}, special tokens parsed (tests). */
@@ -238,6 +283,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       }
       closed = true;
     }
+    admission.close();
     engine.close();
     LOG.info("closed {}", id);
   }
@@ -266,6 +312,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private @Nullable Path stateSpillFolder;
     private long stateSpillBytes = DEFAULT_STATE_SPILL_BYTES;
     private boolean calibrateThreads;
+    private int maxQueue = 64;
+    private Duration maxWait = Duration.ofSeconds(30);
     private @Nullable Boolean flashAttention;
     private @Nullable Path nativeLibraries;
     private @Nullable String cpuVariant;
@@ -410,13 +458,11 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
 
     /**
      * llama.cpp's fused attention kernel. By default it is on when the model has more than one
-     * slot and off for one. With several sequences in llama.cpp's one KV cache their cells
-     * interleave: the fused kernel skips the other sequences' cells where the plain one computes
-     * them, and it stores V untransposed, so saving a conversation's KV state copies one run of
-     * cells per layer rather than one per cell and V row (32 conversations taking turns on 4
-     * sequences: a request waited 80 ms instead of 630 ms, median, sixth turn, for the state before
-     * it to be saved; steps over long histories were faster). With one sequence there is nothing to
-     * skip and its cells are contiguous, and on CPU the fused kernel is slower the longer the
+     * slot and off for one. The fused kernel stores V untransposed, so saving a conversation's KV
+     * state copies one run of cells per layer rather than one per cell and V row (32 conversations
+     * taking turns on 4 sequences: a request waited 80 ms instead of 630 ms, median, sixth turn,
+     * for the state before it to be saved). With one sequence there are no states to save between
+     * its own turns, and on CPU the fused kernel is slower the longer the
      * history: one sequence generating after 60 / 500 / 1,500 tokens of history ran at 1.01× /
      * 0.92× / 0.75× the speed without it (llama.cpp's decode loop in C over the jar's library, 2
      * threads, synthetic 135M model, 5 interleaved rounds). Its sums run in another order, so a
@@ -483,6 +529,23 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * @throws ModelLoadException if the file is missing, not GGUF, truncated, refused by llama.cpp,
      *     or the context is larger than the model was trained for
      */
+    /**
+     * Requests that may wait for a slot; 64 by default. 0 refuses whatever finds no free slot. (A
+     * {@link ModelPool} has its own: it admits for all its replicas.)
+     */
+    public Builder maxQueue(int maxQueue) {
+      Checks.notNegative(maxQueue, "maxQueue");
+      this.maxQueue = maxQueue;
+      return this;
+    }
+
+    /** How long a request may wait for a slot; 30 seconds by default. */
+    public Builder maxWait(Duration maxWait) {
+      Checks.positive(maxWait, "maxWait");
+      this.maxWait = maxWait;
+      return this;
+    }
+
     public LlamaChatModel build() {
       // The vocabulary is llama.cpp's to read; Parley keeps only which tokens are special.
       GgufFile file = GgufFile.readKeepingArrays(modelFile, java.util.Set.of(TOKENS, TOKEN_TYPES));

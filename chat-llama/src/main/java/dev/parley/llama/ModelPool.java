@@ -2,26 +2,15 @@ package dev.parley.llama;
 
 import dev.parley.chat.ChatModel;
 import dev.parley.chat.ChatRequest;
-import dev.parley.chat.ChatResponse;
-import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.Message;
-import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
-import dev.parley.chat.TokenUsage;
 import dev.parley.chat.Tokenizer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Serves many conversations from one loaded model: its parallel slots generate at once (continuous
@@ -44,30 +33,15 @@ import org.jspecify.annotations.Nullable;
  * Thread-safe; {@link #close()} cancels what is running and queued and frees the native model.
  */
 public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
-  private final List<Replica> replicas;
-  private final int maxQueue;
-  private final Duration maxWait;
-  private final LongSupplier nanos;
-  private final ScheduledThreadPoolExecutor timer;
-  private final ArrayDeque<Lease> queue = new ArrayDeque<>();
-  private boolean closed;
-  private long started;
-  private long rejected;
-  private long tokens;
-  private long firstTokenCount;
-  private long firstTokenNanos;
+  private final List<LlamaChatModel> replicas;
+  /** The one scheduler in front of the replicas' engines (theirs is bypassed: see {@link LlamaChatModel#startNow}). */
+  private final Admission admission;
 
-  private ModelPool(Builder b, List<Replica> replicas) {
+  private ModelPool(Builder b, List<LlamaChatModel> replicas) {
     this.replicas = List.copyOf(replicas);
-    this.maxQueue = b.maxQueue;
-    this.maxWait = b.maxWait;
-    this.nanos = b.ticker;
-    this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "parley-pool-timer");
-      t.setDaemon(true);
-      return t;
-    });
-    this.timer.setRemoveOnCancelPolicy(true);
+    int[] slots = new int[replicas.size()];
+    java.util.Arrays.fill(slots, b.slots);
+    this.admission = new Admission(replicas.get(0).id(), slots, b.maxQueue, b.maxWait, b.ticker);
   }
 
   /** A pool of the model in {@code modelFile} with the model's default settings. */
@@ -94,7 +68,7 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
 
   @Override
   public String id() {
-    return replicas.get(0).model.id();
+    return replicas.get(0).id();
   }
 
   /**
@@ -106,96 +80,18 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
   public GenerationHandle stream(ChatRequest request, StreamHandler handler) {
     Checks.notNull(request, "request");
     Checks.notNull(handler, "handler");
-    Lease lease = new Lease(request, handler, nanos.getAsLong());
-    Replica replica;
-    synchronized (this) {
-      if (closed) {
-        throw new dev.parley.chat.GenerationFailedException("model pool " + id() + " is closed", null);
-      }
-      replica = freest();
-      if (replica == null || !queue.isEmpty()) {
-        if (queue.size() >= maxQueue) {
-          rejected++;
-          throw new PoolExhaustedException("all " + slots() + " slots of " + id() + " are busy and "
-              + queue.size() + " requests are already waiting", maxWait);
-        }
-        queue.addLast(lease);
-        lease.expiry = timer.schedule(() -> expire(lease), maxWait.toNanos(), TimeUnit.NANOSECONDS);
-        return lease;
-      }
-      replica.busy++;
-      started++;
-    }
-    lease.start(replica);
-    return lease;
+    return admission.admit((replica, h) -> replicas.get(replica).startNow(request, h), handler);
   }
 
-  private @Nullable Replica freest() {
-    Replica best = null;
-    for (Replica r : replicas) {
-      if (r.busy < r.slots && (best == null || r.slots - r.busy > best.slots - best.busy)) {
-        best = r;
-      }
-    }
-    return best;
-  }
-
-  private int slots() {
-    int n = 0;
-    for (Replica r : replicas) {
-      n += r.slots;
-    }
-    return n;
-  }
-
-  private void expire(Lease lease) {
-    synchronized (this) {
-      if (!queue.remove(lease)) {
-        return;
-      }
-      rejected++;
-    }
-    lease.fail(new PoolExhaustedException("waited " + maxWait + " for a free slot of " + id(), maxWait));
-  }
-
-  /** A slot of {@code replica} was freed: start the oldest queued request on it. */
-  private void released(Replica replica, int generatedTokens, long firstTokenAfterNanos) {
-    Lease next;
-    synchronized (this) {
-      replica.busy--;
-      tokens += generatedTokens;
-      if (firstTokenAfterNanos >= 0) {
-        firstTokenCount++;
-        firstTokenNanos += firstTokenAfterNanos;
-      }
-      next = closed ? null : queue.pollFirst();
-      if (next == null) {
-        notifyAll();
-        return;
-      }
-      replica.busy++;
-      started++;
-    }
-    if (next.expiry != null) {
-      next.expiry.cancel(false);
-    }
-    next.start(replica);
-  }
-
-  public synchronized PoolStatistics statistics() {
-    int busy = 0;
-    for (Replica r : replicas) {
-      busy += r.busy;
-    }
-    Duration ttft = firstTokenCount == 0 ? Duration.ZERO : Duration.ofNanos(firstTokenNanos / firstTokenCount);
-    return new PoolStatistics(!closed, slots(), busy, queue.size(), started, rejected, tokens, ttft);
+  public PoolStatistics statistics() {
+    return admission.statistics();
   }
 
   /** What the replicas' engines did, summed: decode steps, prompt tokens reused, saved states. */
   public EngineStatistics engineStatistics() {
     EngineStatistics sum = null;
-    for (Replica r : replicas) {
-      EngineStatistics s = r.model.statistics();
+    for (LlamaChatModel r : replicas) {
+      EngineStatistics s = r.statistics();
       sum = sum == null ? s : sum.plus(s);
     }
     return sum;
@@ -205,17 +101,17 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
 
   @Override
   public int countTokens(String text) {
-    return replicas.get(0).model.countTokens(text);
+    return replicas.get(0).countTokens(text);
   }
 
   @Override
   public int countTokens(Message message) {
-    return replicas.get(0).model.countTokens(message);
+    return replicas.get(0).countTokens(message);
   }
 
   @Override
   public int countTokens(List<Message> messages) {
-    return replicas.get(0).model.countTokens(messages);
+    return replicas.get(0).countTokens(messages);
   }
 
   /**
@@ -224,162 +120,15 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
    */
   @Override
   public void close() {
-    List<Lease> waiting;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      waiting = new ArrayList<>(queue);
-      queue.clear();
+    admission.close();
+    for (LlamaChatModel r : replicas) {
+      r.close();
     }
-    for (Lease l : waiting) {
-      if (l.expiry != null) {
-        l.expiry.cancel(false);
-      }
-      l.fail(new dev.parley.chat.GenerationFailedException("model pool " + id() + " was closed", null));
-    }
-    for (Replica r : replicas) {
-      r.model.close();
-    }
-    timer.shutdownNow();
   }
 
   @Override
   public String toString() {
-    return "ModelPool[" + id() + ", " + replicas.size() + " replica(s), " + slots() + " slots]";
-  }
-
-  private static final class Replica {
-    final LlamaChatModel model;
-    final int slots;
-    int busy;
-
-    Replica(LlamaChatModel model, int slots) {
-      this.model = model;
-      this.slots = slots;
-    }
-  }
-
-  /** One request: queued, then running on a replica. */
-  private final class Lease implements GenerationHandle, StreamHandler {
-    private final ChatRequest request;
-    private final StreamHandler handler;
-    private final long arrived;
-    private final CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-    private @Nullable ScheduledFuture<?> expiry;
-    private @Nullable GenerationHandle running;
-    private @Nullable Replica replica;
-    private boolean cancelled;
-    private long firstToken = -1;
-
-    Lease(ChatRequest request, StreamHandler handler, long arrived) {
-      this.request = request;
-      this.handler = handler;
-      this.arrived = arrived;
-    }
-
-    void start(Replica on) {
-      GenerationHandle h;
-      try {
-        synchronized (this) {
-          replica = on;
-          if (cancelled) {
-            // Cancelled between leaving the queue and starting: give the slot straight back.
-            complete(new ChatResponse("", FinishReason.CANCELLED, new TokenUsage(0, 0)));
-            return;
-          }
-        }
-        h = on.model.stream(request, this);
-      } catch (RuntimeException e) {
-        fail(ParleyException.from(e));
-        return;
-      }
-      boolean cancelNow;
-      synchronized (this) {
-        running = h;
-        cancelNow = cancelled;
-      }
-      if (cancelNow) {
-        h.cancel();
-      }
-    }
-
-    @Override
-    public void onToken(String token) {
-      if (firstToken < 0) {
-        firstToken = nanos.getAsLong() - arrived;
-      }
-      handler.onToken(token);
-    }
-
-    @Override
-    public void onComplete(ChatResponse response) {
-      complete(response);
-    }
-
-    @Override
-    public void onError(ParleyException error) {
-      fail(error);
-    }
-
-    private void complete(ChatResponse response) {
-      try {
-        handler.onComplete(response);
-      } finally {
-        release(response.usage().completionTokens());
-        done.complete(response);
-      }
-    }
-
-    void fail(ParleyException error) {
-      try {
-        handler.onError(error);
-      } finally {
-        release(0);
-        done.completeExceptionally(error);
-      }
-    }
-
-    private void release(int generated) {
-      Replica r;
-      synchronized (this) {
-        r = replica;
-        replica = null;
-      }
-      if (r != null) {
-        released(r, generated, firstToken);
-      }
-    }
-
-    @Override
-    public void cancel() {
-      boolean wasQueued;
-      GenerationHandle h;
-      synchronized (ModelPool.this) {
-        wasQueued = queue.remove(this);
-      }
-      synchronized (this) {
-        if (cancelled) {
-          return;
-        }
-        cancelled = true;
-        h = running;
-      }
-      if (wasQueued) {
-        if (expiry != null) {
-          expiry.cancel(false);
-        }
-        complete(new ChatResponse("", FinishReason.CANCELLED, new TokenUsage(0, 0)));
-      } else if (h != null) {
-        h.cancel();
-      }
-    }
-
-    @Override
-    public CompletionStage<ChatResponse> completion() {
-      return done.minimalCompletionStage();
-    }
+    return "ModelPool[" + id() + ", " + replicas.size() + " replica(s), " + admission.statistics().slots() + " slots]";
   }
 
   /** Builds a {@link ModelPool}; each setter checks its argument at once. */
@@ -440,14 +189,14 @@ public final class ModelPool implements ChatModel, Tokenizer, AutoCloseable {
       if (!model.threadsSet) {
         model.threads(Math.max(1, CpuCores.defaultThreads() / replicas));
       }
-      List<Replica> loaded = new ArrayList<>();
+      List<LlamaChatModel> loaded = new ArrayList<>();
       try {
         for (int i = 0; i < replicas; i++) {
-          loaded.add(new Replica(model.build(), slots));
+          loaded.add(model.build());
         }
       } catch (RuntimeException e) {
-        for (Replica r : loaded) {
-          r.model.close();
+        for (LlamaChatModel r : loaded) {
+          r.close();
         }
         throw e;
       }

@@ -3,7 +3,7 @@ package dev.parley.llama;
 import java.time.Duration;
 
 /**
- * A snapshot of a {@link ModelPool}.
+ * A snapshot of the slots and queue of a {@link ModelPool} or a {@link LlamaChatModel}.
  *
  * @param loaded whether the model is loaded (false once closed)
  * @param slots slots in all replicas

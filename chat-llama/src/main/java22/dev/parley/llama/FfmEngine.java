@@ -27,9 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -128,11 +126,7 @@ final class FfmEngine implements Engine {
   private final Seq[] seqs;
   private final ArrayDeque<Request> waiting = new ArrayDeque<>();
   private final int batchCapacity;
-  private final MemorySegment batch;
-  private final MemorySegment batchTokens;
-  private final MemorySegment batchPos;
-  private final MemorySegment batchSeqIds;
-  private final MemorySegment batchLogits;
+  private final Batch batch;
   private final MemorySegment piece;
   private final int vocabSize;
   /** Requests' sampler chains and the draws from the logits. Loop thread only. */
@@ -200,22 +194,7 @@ final class FfmEngine implements Engine {
       seqs[i] = new Seq(i, c.contextSize());
     }
     this.logitSeq = new Seq[batchCapacity];
-    this.batch = arena.allocate(LlamaLibrary.BATCH);
-    this.batchTokens = arena.allocate(JAVA_INT, batchCapacity);
-    this.batchPos = arena.allocate(JAVA_INT, batchCapacity);
-    MemorySegment nSeqId = arena.allocate(JAVA_INT, batchCapacity);
-    this.batchSeqIds = arena.allocate(JAVA_INT, batchCapacity);
-    MemorySegment seqIdPointers = arena.allocate(ADDRESS, batchCapacity);
-    this.batchLogits = arena.allocate(JAVA_BYTE, batchCapacity);
-    for (int i = 0; i < batchCapacity; i++) {
-      nSeqId.setAtIndex(JAVA_INT, i, 1);
-      seqIdPointers.setAtIndex(ADDRESS, i, batchSeqIds.asSlice(4L * i, 4));
-    }
-    batch.set(ADDRESS, LlamaLibrary.BATCH_TOKEN, batchTokens);
-    batch.set(ADDRESS, LlamaLibrary.BATCH_POS, batchPos);
-    batch.set(ADDRESS, LlamaLibrary.BATCH_N_SEQ_ID, nSeqId);
-    batch.set(ADDRESS, LlamaLibrary.BATCH_SEQ_ID, seqIdPointers);
-    batch.set(ADDRESS, LlamaLibrary.BATCH_LOGITS, batchLogits);
+    this.batch = new Batch(lib, batchCapacity, arena);
     this.piece = arena.allocate(PIECE_BYTES);
     this.sampling = new Sampling(lib, context, vocabSize, arena);
 
@@ -346,7 +325,7 @@ final class FfmEngine implements Engine {
       System.arraycopy(tokens, 0, sequence, 1, tokens.length);
     }
     Request r = new Request(sequence, promptTokens, conversation, options, handler,
-        turnSeparator != null ? prompt : null);
+        turnSeparator != null ? prompt : null, delivery, loop, open);
     Throwable failure = broken;
     if (failure != null) {
       throw new GenerationFailedException("the decode loop of " + config.id() + " failed: " + failure, failure);
@@ -558,13 +537,9 @@ final class FfmEngine implements Engine {
     long start = System.nanoTime();
     for (int step = 0; step < steps; step++) {
       for (int i = 0; i < streams; i++) {
-        batchTokens.setAtIndex(JAVA_INT, i, bos >= 0 ? bos : 1);
-        batchPos.setAtIndex(JAVA_INT, i, step);
-        batchSeqIds.setAtIndex(JAVA_INT, i, i);
-        batchLogits.set(JAVA_BYTE, i, (byte) 1);
+        batch.add(i, step, bos >= 0 ? bos : 1, true);
       }
-      batch.set(JAVA_INT, LlamaLibrary.BATCH_N_TOKENS, streams);
-      int rc = lib.decode(context, batch);
+      int rc = batch.decode(context);
       if (rc != 0) {
         lib.memoryClear(memory, true);
         throw new DecodeFailedException("llama_decode returned " + rc + " before the model served", rc, null);
@@ -850,9 +825,8 @@ final class FfmEngine implements Engine {
     if (n == 0) {
       return;
     }
-    batch.set(JAVA_INT, LlamaLibrary.BATCH_N_TOKENS, n);
     long decodeStart = System.nanoTime();
-    int rc = lib.decode(context, batch);
+    int rc = batch.decode(context);
     decodeNanos += System.nanoTime() - decodeStart;
     steps++;
     stepTokens += n;
@@ -870,11 +844,8 @@ final class FfmEngine implements Engine {
   }
 
   private int add(int n, Seq s, int token, boolean logits) {
-    batchTokens.setAtIndex(JAVA_INT, n, token);
-    batchPos.setAtIndex(JAVA_INT, n, s.cachedLength);
-    batchSeqIds.setAtIndex(JAVA_INT, n, s.id);
-    batchLogits.set(JAVA_BYTE, n, logits ? (byte) 1 : (byte) 0);
-    logitSeq[n] = logits ? s : null;
+    int at = batch.add(s.id, s.cachedLength, token, logits);
+    logitSeq[at] = logits ? s : null;
     s.cached[s.cachedLength++] = token;
     return n + 1;
   }
@@ -1090,99 +1061,6 @@ final class FfmEngine implements Engine {
         i++;
       }
       return i;
-    }
-  }
-
-  /** A request: tokens in from the loop, text out to the handler on a delivery thread. */
-  private final class Request extends Reply {
-    final int[] tokens;
-    final @Nullable String conversation;
-    /** Loop thread only. */
-    @Nullable MemorySegment sampler;
-    volatile boolean cancelled;
-    /** A stop sequence ended the reply (delivery thread): free the sequence. */
-    volatile boolean stopped;
-    private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
-    private final Utf8Stream utf8 = new Utf8Stream();
-
-    /** The templated prompt, kept to prepare the conversation's next turn; null when none is. */
-    final @Nullable String prompt;
-    /** The reply's bytes so far (loop thread), for the same; null when {@link #prompt} is. */
-    final java.io.@Nullable ByteArrayOutputStream reply;
-
-    Request(int[] tokens, int promptTokens, @Nullable String conversation, GenerationOptions options,
-        StreamHandler handler, @Nullable String prompt) {
-      super(promptTokens, options, handler);
-      this.tokens = tokens;
-      this.conversation = conversation;
-      this.prompt = prompt;
-      this.reply = prompt == null ? null : new java.io.ByteArrayOutputStream();
-    }
-
-    void push(byte[] bytes) {
-      inbox.add(bytes);
-      schedule();
-    }
-
-    void end(@Nullable FinishReason reason, @Nullable ParleyException error) {
-      inbox.add(error != null ? error : reason);
-      schedule();
-    }
-
-    private void schedule() {
-      if (scheduled.compareAndSet(false, true)) {
-        try {
-          delivery.execute(this::drain);
-        } catch (RejectedExecutionException closed) {
-          drain();
-        }
-      }
-    }
-
-    private void drain() {
-      do {
-        for (Object item; (item = inbox.poll()) != null; ) {
-          if (ended()) {
-            continue; // a stop sequence or a failing handler ended it: the rest is dropped
-          }
-          try {
-            if (item instanceof byte[] bytes) {
-              if (cancelled) {
-                continue; // tokens the loop made before it saw the cancel are not streamed
-              }
-              if (accept(utf8.decode(bytes), true, false)) {
-                stopped = true;
-                LockSupport.unpark(loop);
-                complete(FinishReason.STOP_SEQUENCE);
-              }
-            } else if (item instanceof ParleyException error) {
-              fail(error);
-            } else if (cancelled) {
-              // Cancelled before the reply was streamed to its end: what the loop made after is
-              // dropped, so the reply is a cancelled one, whatever ended the loop's part of it.
-              complete(FinishReason.CANCELLED);
-            } else {
-              boolean stop = accept(utf8.flush(), false, true);
-              complete(stop ? FinishReason.STOP_SEQUENCE : (FinishReason) item);
-            }
-          } catch (HandlerFailure e) {
-            stopped = true;
-            LockSupport.unpark(loop);
-            fail(new GenerationFailedException("stream handler threw " + e.getCause(), e.getCause()));
-          }
-        }
-        scheduled.set(false);
-        if (ended()) {
-          open.remove(this);
-        }
-      } while (!inbox.isEmpty() && scheduled.compareAndSet(false, true));
-    }
-
-    @Override
-    public void cancel() {
-      cancelled = true;
-      LockSupport.unpark(loop);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.parley.llama;
 
+import static dev.parley.llama.TokenArrays.concat;
+import static dev.parley.llama.TokenArrays.seq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -19,20 +21,6 @@ import org.junit.jupiter.api.Test;
 /** The block-hash index against a linear scan of every state (the reference), and its edge cases. */
 class PrefixIndexTest {
   private static final int B = PrefixIndex.BLOCK;
-
-  private static int[] seq(int from, int length) {
-    int[] t = new int[length];
-    for (int i = 0; i < length; i++) {
-      t[i] = from + i;
-    }
-    return t;
-  }
-
-  private static int[] concat(int[] a, int[] b) {
-    int[] out = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
-  }
 
   private static int common(int[] a, int[] b) {
     int n = Math.min(a.length, b.length);

@@ -1,5 +1,7 @@
 package dev.parley.llama;
 
+import static dev.parley.llama.TokenArrays.concat;
+import static dev.parley.llama.TokenArrays.seq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,7 +13,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,20 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FfmStateCacheTest {
   private static final int B = PrefixIndex.BLOCK;
   @TempDir Path temp;
-
-  private static int[] seq(int from, int length) {
-    int[] t = new int[length];
-    for (int i = 0; i < length; i++) {
-      t[i] = from + i;
-    }
-    return t;
-  }
-
-  private static int[] concat(int[] a, int[] b) {
-    int[] out = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
-  }
 
   /** A state of {@code bytes} bytes, each the byte {@code fill}. */
   private static SavedState state(int[] tokens, int bytes, int fill) {
