@@ -123,7 +123,7 @@ final class FfmEngine implements Engine {
   private volatile int batchThreadsInUse;
 
   // ---- owned by the loop thread ----
-  private final Seq[] seqs;
+  private final Sequence[] seqs;
   private final ArrayDeque<Request> waiting = new ArrayDeque<>();
   private final int batchCapacity;
   private final Batch batch;
@@ -131,7 +131,7 @@ final class FfmEngine implements Engine {
   private final int vocabSize;
   /** Requests' sampler chains and the draws from the logits. Loop thread only. */
   private final Sampling sampling;
-  private final Seq[] logitSeq;
+  private final Sequence[] logitSeq;
   private long stepCounter;
 
   private FfmEngine(EngineConfig c) {
@@ -189,11 +189,11 @@ final class FfmEngine implements Engine {
     this.template = c.template() != null ? arena.allocateFrom(c.template()) : fileTemplate();
     this.threadsInUse = c.threads();
     this.batchThreadsInUse = c.effectiveBatchThreads();
-    this.seqs = new Seq[c.slots()];
+    this.seqs = new Sequence[c.slots()];
     for (int i = 0; i < seqs.length; i++) {
-      seqs[i] = new Seq(i, c.contextSize());
+      seqs[i] = new Sequence(i, c.contextSize());
     }
-    this.logitSeq = new Seq[batchCapacity];
+    this.logitSeq = new Sequence[batchCapacity];
     this.batch = new Batch(lib, batchCapacity, arena);
     this.piece = arena.allocate(PIECE_BYTES);
     this.sampling = new Sampling(lib, context, vocabSize, arena);
@@ -222,7 +222,10 @@ final class FfmEngine implements Engine {
           + " not know the chat template of " + config.modelFile() + "; name a built-in one with chatTemplate()", e);
     }
     if (config.promptCache()) {
-      engine.turnSeparator = engine.findTurnSeparator();
+      engine.turnSeparator = TurnSeparator.find(engine::applyTemplate);
+      if (engine.turnSeparator == null) {
+        LOG.debug("the chat template of {} does not render turns as a growing prefix: no priming", config.id());
+      }
     }
     if (config.stateCacheBytes() > 0) {
       try {
@@ -453,7 +456,7 @@ final class FfmEngine implements Engine {
       LOG.error("the decode loop of {} failed; the model serves no more requests", config.id(), e);
       GenerationFailedException failure = new GenerationFailedException("the decode loop of " + config.id()
           + " failed: " + e, e);
-      for (Seq s : seqs) {
+      for (Sequence s : seqs) {
         if (s.request != null) {
           release(s, null, failure);
         }
@@ -561,7 +564,7 @@ final class FfmEngine implements Engine {
   }
 
   private boolean anyActive() {
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       if (s.request != null || s.prime != null) {
         return true;
       }
@@ -570,7 +573,7 @@ final class FfmEngine implements Engine {
   }
 
   private void cancelEverything() {
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       if (s.request != null) {
         release(s, FinishReason.CANCELLED, null);
       }
@@ -581,7 +584,7 @@ final class FfmEngine implements Engine {
   }
 
   private void dropCancelled() {
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       Request r = s.request;
       if (r != null && (r.cancelled || r.stopped)) {
         release(s, FinishReason.CANCELLED, null);
@@ -604,7 +607,7 @@ final class FfmEngine implements Engine {
   private void assignFreeSequences() {
     while (!waiting.isEmpty()) {
       Request r = waiting.peekFirst();
-      Seq target = chooseSequence(r);
+      Sequence target = chooseSequence(r);
       if (target == null) {
         return;
       }
@@ -619,10 +622,10 @@ final class FfmEngine implements Engine {
   }
 
   /** Greedy decoding with nothing before the draw: the token is the first with the highest logit. */
-  private @Nullable Seq chooseSequence(Request r) {
-    Seq best = null;
+  private @Nullable Sequence chooseSequence(Request r) {
+    Sequence best = null;
     int bestShared = -1;
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       if (s.request != null) {
         continue;
       }
@@ -645,7 +648,7 @@ final class FfmEngine implements Engine {
    * prefix with the prompt), or another sequence's cells. Cells the request would overwrite are
    * saved first.
    */
-  private void prepare(Seq target, Request r) {
+  private void prepare(Sequence target, Request r) {
     target.prime = null; // what was primed is in the cells, which the request's prompt is matched against
     boolean same = r.conversation != null && r.conversation.equals(target.conversation);
     int last = r.tokens.length - 1; // at least one prompt token is decoded: its logits give the first reply token
@@ -657,7 +660,7 @@ final class FfmEngine implements Engine {
     if (!same && cache != null) {
       int live = 0;
       if (config.promptCache()) {
-        for (Seq s : seqs) {
+        for (Sequence s : seqs) {
           live = Math.max(live, Math.min(s.sharedPrefix(r.tokens), last));
         }
       }
@@ -675,9 +678,9 @@ final class FfmEngine implements Engine {
     target.conversation = r.conversation;
     int keep = config.promptCache() ? Math.min(target.sharedPrefix(r.tokens), last) : 0;
     if (config.promptCache()) {
-      Seq donor = null;
+      Sequence donor = null;
       int donorShared = keep;
-      for (Seq s : seqs) {
+      for (Sequence s : seqs) {
         int shared = s == target ? 0 : Math.min(s.sharedPrefix(r.tokens), last);
         if (shared > donorShared) {
           donor = s;
@@ -720,7 +723,7 @@ final class FfmEngine implements Engine {
    * Copies the sequence's cells into the state cache: under its conversation, or, with the prompt
    * cache on, by its tokens alone if it holds a block of them or more.
    */
-  private void save(Seq s) {
+  private void save(Sequence s) {
     StateCache cache = states;
     if (cache == null || s.cachedLength == 0
         || (s.conversation == null && (!config.promptCache() || s.cachedLength < PrefixIndex.BLOCK))) {
@@ -734,7 +737,7 @@ final class FfmEngine implements Engine {
     }
   }
 
-  private void copyOut(Seq s, StateCache cache) {
+  private void copyOut(Sequence s, StateCache cache) {
     long size = lib.stateSeqGetSize(context, s.id);
     if (!cache.fits(size)) {
       return;
@@ -755,7 +758,7 @@ final class FfmEngine implements Engine {
   }
 
   /** Puts a saved state into {@code target}'s cells; false if llama.cpp refused it. */
-  private boolean restore(Seq target, SavedState state) {
+  private boolean restore(Sequence target, SavedState state) {
     long start = System.nanoTime();
     try {
       boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
@@ -787,7 +790,7 @@ final class FfmEngine implements Engine {
 
   private void buildDecodeAndSample() {
     int n = 0;
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       s.stepStart = s.cachedLength;
       s.stepPrefillStart = s.prefilled;
       if (s.request != null && s.pending >= 0) {
@@ -795,7 +798,7 @@ final class FfmEngine implements Engine {
       }
     }
     int budget = PREFILL_CHUNK;
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       Request r = s.request;
       if (r == null || s.pending >= 0 || budget == 0) {
         continue;
@@ -808,7 +811,7 @@ final class FfmEngine implements Engine {
       }
       budget -= take;
     }
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       int[] prime = s.prime;
       if (s.request != null || prime == null || budget == 0) {
         continue;
@@ -835,7 +838,7 @@ final class FfmEngine implements Engine {
       return;
     }
     for (int i = 0; i < n; i++) {
-      Seq s = logitSeq[i];
+      Sequence s = logitSeq[i];
       if (s != null) {
         logitSeq[i] = null;
         sample(s, i);
@@ -843,7 +846,7 @@ final class FfmEngine implements Engine {
     }
   }
 
-  private int add(int n, Seq s, int token, boolean logits) {
+  private int add(int n, Sequence s, int token, boolean logits) {
     int at = batch.add(s.id, s.cachedLength, token, logits);
     logitSeq[at] = logits ? s : null;
     s.cached[s.cachedLength++] = token;
@@ -853,7 +856,7 @@ final class FfmEngine implements Engine {
   /** Undoes a failed step: the sequences' cells and positions are as before it. */
   private void rollBack() {
     Arrays.fill(logitSeq, null);
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       if (s.cachedLength != s.stepStart) {
         boolean ignored = lib.memorySeqRm(memory, s.id, s.stepStart, -1);
         s.cachedLength = s.stepStart;
@@ -865,7 +868,7 @@ final class FfmEngine implements Engine {
   /** Frees the cells idle sequences keep for their cached prompts; true if any were freed. */
   private boolean dropIdleCaches() {
     boolean any = false;
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       if (s.request == null && s.cachedLength > 0) {
         s.prime = null;
         save(s);
@@ -885,12 +888,12 @@ final class FfmEngine implements Engine {
    * generating sequences go on; a step of generating sequences alone fails them.
    */
   private void decodeFailed(int rc) {
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       s.prime = null; // priming is a saving, never worth a failure
     }
-    List<Seq> involved = new ArrayList<>();
+    List<Sequence> involved = new ArrayList<>();
     boolean anyPrefill = false;
-    for (Seq s : seqs) {
+    for (Sequence s : seqs) {
       if (s.request != null && s.cachedLength != s.stepStart) {
         involved.add(s);
         anyPrefill |= s.prefilled != s.stepPrefillStart;
@@ -908,7 +911,7 @@ final class FfmEngine implements Engine {
         ? "no room in the KV cache of " + config.id() + " (" + config.effectiveKvCells() + " cells shared by "
             + seqs.length + " sequences; llama_decode returned " + rc + ")"
         : "llama_decode failed with " + rc + " for model " + config.id();
-    for (Seq s : involved) {
+    for (Sequence s : involved) {
       boolean prefilling = s.prefilled < s.request.tokens.length;
       if (!maybeNoRoom || !anyPrefill || prefilling) {
         release(s, null, new DecodeFailedException(why, rc, null));
@@ -916,7 +919,7 @@ final class FfmEngine implements Engine {
     }
   }
 
-  private void sample(Seq s, int index) {
+  private void sample(Sequence s, int index) {
     Request r = s.request;
     int token = r.sampler == null ? sampling.argmax(index) : sampling.draw(r.sampler, index);
     s.pending = -1;
@@ -944,7 +947,7 @@ final class FfmEngine implements Engine {
   }
 
   /** Ends the sequence's request; its cells stay, as the prompt cache for the next request. */
-  private void release(Seq s, @Nullable FinishReason reason, @Nullable ParleyException error) {
+  private void release(Sequence s, @Nullable FinishReason reason, @Nullable ParleyException error) {
     Request r = s.request;
     s.request = null;
     s.pending = -1;
@@ -977,7 +980,7 @@ final class FfmEngine implements Engine {
    * The prompt, the reply and the separator are tokenized together, as the next prompt will be, and
    * the last token is left out: it may merge with the message that follows.
    */
-  private void prime(Seq s, Request r) {
+  private void prime(Sequence s, Request r) {
     String separator = turnSeparator;
     if (separator == null || r.prompt == null || r.reply == null || s.request != null) {
       return;
@@ -1000,68 +1003,6 @@ final class FfmEngine implements Engine {
       s.cachedLength = keep;
     }
     s.prime = Arrays.copyOf(tokens, end);
-  }
-
-  /**
-   * The text the template puts between a reply and the next user message, found by rendering a
-   * probe conversation; null unless rendering one more turn only appends to the text before it.
-   */
-  private @Nullable String findTurnSeparator() {
-    String a = "PARLEY-PROBE-A";
-    String b = "PARLEY-PROBE-B";
-    String c = "PARLEY-PROBE-C";
-    String first = applyTemplate("", List.of(Message.user(a)));
-    String both = applyTemplate("", List.of(Message.user(a), Message.assistant(b), Message.user(c)));
-    int at = both.indexOf(b);
-    int next = both.indexOf(c);
-    if (!both.startsWith(first) || at != first.length() || next < at + b.length()) {
-      LOG.debug("the chat template of {} does not render turns as a growing prefix: no priming", config.id());
-      return null;
-    }
-    return both.substring(at + b.length(), next);
-  }
-
-  /** One of the context's sequences: a conversation's KV cells. Loop thread only. */
-  private static final class Seq {
-    final int id;
-    /** The tokens whose KV cells the sequence holds, in position order. */
-    final int[] cached;
-    int cachedLength;
-    @Nullable Request request;
-    /** The conversation whose cells these are, or null. */
-    @Nullable String conversation;
-    /** Prompt tokens already in the cache or the current batch. */
-    int prefilled;
-    /** The sampled token not yet decoded, or -1. */
-    int pending = -1;
-    int generated;
-    long lastUsed;
-    int stepStart;
-    int stepPrefillStart;
-    /**
-     * Tokens to decode into this idle sequence ahead of its conversation's next turn ({@link
-     * FfmEngine#prime}); its first {@code cachedLength} are the cells' own. Loop thread.
-     */
-    int @Nullable [] prime;
-
-    Seq(int id, int contextSize) {
-      this.id = id;
-      this.cached = new int[contextSize + 1];
-    }
-
-    /** What giving the sequence to another request loses: nothing, an anonymous cache, a conversation's cells. */
-    int cost() {
-      return cachedLength == 0 ? 0 : conversation == null ? 1 : 2;
-    }
-
-    int sharedPrefix(int[] tokens) {
-      int n = Math.min(cachedLength, tokens.length);
-      int i = 0;
-      while (i < n && cached[i] == tokens[i]) {
-        i++;
-      }
-      return i;
-    }
   }
 
   @Override
