@@ -20,8 +20,11 @@ import org.jspecify.annotations.Nullable;
  * holds is never freed under it.
  */
 final class StateCache implements AutoCloseable {
-  /** A found state. {@code owned}: taken out of the cache, the taker frees it ({@link #done}). */
-  record Hit(SavedState state, boolean owned, boolean conversations) {}
+  /**
+   * A found state. {@code owned}: taken out of the cache (or a copy), the taker frees it ({@link
+   * #done}). {@code byConversation}: the request's conversation's own, not found by prefix.
+   */
+  record Hit(SavedState state, boolean owned, boolean byConversation) {}
 
   private static final String CONVERSATION = "c:";
   private static final String ANONYMOUS = "p:";

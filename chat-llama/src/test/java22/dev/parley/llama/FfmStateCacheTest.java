@@ -44,7 +44,7 @@ class FfmStateCacheTest {
       assertNotNull(hit);
       assertSame(s, hit.state());
       assertTrue(hit.owned(), "the prompt extends it whole: taken out");
-      assertFalse(hit.conversations());
+      assertFalse(hit.byConversation());
       cache.done(hit, true);
       assertEquals(1, cache.restored());
       assertEquals(0, cache.bytes());
@@ -90,7 +90,7 @@ class FfmStateCacheTest {
       cache.put("x", own);
       StateCache.Hit hit = cache.find("x", seq(0, 300), 0);
       assertSame(own, hit.state(), "its own, though another shares more");
-      assertTrue(hit.conversations());
+      assertTrue(hit.byConversation());
       cache.done(hit, true);
       assertSame(longer, cache.find("x", seq(0, 300), 0).state(), "then by prefix");
     }
