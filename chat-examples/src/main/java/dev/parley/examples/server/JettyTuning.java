@@ -3,7 +3,6 @@ package dev.parley.examples.server;
 import io.javalin.config.JavalinConfig;
 import java.time.Duration;
 import org.eclipse.jetty.ee10.servlet.SessionHandler;
-import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.NullSessionDataStore;
 import org.eclipse.jetty.session.SessionCache;
@@ -31,9 +30,10 @@ final class JettyTuning {
       sessions.setSessionCache(cache);
       sessions.setMaxInactiveInterval(60);
       // A body that trickles in (a byte every few seconds) holds a thread while it is read: below
-      // this rate Jetty fails the read, and the request answers 408.
+      // this rate, past the grace period, the read fails and the request answers 408.
       if (options.minBodyBytesPerSecond > 0) {
-        handler.insertHandler(new MinimumDataRateHandler(options.minBodyBytesPerSecond, 0));
+        handler.insertHandler(new BodyRateGuard(options.minBodyBytesPerSecond,
+            Duration.ofMillis(options.minBodyGraceMs)));
       }
     });
     config.jetty.modifyWebSocketServletFactory(factory -> {

@@ -158,9 +158,15 @@ public final class ServerOptions {
   int maxOpenRequestsPerUser;
 
   @Option(names = "--min-body-bytes-per-second", defaultValue = "${env:PARLEY_MIN_BODY_BYTES_PER_SECOND:-1024}",
-      description = "The slowest a request body may arrive, from its first byte; a slower one is cut off with 408 "
-          + "(env PARLEY_MIN_BODY_BYTES_PER_SECOND). 0 turns the check off. Default: ${DEFAULT-VALUE}")
+      description = "The slowest a request body may arrive, counted for each request from its start once the grace "
+          + "period is over; a slower one is cut off with 408 (env PARLEY_MIN_BODY_BYTES_PER_SECOND). 0 turns the "
+          + "check off. Default: ${DEFAULT-VALUE}")
   long minBodyBytesPerSecond;
+
+  @Option(names = "--min-body-grace-ms", defaultValue = "${env:PARLEY_MIN_BODY_GRACE_MS:-5000}",
+      description = "How long a request body may take before --min-body-bytes-per-second applies to it "
+          + "(env PARLEY_MIN_BODY_GRACE_MS). Default: ${DEFAULT-VALUE}")
+  long minBodyGraceMs;
 
   @Option(names = "--ws-max-frames-per-second", defaultValue = "${env:PARLEY_WS_MAX_FRAMES_PER_SECOND:-20}",
       description = "Frames one WebSocket may send a second (bursts of as many); a flood is closed with 1008 "
@@ -230,6 +236,9 @@ public final class ServerOptions {
     positive(maxOpenRequestsPerUser, "--max-open-requests-per-user must be > 0, was " + maxOpenRequestsPerUser);
     if (minBodyBytesPerSecond < 0) {
       throw new IllegalArgumentException("--min-body-bytes-per-second must be >= 0, was " + minBodyBytesPerSecond);
+    }
+    if (minBodyGraceMs < 0) {
+      throw new IllegalArgumentException("--min-body-grace-ms must be >= 0, was " + minBodyGraceMs);
     }
     positive(wsMaxFramesPerSecond, "--ws-max-frames-per-second must be > 0, was " + wsMaxFramesPerSecond);
     positive(roomHistory, "--room-history must be > 0, was " + roomHistory);

@@ -57,7 +57,7 @@ class HttpAttackTest {
   @Test
   void slowBodiesFromOneUserHoldOnlyTheirOwnFewThreads() throws Exception {
     try (ServerHarness h = ServerHarness.start("--max-open-requests-per-user", "4",
-        "--min-body-bytes-per-second", "1024")) {
+        "--min-body-bytes-per-second", "1024", "--min-body-grace-ms", "1000")) {
       List<Socket> held = new ArrayList<>();
       try {
         for (int i = 0; i < 4; i++) {
@@ -77,7 +77,7 @@ class HttpAttackTest {
         assertEquals(429, own.statusCode(), own.body());
         assertTrue(own.body().contains("too_many_open_requests"), own.body());
 
-        // A second byte 1.5 s after the first: 2 bytes where 1,536 were due.
+        // A second byte 1.5 s after the first, past the 1 s grace: 2 bytes where 1,536 were due.
         Socket slow = held.get(0);
         Thread.sleep(1_500);
         slow.getOutputStream().write('x');
@@ -92,6 +92,30 @@ class HttpAttackTest {
       }
       Awaitility.await("every request let go").atMost(WAIT).until(() -> h.server.openRequests().users() == 0);
       assertEquals(201, h.post("/api/sessions", ServerHarness.ALICE, "{\"title\":\"after\"}").statusCode());
+    }
+  }
+
+  /**
+   * Within the grace period no rate applies: on a fresh server, a body whose second part comes a
+   * moment after its first is read in full, even under a minimum rate it could never meet.
+   */
+  @Test
+  void aBodyInTwoPartsIsReadOnAFreshServer() throws Exception {
+    try (ServerHarness h = ServerHarness.start("--min-body-bytes-per-second", "1000000")) {
+      String body = "{\"title\":\"" + "t".repeat(100) + "\"}";
+      try (Socket s = new Socket("127.0.0.1", h.server.port())) {
+        s.setSoTimeout(60_000);
+        OutputStream out = s.getOutputStream();
+        out.write(("POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ServerHarness.ALICE
+            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
+            + body.substring(0, 10)).getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        Thread.sleep(100);
+        out.write(body.substring(10).getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        String status = statusLine(s);
+        assertTrue(status.startsWith("HTTP/1.1 201"), "100 ms apart, within the grace period: " + status);
+      }
     }
   }
 
