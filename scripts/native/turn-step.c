@@ -11,7 +11,9 @@
 //
 //   parley-turn-step LIB MODEL THREADS SEQS HISTORY NEW REPS [FLASH_ATTN 0|1 (1)] [CONTEXT]
 //
-// CONTEXT is the KV cache's cells, by default SEQS x (HISTORY + NEW + 64).
+// CONTEXT is the KV cache's cells, by default SEQS x (HISTORY + NEW + 64). In the environment,
+// KV_UNIFIED=0 gives each sequence its own KV stream (as the engine and llama-server run several
+// slots) and UBATCH sets the micro-batch (64).
 //
 // Prints the median and the range of the step's milliseconds over REPS steps (after two warm-up
 // steps). Turn 6 against turn 1 on the same library and machine: run it at turn 1's history and new
@@ -58,12 +60,12 @@ int main(int argc, char **argv) {
   struct llama_context_params cp = p_llama_context_default_params();
   cp.n_ctx = context;
   cp.n_batch = capacity;
-  cp.n_ubatch = 64;
+  cp.n_ubatch = getenv("UBATCH") ? atoi(getenv("UBATCH")) : 64;
   cp.n_seq_max = seqs;
   cp.n_threads = threads;
   cp.n_threads_batch = threads;
   cp.flash_attn_type = flash ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
-  cp.kv_unified = 1;
+  cp.kv_unified = getenv("KV_UNIFIED") ? atoi(getenv("KV_UNIFIED")) : 1;
   cp.no_perf = 1;
   struct llama_context *ctx = p_llama_init_from_model(model, cp);
   if (!ctx) { fprintf(stderr, "could not create a context of %u cells\n", cp.n_ctx); return 1; }

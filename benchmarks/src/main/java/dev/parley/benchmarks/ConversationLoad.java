@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * JNI, and llama.cpp's own {@code llama-server} over HTTP (its OpenAI-compatible chat endpoint,
  * streamed). {@code -Dparley.bench.stateCacheBytes=N} sets the FFM engine's state cache (default:
  * Parley's) to see what evictions cost, {@code -Dparley.bench.stateSpillFolder=DIR} writes the states
- * it evicts there, {@code -Dparley.bench.contextSize=N} sets the context per sequence (2048).
+ * it evicts there, {@code -Dparley.bench.contextSize=N} sets the context per sequence (2048),
+ * {@code -Dparley.bench.flashAttention=true|false} chooses fused attention (default: Parley's).
  */
 final class ConversationLoad {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -115,6 +116,10 @@ final class ConversationLoad {
         String spill = System.getProperty("parley.bench.stateSpillFolder");
         if (spill != null) {
           b.stateSpillFolder(Path.of(spill));
+        }
+        String flash = System.getProperty("parley.bench.flashAttention");
+        if (flash != null) { // else the engine's default
+          b.flashAttention(Boolean.parseBoolean(flash));
         }
         pool = ModelPool.builder(b).slots(sequences).maxQueue(conversations).build();
       } finally {

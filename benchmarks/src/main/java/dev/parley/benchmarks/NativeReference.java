@@ -229,7 +229,11 @@ final class NativeReference implements AutoCloseable {
         process.destroyForcibly();
       }
       try {
-        Files.deleteIfExists(log);
+        if (!Boolean.getBoolean("parley.bench.keepServerLog")) {
+          Files.deleteIfExists(log);
+        } else {
+          System.err.println("llama-server log kept: " + log);
+        }
       } catch (IOException ignored) {
         // a temporary file
       }

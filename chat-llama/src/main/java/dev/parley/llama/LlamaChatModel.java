@@ -457,17 +457,13 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
 
     /**
-     * llama.cpp's fused attention kernel. By default it is on when the model has more than one
-     * slot and off for one. The fused kernel stores V untransposed, so saving a conversation's KV
-     * state copies one run of cells per layer rather than one per cell and V row (32 conversations
-     * taking turns on 4 sequences: a request waited 80 ms instead of 630 ms, median, sixth turn,
-     * for the state before it to be saved). With one sequence there are no states to save between
-     * its own turns, and on CPU the fused kernel is slower the longer the
-     * history: one sequence generating after 60 / 500 / 1,500 tokens of history ran at 1.01× /
-     * 0.92× / 0.75× the speed without it (llama.cpp's decode loop in C over the jar's library, 2
-     * threads, synthetic 135M model, 5 interleaved rounds). Its sums run in another order, so a
+     * llama.cpp's fused attention kernel: on by default, as llama.cpp itself chooses on CPU. It
+     * stores V untransposed, so saving a conversation's KV state copies one run of cells per layer
+     * rather than one per cell and V row, and a step over a short history is faster. On some CPUs
+     * (AVX2 without AVX-512) it is slower over long histories. Its sums run in another order, so a
      * seeded reply can differ in later tokens depending on what else was in the batch; turn it off
-     * for replies that are the same under any load. FFM engine only.
+     * for replies that are the same under any load. The README's performance section has the
+     * measurements. FFM engine only.
      */
     public Builder flashAttention(boolean on) {
       this.flashAttention = on;
@@ -504,9 +500,9 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       return this;
     }
 
-    /** The choice {@link #flashAttention(boolean)} made, else the default for the slots. */
+    /** The choice {@link #flashAttention(boolean)} made, else the default (on). */
     boolean effectiveFlashAttention() {
-      return flashAttention != null ? flashAttention : slots > 1;
+      return flashAttention == null || flashAttention;
     }
 
     /** KV cache cells in all, fewer than {@code contextSize * slots}: for tests of a full cache. */

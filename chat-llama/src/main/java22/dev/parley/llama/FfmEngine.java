@@ -158,7 +158,7 @@ final class FfmEngine implements Engine {
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_THREADS, c.threads());
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_THREADS_BATCH, c.effectiveBatchThreads());
       cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_NO_PERF, true);
-      // On by default for more than one slot: see LlamaChatModel.Builder#flashAttention for why.
+      // On by default: see LlamaChatModel.Builder#flashAttention.
       cp.set(JAVA_INT, LlamaLibrary.CTX_FLASH_ATTN_TYPE,
           c.flashAttention() ? LlamaLibrary.FLASH_ATTN_ENABLED : LlamaLibrary.FLASH_ATTN_DISABLED);
       // A stream of cells per sequence, as llama-server keeps its slots, unless the sequences share

@@ -29,9 +29,12 @@ class FfmModelFamiliesTest {
   void aRestoredStateRepliesAsARecomputation(String architecture) {
     Path file = ModelFamilies.write(architecture, temp);
     List<String> ids = List.of("a", "b", "c");
-    try (LlamaChatModel model = LlamaChatModel.builder(file).contextSize(512).slots(1).threads(2).build();
+    // Fused attention sums in an order that depends on how the prompt was split into steps, so a
+    // restored prefix and a recomputed one may differ in the last bits: off, they must be equal.
+    try (LlamaChatModel model = LlamaChatModel.builder(file).contextSize(512).slots(1).threads(2)
+            .flashAttention(false).build();
         LlamaChatModel fresh = LlamaChatModel.builder(file).contextSize(512).slots(1).threads(2)
-            .promptCache(false).build()) {
+            .flashAttention(false).promptCache(false).build()) {
       List<List<Message>> histories = new ArrayList<>();
       for (String id : ids) {
         List<Message> h = new ArrayList<>(List.of(Message.system("You are assistant " + id + "."),

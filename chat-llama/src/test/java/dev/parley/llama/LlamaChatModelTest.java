@@ -122,11 +122,13 @@ class LlamaChatModelTest {
   }
 
   @Test
-  void flashAttentionIsOnForSeveralSlotsAndOffForOneUnlessChosen() {
+  void flashAttentionIsOnUnlessChosenOff() {
     java.nio.file.Path file = java.nio.file.Path.of("any.gguf");
-    assertFalse(LlamaChatModel.builder(file).effectiveFlashAttention(), "one slot");
+    assertTrue(LlamaChatModel.builder(file).effectiveFlashAttention(), "one slot");
     assertTrue(LlamaChatModel.builder(file).slots(2).effectiveFlashAttention(), "two slots");
-    assertTrue(LlamaChatModel.builder(file).flashAttention(true).effectiveFlashAttention(), "chosen on, one slot");
+    assertFalse(LlamaChatModel.builder(file).flashAttention(false).effectiveFlashAttention(), "chosen off, one slot");
+    assertTrue(LlamaChatModel.builder(file).slots(4).flashAttention(false).flashAttention(true)
+        .effectiveFlashAttention(), "the last choice counts");
     assertFalse(LlamaChatModel.builder(file).slots(4).flashAttention(false).effectiveFlashAttention(),
         "chosen off, four slots");
   }
