@@ -4,7 +4,10 @@ import dev.parley.llama.SyntheticModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Model files for benchmarks: the tiny model from shared/models and a generated 135M-shape model. */
+/**
+ * Model files for benchmarks: the tiny model from shared/models, and generated random-weight
+ * models of realistic shapes (135M llama, Qwen3-0.6B-like).
+ */
 public final class BenchmarkModels {
   private BenchmarkModels() {}
 
@@ -24,13 +27,36 @@ public final class BenchmarkModels {
    * $PARLEY_CACHE_DIR/synthetic} (default {@code ~/.cache/parley/synthetic}).
    */
   public static synchronized Path synthetic135m() {
-    String cache = System.getenv("PARLEY_CACHE_DIR");
-    Path base = cache != null && !cache.isBlank() ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "parley");
-    Path file = base.resolve("synthetic").resolve("parley-135m-q8_0.gguf");
+    Path file = syntheticFolder().resolve("parley-135m-q8_0.gguf");
     if (!Files.isRegularFile(file)) {
       SyntheticModel.builder(tiny()).build().write(file);
     }
     return file;
+  }
+
+  /**
+   * A random-weight qwen3 model shaped like Qwen3-0.6B (28 layers, width 1024, feed-forward 3072,
+   * 16 query and 8 KV heads, Q/K norms, Q8_0) with Qwen's real 151,936-token vocabulary from
+   * {@code shared/vocab}: about 0.5B parameters, as its attention projections are as wide as the
+   * model (Qwen3-0.6B's are twice that). Written once beside {@link #synthetic135m()}.
+   */
+  public static synchronized Path qwen3Like06b() {
+    Path file = syntheticFolder().resolve("parley-qwen3-0.6b-like-q8_0.gguf");
+    if (!Files.isRegularFile(file)) {
+      Path vocab = tiny().getParent().getParent().resolve("vocab").resolve("ggml-vocab-qwen2.gguf");
+      if (!Files.isRegularFile(vocab)) {
+        throw new IllegalStateException("no Qwen vocabulary at " + vocab + " (shared/vocab beside the models)");
+      }
+      SyntheticModel.builder(vocab).architecture("qwen3").layers(28).width(1024).feedForward(3072).heads(16, 8)
+          .context(4096).build().write(file);
+    }
+    return file;
+  }
+
+  private static Path syntheticFolder() {
+    String cache = System.getenv("PARLEY_CACHE_DIR");
+    Path base = cache != null && !cache.isBlank() ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "parley");
+    return base.resolve("synthetic");
   }
 
   /** Bytes of weights one decode step of the synthetic 135M-shape model reads. */
@@ -42,6 +68,7 @@ public final class BenchmarkModels {
   public static Path named(String name) {
     return switch (name) {
       case "synthetic-135m" -> synthetic135m();
+      case "qwen3-0.6b-like" -> qwen3Like06b();
       case "tiny" -> tiny();
       default -> throw new IllegalArgumentException("unknown model " + name);
     };

@@ -65,12 +65,13 @@ final class ConversationLoad {
   /**
    * {@code java -cp benchmarks.jar dev.parley.benchmarks.ConversationLoad [BACKEND...]}: the issue's
    * scenario (32 conversations x 6 turns on 4 sequences, 4 users, 24-token replies) on the
-   * synthetic 135M model, each backend in turn; prints one JSON object per backend.
+   * synthetic 135M model ({@code -Dparley.bench.model=qwen3-0.6b-like} for a Qwen3-0.6B-shaped one),
+   * each backend in turn; prints one JSON object per backend.
    */
   public static void main(String[] args) throws Exception {
     List<Backend> backends = args.length == 0 ? List.of(Backend.values())
         : Arrays.stream(args).map(Backend::valueOf).toList();
-    Path model = BenchmarkModels.synthetic135m();
+    Path model = BenchmarkModels.named(System.getProperty("parley.bench.model", "synthetic-135m"));
     int threads = LlamaChatModel.defaultThreads();
     NativeReference natives = NativeReference.find().orElse(null);
     for (Backend b : backends) {

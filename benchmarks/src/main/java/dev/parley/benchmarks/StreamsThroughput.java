@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.LongAdder;
  * rounds repeat, and each line reports its median and samples.
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.parley.benchmarks.StreamsThroughput [streams] [rounds] [seconds]</pre>
+ *
+ * <p>{@code -Dparley.bench.model=qwen3-0.6b-like} runs a Qwen3-0.6B-shaped model instead of the
+ * synthetic 135M one ({@link BenchmarkModels#named}).
  */
 final class StreamsThroughput {
   private StreamsThroughput() {}
@@ -36,7 +39,7 @@ final class StreamsThroughput {
     int streams = args.length > 0 ? Integer.parseInt(args[0]) : 8;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-    Path model = BenchmarkModels.synthetic135m();
+    Path model = BenchmarkModels.named(System.getProperty("parley.bench.model", "synthetic-135m"));
     int threads = LlamaChatModel.defaultThreads();
     NativeReference natives = NativeReference.find().orElse(null);
     Map<String, List<Double>> samples = new LinkedHashMap<>();
@@ -67,8 +70,8 @@ final class StreamsThroughput {
       }
       System.out.println("round " + (r + 1) + ": " + samples);
     }
-    System.out.printf("%d conversations, synthetic 135M, %d threads, %d rounds of %d s%n", streams, threads, rounds,
-        seconds);
+    System.out.printf("%d conversations, %s, %d threads, %d rounds of %d s%n", streams, model.getFileName(), threads,
+        rounds, seconds);
     for (Map.Entry<String, List<Double>> e : samples.entrySet()) {
       System.out.printf("%-40s median %7.1f tok/s  samples %s%n", e.getKey(), ResultTable.median(e.getValue()),
           e.getValue().stream().map(v -> String.format("%.1f", v)).toList());
