@@ -57,6 +57,11 @@ final class ConversationLoad {
     /** Each request sends the whole history and names nothing, as over OpenAI's {@code /v1}. */
     PARLEY_STATELESS,
     PARLEY_JNI,
+    /**
+     * Parley's example server in a child JVM, over its OpenAI-compatible {@code /v1} (streamed), as
+     * llama-server is driven: the whole history each turn, authentication, quotas and the pipeline.
+     */
+    PARLEY_SERVER,
     LLAMA_SERVER
   }
 
@@ -96,8 +101,9 @@ final class ConversationLoad {
     Turn turn;
     AutoCloseable resource;
     ModelPool pool = null;
-    if (backend == Backend.LLAMA_SERVER) {
-      NativeReference.LlamaServer server = natives.server(model, threads, sequences, 2048);
+    if (backend == Backend.LLAMA_SERVER || backend == Backend.PARLEY_SERVER) {
+      ChildServer server = backend == Backend.LLAMA_SERVER ? natives.server(model, threads, sequences, 2048)
+          : ChildServer.parleyExample(model, threads, sequences, 2048);
       resource = server;
       // HTTP/1.1: the JDK client's default h2c upgrade request is not for llama-server.
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -214,8 +220,8 @@ final class ConversationLoad {
     return result;
   }
 
-  /** One turn over llama-server's OpenAI-compatible endpoint, streamed: the reply and its first token's delay. */
-  private static Reply chatOverHttp(HttpClient http, NativeReference.LlamaServer server, ChatRequest request,
+  /** One turn over an OpenAI-compatible endpoint, streamed: the reply and its first token's delay. */
+  private static Reply chatOverHttp(HttpClient http, ChildServer server, ChatRequest request,
       int replyTokens) throws Exception {
     ObjectNode body = JSON.createObjectNode();
     ArrayNode messages = body.putArray("messages");
@@ -223,22 +229,29 @@ final class ConversationLoad {
       messages.addObject().put("role", m.role() == Role.SYSTEM ? "system" : m.role() == Role.USER ? "user" : "assistant")
           .put("content", m.content());
     }
-    body.put("max_tokens", replyTokens).put("temperature", 0).put("stream", true).put("cache_prompt", true);
+    body.put("max_tokens", replyTokens).put("temperature", 0).put("stream", true);
+    if (server.apiKey == null) {
+      body.put("cache_prompt", true); // llama-server's own field
+    }
     long start = System.nanoTime();
     HttpResponse<InputStream> r;
     try {
-      r = http.send(HttpRequest.newBuilder(server.base.resolve("/v1/chat/completions"))
-        .header("Content-Type", "application/json").header("Connection", "close").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-        .build(), HttpResponse.BodyHandlers.ofInputStream());
+      HttpRequest.Builder post = HttpRequest.newBuilder(server.base.resolve("/v1/chat/completions"))
+          .header("Content-Type", "application/json").header("Connection", "close")
+          .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+      if (server.apiKey != null) {
+        post.header("Authorization", "Bearer " + server.apiKey);
+      }
+      r = http.send(post.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
-      throw new IOException("llama-server failed a request: " + e.getMessage() + "; its log ends:\n"
+      throw new IOException("the server failed a request: " + e.getMessage() + "; its log ends:\n"
           + server.logTail(), e);
     }
     long first = -1;
     StringBuilder text = new StringBuilder();
     try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
       if (r.statusCode() != 200) {
-        throw new IllegalStateException("llama-server answered " + r.statusCode());
+        throw new IllegalStateException("the server answered " + r.statusCode() + "; its log ends:\n" + server.logTail());
       }
       for (String line; (line = in.readLine()) != null; ) {
         if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {

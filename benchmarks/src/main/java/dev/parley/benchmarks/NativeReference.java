@@ -93,20 +93,15 @@ final class NativeReference implements AutoCloseable {
    * Starts {@code llama-server} with {@code slots} parallel slots of {@code contextPerSlot} tokens
    * on a free loopback port; {@link LlamaServer#close()} stops it.
    */
-  LlamaServer server(Path model, int threads, int slots, int contextPerSlot) throws IOException, InterruptedException {
+  ChildServer server(Path model, int threads, int slots, int contextPerSlot) throws IOException, InterruptedException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Path log = Files.createTempFile("parley-llama-server", ".log");
-    Process p = new ProcessBuilder(bin.resolve("llama-server").toString(), "-m", model.toString(),
+    return ChildServer.start("llama-server", List.of(bin.resolve("llama-server").toString(), "-m", model.toString(),
         "--host", "127.0.0.1", "--port", Integer.toString(port), "-np", Integer.toString(slots),
         "-c", Integer.toString(slots * contextPerSlot), "-t", Integer.toString(threads),
-        "-tb", Integer.toString(threads), "--chat-template", "chatml")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    LlamaServer server = new LlamaServer(p, URI.create("http://127.0.0.1:" + port), log);
-    server.awaitHealthy(Duration.ofSeconds(120));
-    return server;
+        "-tb", Integer.toString(threads), "--chat-template", "chatml"), port, null, Duration.ofSeconds(120));
   }
 
   private static String run(List<String> command) throws IOException, InterruptedException {
@@ -129,114 +124,4 @@ final class NativeReference implements AutoCloseable {
 
   @Override
   public void close() {}
-
-  /** A running llama-server. */
-  static final class LlamaServer implements AutoCloseable {
-    private final Process process;
-    final URI base;
-    private final Path log;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-
-    LlamaServer(Process process, URI base, Path log) {
-      this.process = process;
-      this.base = base;
-      this.log = log;
-    }
-
-    private void awaitHealthy(Duration timeout) throws IOException, InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) {
-          throw new IOException("llama-server exited " + process.exitValue() + ":\n" + Files.readString(log));
-        }
-        try {
-          HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/health")).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() == 200) {
-            return;
-          }
-        } catch (IOException notYet) {
-          // starting
-        }
-        Thread.sleep(200);
-      }
-      close();
-      throw new IOException("llama-server was not healthy within " + timeout + ":\n" + Files.readString(log));
-    }
-
-    /**
-     * {@code streams} clients at once, each asking {@code rounds} times for {@code tokens} tokens
-     * of the same prompt (its slot's prompt cache keeps it, as a JMH invocation's would): the
-     * aggregate generation tokens/s over the whole run.
-     */
-    double throughput(String prompt, int streams, int tokens, int rounds) throws Exception {
-      String body = JSON.writeValueAsString(JSON.createObjectNode().put("prompt", prompt).put("n_predict", tokens)
-          .put("temperature", 0).put("cache_prompt", true).put("ignore_eos", true));
-      ExecutorService clients = Executors.newFixedThreadPool(streams);
-      try {
-        // one round to warm up (prompt caches filled, pages touched)
-        runRound(clients, body, streams);
-        long start = System.nanoTime();
-        long generated = 0;
-        for (int r = 0; r < rounds; r++) {
-          generated += runRound(clients, body, streams);
-        }
-        return generated / ((System.nanoTime() - start) / 1e9);
-      } finally {
-        clients.shutdownNow();
-      }
-    }
-
-    private long runRound(ExecutorService clients, String body, int streams) throws Exception {
-      List<Future<Integer>> calls = new ArrayList<>();
-      for (int i = 0; i < streams; i++) {
-        calls.add(clients.submit(() -> {
-          HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/completion"))
-              .header("Content-Type", "application/json").header("Connection", "close").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-              HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() != 200) {
-            throw new IOException("llama-server answered " + r.statusCode() + ": " + r.body());
-          }
-          return JSON.readTree(r.body()).get("tokens_predicted").asInt();
-        }));
-      }
-      long n = 0;
-      for (Future<Integer> f : calls) {
-        n += f.get(5, TimeUnit.MINUTES);
-      }
-      return n;
-    }
-
-    /** The last lines the server logged, for an error message. */
-    String logTail() {
-      try {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-      } catch (IOException e) {
-        return "(no log: " + e + ")";
-      }
-    }
-
-    @Override
-    public void close() {
-      process.destroy();
-      try {
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        process.destroyForcibly();
-      }
-      try {
-        if (!Boolean.getBoolean("parley.bench.keepServerLog")) {
-          Files.deleteIfExists(log);
-        } else {
-          System.err.println("llama-server log kept: " + log);
-        }
-      } catch (IOException ignored) {
-        // a temporary file
-      }
-    }
-  }
 }

@@ -158,7 +158,7 @@ public final class QuickProfile {
         cases.add(new NativeCase("llama-batched-bench, " + streams + " sequences, " + t + " thread(s)",
             () -> natives.batchedBench(model, threads, streams, 32, InferenceBenchmark.TOKENS)));
         cases.add(new NativeCase("llama-server -np " + streams + ", " + t + " thread(s)", () -> {
-          try (NativeReference.LlamaServer server = natives.server(model, threads, streams, InferenceBenchmark.CONTEXT)) {
+          try (ChildServer server = natives.server(model, threads, streams, InferenceBenchmark.CONTEXT)) {
             return server.throughput(prompt, streams, InferenceBenchmark.TOKENS, 3);
           }
         }));

@@ -63,7 +63,7 @@ final class StreamsThroughput {
       if (natives != null) {
         add(samples, "llama-batched-bench, " + threads + " threads",
             natives.batchedBench(model, threads, streams, 32, InferenceBenchmark.TOKENS));
-        try (NativeReference.LlamaServer server = natives.server(model, threads, streams, InferenceBenchmark.CONTEXT)) {
+        try (ChildServer server = natives.server(model, threads, streams, InferenceBenchmark.CONTEXT)) {
           add(samples, "llama-server -np " + streams + ", " + threads + " threads",
               server.throughput(InferenceBenchmark.rawPrompt(), streams, InferenceBenchmark.TOKENS, 3));
         }
