@@ -25,6 +25,15 @@ import org.jspecify.annotations.Nullable;
  * ({@link #parleyExample}); {@link #close()} stops it.
  */
 final class ChildServer implements AutoCloseable {
+  static {
+    // llama-server (cpp-httplib) closes a keep-alive connection after a few requests without
+    // saying so on streamed replies, and the JDK's client would send the next request on it and
+    // read nothing: every request says "Connection: close", which the JDK lets a program set only
+    // when allowed here (before its HTTP client is first used).
+    if (System.getProperty("jdk.httpclient.allowRestrictedHeaders") == null) {
+      System.setProperty("jdk.httpclient.allowRestrictedHeaders", "connection");
+    }
+  }
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String name;

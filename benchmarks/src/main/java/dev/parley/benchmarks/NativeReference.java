@@ -4,20 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,15 +21,6 @@ import java.util.concurrent.TimeUnit;
 final class NativeReference implements AutoCloseable {
   static final String BIN_ENV = "PARLEY_NATIVE_LLAMA_BIN";
 
-  static {
-    // llama-server (cpp-httplib) closes a keep-alive connection after a few requests without
-    // saying so on streamed replies, and the JDK's client would send the next request on it and
-    // read nothing: every request says "Connection: close", which the JDK lets a program set only
-    // when allowed here.
-    if (System.getProperty("jdk.httpclient.allowRestrictedHeaders") == null) {
-      System.setProperty("jdk.httpclient.allowRestrictedHeaders", "connection");
-    }
-  }
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path bin;
