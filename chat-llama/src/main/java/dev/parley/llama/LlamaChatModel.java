@@ -520,12 +520,6 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
 
     /**
-     * Checks the file and loads it.
-     *
-     * @throws ModelLoadException if the file is missing, not GGUF, truncated, refused by llama.cpp,
-     *     or the context is larger than the model was trained for
-     */
-    /**
      * Requests that may wait for a slot; 64 by default. 0 refuses whatever finds no free slot. (A
      * {@link ModelPool} has its own: it admits for all its replicas.)
      */
@@ -542,6 +536,12 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       return this;
     }
 
+    /**
+     * Checks the file and loads it.
+     *
+     * @throws ModelLoadException if the file is missing, not GGUF, truncated, refused by llama.cpp,
+     *     or the context is larger than the model was trained for
+     */
     public LlamaChatModel build() {
       // The vocabulary is llama.cpp's to read; Parley keeps only which tokens are special.
       GgufFile file = GgufFile.readKeepingArrays(modelFile, java.util.Set.of(TOKENS, TOKEN_TYPES));
