@@ -292,6 +292,10 @@ public final class FakeChatModel implements ChatModel {
       } catch (RuntimeException e) {
         fail(new GenerationFailedException("stream handler threw " + e, e));
         return;
+      } finally {
+        if (gate != null) {
+          gate.delivered();
+        }
       }
       if (next < tokens.size() && !cancelled) {
         scheduleStep();

@@ -70,13 +70,14 @@ public final class TokenGate {
     open = false;
   }
 
-  /** Tokens that have passed the gate so far. */
+  /** Tokens that have passed the gate and reached the reply's handler so far. */
   public synchronized long passed() {
     return passed;
   }
 
   /**
-   * Waits until {@code tokens} tokens in all have passed the gate, at most {@code timeout}.
+   * Waits until {@code tokens} tokens in all have passed the gate, at most {@code timeout}. A token
+   * counts once its handler's {@code onToken} has returned, so the handler has seen it.
    *
    * @return whether they did
    */
@@ -94,7 +95,8 @@ public final class TokenGate {
 
   /**
    * Takes a permit for one token. Without one, {@code retry} is kept and run once permits are
-   * released or the gate opens (on the releasing thread), and this returns false.
+   * released or the gate opens (on the releasing thread), and this returns false. The caller
+   * reports the token with {@link #delivered()} once its handler has it.
    */
   synchronized boolean tryPass(Runnable retry) {
     if (!open) {
@@ -104,9 +106,13 @@ public final class TokenGate {
       }
       permits--;
     }
+    return true;
+  }
+
+  /** A token that passed has reached its handler: counted in {@link #passed()}. */
+  synchronized void delivered() {
     passed++;
     notifyAll();
-    return true;
   }
 
   private List<Runnable> takeWaiting() {
