@@ -6,6 +6,7 @@ import dev.parley.chat.ChatResponse;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
+import dev.parley.chat.ToolCallDelta;
 import dev.parley.core.internal.Checks;
 import java.util.Optional;
 
@@ -31,7 +32,8 @@ final class CachingChatModel implements ChatModel {
   }
 
   /**
-   * A cached reply is delivered as one token followed by completion (a handler that is a {@link
+   * A cached reply is delivered as its reasoning in one piece, its text as one token and each tool
+   * call as one delta, followed by completion (a handler that is a {@link
    * CachedReplyListener} is told first). A miss streams from the model and caches the reply once
    * complete. A request that is not cacheable counts as a bypass.
    */
@@ -56,6 +58,16 @@ final class CachingChatModel implements ChatModel {
           @Override
           public void onToken(String token) {
             handler.onToken(token);
+          }
+
+          @Override
+          public void onReasoning(String text) {
+            handler.onReasoning(text);
+          }
+
+          @Override
+          public void onToolCall(ToolCallDelta delta) {
+            handler.onToolCall(delta);
           }
 
           @Override

@@ -4,6 +4,8 @@ import dev.parley.chat.ChatResponse;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
+import dev.parley.chat.ToolCall;
+import dev.parley.chat.ToolCallDelta;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -15,12 +17,22 @@ final class CompletedGeneration implements GenerationHandle {
     this.completion = completion;
   }
 
-  /** Delivers {@code response} to {@code handler} (its text as one token) on the calling thread. */
+  /**
+   * Delivers {@code response} to {@code handler} on the calling thread: its reasoning in one piece,
+   * its text as one token, each tool call as one delta.
+   */
   static GenerationHandle replay(ChatResponse response, StreamHandler handler) {
     CompletableFuture<ChatResponse> f = new CompletableFuture<>();
     try {
+      if (response.reasoning() != null && !response.reasoning().isEmpty()) {
+        handler.onReasoning(response.reasoning());
+      }
       if (!response.text().isEmpty()) {
         handler.onToken(response.text());
+      }
+      for (int i = 0; i < response.toolCalls().size(); i++) {
+        ToolCall call = response.toolCalls().get(i);
+        handler.onToolCall(new ToolCallDelta(i, call.id(), call.name(), call.arguments()));
       }
     } catch (RuntimeException e) {
       ParleyException failure = ParleyException.from(e);

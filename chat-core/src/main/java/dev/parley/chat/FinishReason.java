@@ -8,6 +8,8 @@ public enum FinishReason {
   STOP_SEQUENCE,
   /** The reply reached {@link GenerationOptions#maxTokens()}. */
   LENGTH,
+  /** The model asked for tool calls ({@link ChatResponse#toolCalls()}) and waits for their results. */
+  TOOL_CALLS,
   /** The generation was cancelled through its {@link GenerationHandle}; the text is partial. */
   CANCELLED
 }

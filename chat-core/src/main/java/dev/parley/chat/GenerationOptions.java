@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
 public final class GenerationOptions {
   /** The most token ids {@link Builder#logitBias} takes. */
   public static final int MAX_LOGIT_BIAS = 4096;
+  /** The most tools {@link Builder#tools} takes (OpenAI's limit). */
+  public static final int MAX_TOOLS = 128;
 
   private static final GenerationOptions DEFAULTS = builder().build();
 
@@ -31,6 +33,10 @@ public final class GenerationOptions {
   private final Map<Integer, Float> logitBias;
   private final @Nullable Long seed;
   private final List<String> stopSequences;
+  private final List<ToolSpecification> tools;
+  private final ToolChoice toolChoice;
+  private final boolean parallelToolCalls;
+  private final ResponseFormat responseFormat;
 
   private GenerationOptions(Builder b) {
     this.maxTokens = b.maxTokens;
@@ -44,11 +50,16 @@ public final class GenerationOptions {
     this.logitBias = b.logitBias;
     this.seed = b.seed;
     this.stopSequences = List.copyOf(b.stopSequences);
+    this.tools = b.tools;
+    this.toolChoice = b.toolChoice;
+    this.parallelToolCalls = b.parallelToolCalls;
+    this.responseFormat = b.responseFormat;
   }
 
   /**
    * 256 tokens, temperature 0.7, top-p 0.95, top-k 40, min-p 0.05, no repetition, frequency or
-   * presence penalty, no logit bias, no seed, no stop sequences (llama.cpp's own sampling defaults where it has them).
+   * presence penalty, no logit bias, no seed, no stop sequences (llama.cpp's own sampling defaults where it
+   * has them); no tools, free text.
    */
   public static GenerationOptions defaults() {
     return DEFAULTS;
@@ -71,6 +82,10 @@ public final class GenerationOptions {
     b.logitBias = logitBias;
     b.seed = seed;
     b.stopSequences = stopSequences;
+    b.tools = tools;
+    b.toolChoice = toolChoice;
+    b.parallelToolCalls = parallelToolCalls;
+    b.responseFormat = responseFormat;
     return b;
   }
 
@@ -141,6 +156,36 @@ public final class GenerationOptions {
     return logitBias;
   }
 
+  /** The tools the model may call; empty (the default) for none. Immutable. */
+  public List<ToolSpecification> tools() {
+    return tools;
+  }
+
+  /** Whether the model may, must or must not call {@link #tools()}; {@link ToolChoice#AUTO} by default. */
+  public ToolChoice toolChoice() {
+    return toolChoice;
+  }
+
+  /** Whether the model may ask for more than one tool call in one reply; true by default. */
+  public boolean parallelToolCalls() {
+    return parallelToolCalls;
+  }
+
+  /** The shape the reply must take; {@link ResponseFormat#TEXT} by default. */
+  public ResponseFormat responseFormat() {
+    return responseFormat;
+  }
+
+  /** The tool named {@code name} among {@link #tools()}, or null. */
+  public @Nullable ToolSpecification tool(String name) {
+    for (ToolSpecification t : tools) {
+      if (t.name().equals(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
   /** True when the same request gives the same reply: temperature 0 or a fixed seed. */
   public boolean isDeterministic() {
     return temperature == 0.0 || seed != null;
@@ -159,13 +204,17 @@ public final class GenerationOptions {
         && Double.compare(presencePenalty, other.presencePenalty) == 0
         && logitBias.equals(other.logitBias)
         && java.util.Objects.equals(seed, other.seed)
-        && stopSequences.equals(other.stopSequences);
+        && stopSequences.equals(other.stopSequences)
+        && tools.equals(other.tools)
+        && toolChoice.equals(other.toolChoice)
+        && parallelToolCalls == other.parallelToolCalls
+        && responseFormat.equals(other.responseFormat);
   }
 
   @Override
   public int hashCode() {
     return java.util.Objects.hash(maxTokens, temperature, topP, topK, minP, repeatPenalty, frequencyPenalty,
-        presencePenalty, logitBias, seed, stopSequences);
+        presencePenalty, logitBias, seed, stopSequences, tools, toolChoice, parallelToolCalls, responseFormat);
   }
 
   @Override
@@ -173,7 +222,10 @@ public final class GenerationOptions {
     return "GenerationOptions[maxTokens=" + maxTokens + ", temperature=" + temperature
         + ", topP=" + topP + ", topK=" + topK + ", minP=" + minP + ", repeatPenalty=" + repeatPenalty
         + ", frequencyPenalty=" + frequencyPenalty + ", presencePenalty=" + presencePenalty
-        + ", logitBias=" + logitBias.size() + " tokens, seed=" + seed + ", stopSequences=" + stopSequences + "]";
+        + ", logitBias=" + logitBias.size() + " tokens, seed=" + seed + ", stopSequences=" + stopSequences
+        + (tools.isEmpty() ? "" : ", tools=" + tools.stream().map(ToolSpecification::name).toList() + ", toolChoice=" + toolChoice.mode()
+            + (toolChoice.toolName() == null ? "" : " " + toolChoice.toolName()) + ", parallelToolCalls=" + parallelToolCalls)
+        + (responseFormat.isJson() ? ", responseFormat=" + responseFormat.type() : "") + "]";
   }
 
   /** Builds {@link GenerationOptions}; each setter checks its argument at once. */
@@ -189,6 +241,10 @@ public final class GenerationOptions {
     private Map<Integer, Float> logitBias = Map.of();
     private @Nullable Long seed;
     private List<String> stopSequences = List.of();
+    private List<ToolSpecification> tools = List.of();
+    private ToolChoice toolChoice = ToolChoice.AUTO;
+    private boolean parallelToolCalls = true;
+    private ResponseFormat responseFormat = ResponseFormat.TEXT;
 
     private Builder() {}
 
@@ -300,7 +356,56 @@ public final class GenerationOptions {
       return stopSequences(List.of(Checks.notNull(stopSequences, "stopSequences")));
     }
 
+    /** At most {@value #MAX_TOOLS} tools with distinct names; empty for none. */
+    public Builder tools(List<ToolSpecification> tools) {
+      Checks.notNull(tools, "tools");
+      if (tools.size() > MAX_TOOLS) {
+        throw new IllegalArgumentException("tools may hold at most " + MAX_TOOLS + " tools, was " + tools.size());
+      }
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (int i = 0; i < tools.size(); i++) {
+        ToolSpecification t = Checks.notNull(tools.get(i), "tools[" + i + "]");
+        if (!names.add(t.name())) {
+          throw new IllegalArgumentException("tools[" + i + "] repeats the tool name \"" + t.name() + "\"");
+        }
+      }
+      this.tools = List.copyOf(tools);
+      return this;
+    }
+
+    public Builder tools(ToolSpecification... tools) {
+      return tools(List.of(Checks.notNull(tools, "tools")));
+    }
+
+    /** {@link ToolChoice#REQUIRED} and a named tool need tools; a named one must be among them ({@link #build} checks). */
+    public Builder toolChoice(ToolChoice toolChoice) {
+      this.toolChoice = Checks.notNull(toolChoice, "toolChoice");
+      return this;
+    }
+
+    public Builder parallelToolCalls(boolean parallelToolCalls) {
+      this.parallelToolCalls = parallelToolCalls;
+      return this;
+    }
+
+    public Builder responseFormat(ResponseFormat responseFormat) {
+      this.responseFormat = Checks.notNull(responseFormat, "responseFormat");
+      return this;
+    }
+
+    /**
+     * The options.
+     *
+     * @throws IllegalArgumentException if the tool choice needs a tool that {@link #tools} does not have
+     */
     public GenerationOptions build() {
+      if ((toolChoice.mode() == ToolChoice.Mode.REQUIRED || toolChoice.mode() == ToolChoice.Mode.NAMED) && tools.isEmpty()) {
+        throw new IllegalArgumentException("toolChoice " + toolChoice.mode() + " needs at least one tool, tools is empty");
+      }
+      if (toolChoice.mode() == ToolChoice.Mode.NAMED && tools.stream().noneMatch(t -> t.name().equals(toolChoice.toolName()))) {
+        throw new IllegalArgumentException("toolChoice names \"" + toolChoice.toolName() + "\", which is not one of the tools "
+            + tools.stream().map(ToolSpecification::name).toList());
+      }
       return new GenerationOptions(this);
     }
   }

@@ -6,6 +6,8 @@ public enum Role {
   SYSTEM,
   /** Text written by the person chatting. */
   USER,
-  /** Text written by the model. */
-  ASSISTANT
+  /** Text written by the model, and the tool calls it asked for. */
+  ASSISTANT,
+  /** The result of a tool call, sent back to the model; {@link Message#toolCallId()} names the call. */
+  TOOL
 }

@@ -7,6 +7,7 @@ import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.GenerationTimeoutException;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
+import dev.parley.chat.ToolCallDelta;
 import dev.parley.core.internal.Checks;
 import dev.parley.core.internal.Timers;
 import java.time.Duration;
@@ -90,6 +91,20 @@ final class GuardedChatModel implements ChatModel {
     public synchronized void onToken(String token) {
       if (!terminal) {
         handler.onToken(token);
+      }
+    }
+
+    @Override
+    public synchronized void onReasoning(String text) {
+      if (!terminal) {
+        handler.onReasoning(text);
+      }
+    }
+
+    @Override
+    public synchronized void onToolCall(ToolCallDelta delta) {
+      if (!terminal) {
+        handler.onToolCall(delta);
       }
     }
 

@@ -6,6 +6,7 @@ import dev.parley.chat.GenerationFailedException;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
+import dev.parley.chat.ToolCallDelta;
 import dev.parley.chat.TokenUsage;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -228,10 +229,27 @@ final class Admission {
 
     @Override
     public void onToken(String token) {
+      firstOutput();
+      handler.onToken(token);
+    }
+
+    @Override
+    public void onReasoning(String text) {
+      firstOutput();
+      handler.onReasoning(text);
+    }
+
+    @Override
+    public void onToolCall(ToolCallDelta delta) {
+      firstOutput();
+      handler.onToolCall(delta);
+    }
+
+    /** The first piece of output, of whichever kind, is the time to first token. */
+    private void firstOutput() {
       if (firstToken < 0) {
         firstToken = nanos.getAsLong() - arrived;
       }
-      handler.onToken(token);
     }
 
     @Override

@@ -153,6 +153,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   private Prompt prepare(ChatRequest request) {
     ensureOpen();
     checkLogitBias(request.options()); // before any tokenizing: a bad id costs nothing
+    checkSupported(request);
     String prompt = render(request.messages());
     int[] tokens = engine.tokenize(prompt);
     int promptTokens = tokens.length + (addsBos ? 1 : 0);
@@ -195,6 +196,22 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   /** Token ids run from 0 to this, exclusive; 0 when the file does not say (tests). */
   long vocabSize() {
     return vocabSize;
+  }
+
+  /** Tools and response formats are refused, naming the field, until the engines constrain sampling to them. */
+  private static void checkSupported(ChatRequest request) {
+    GenerationOptions o = request.options();
+    if (!o.tools().isEmpty()) {
+      throw new InvalidRequestException("tools are not supported by this model yet (" + o.tools().size() + " given)");
+    }
+    if (o.responseFormat().isJson()) {
+      throw new InvalidRequestException("responseFormat " + o.responseFormat().type() + " is not supported by this model yet");
+    }
+    for (Message m : request.messages()) {
+      if (m.role() == Role.TOOL || m.hasToolCalls()) {
+        throw new InvalidRequestException("messages with tool calls or tool results are not supported by this model yet");
+      }
+    }
   }
 
   private void checkLogitBias(GenerationOptions options) {

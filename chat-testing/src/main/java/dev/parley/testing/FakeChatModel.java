@@ -6,6 +6,7 @@ import dev.parley.chat.ChatResponse;
 import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationFailedException;
 import dev.parley.chat.GenerationHandle;
+import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
 import dev.parley.chat.ModelUnavailableException;
 import dev.parley.chat.ParleyException;
@@ -13,6 +14,10 @@ import dev.parley.chat.Role;
 import dev.parley.chat.StopSequenceMatcher;
 import dev.parley.chat.StreamHandler;
 import dev.parley.chat.TokenUsage;
+import dev.parley.chat.ToolCall;
+import dev.parley.chat.ToolCallDelta;
+import dev.parley.chat.ToolChoice;
+import dev.parley.chat.ToolSpecification;
 import dev.parley.chat.Tokenizer;
 import dev.parley.core.internal.Checks;
 import dev.parley.core.internal.Timers;
@@ -49,6 +54,11 @@ import org.jspecify.annotations.Nullable;
  * the test releases, so the reply can neither finish early nor stall the test, whatever the machine.
  * {@code tokenDelay} is for demos and load; a test that needs an order of events uses a gate.
  *
+ * <p>A reply may carry reasoning and tool calls ({@link ScriptedReply}, {@link Builder#script}): reasoning
+ * streams first through {@code onReasoning}, then the text, then each call as an opening delta and its
+ * arguments in pieces of 8 characters, each piece one token. A call to a tool the request does not
+ * offer fails the request; a request that requires a call gets one even from a script that makes none.
+ *
  * <p>Replies are split into tokens at word starts ({@code "Hello there"} streams as {@code "Hello"},
  * {@code " there"}), counted by a {@link FakeTokenizer}. {@code maxTokens} and stop sequences are
  * honoured; temperature and seed are ignored (replies are deterministic). Thread-safe. Generation
@@ -56,7 +66,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class FakeChatModel implements ChatModel {
   private final String id;
-  private final Function<ChatRequest, String> responder;
+  private final Function<ChatRequest, ScriptedReply> script;
   private final Duration tokenDelay;
   private final Tokenizer tokenizer;
   private final double failureProbability;
@@ -69,11 +79,12 @@ public final class FakeChatModel implements ChatModel {
   private final AtomicInteger hangNext = new AtomicInteger();
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong cancellations = new AtomicLong();
+  private final AtomicLong callIds = new AtomicLong();
   private final List<ChatRequest> requests = Collections.synchronizedList(new ArrayList<>());
 
   private FakeChatModel(Builder b) {
     this.id = b.id;
-    this.responder = b.responder;
+    this.script = b.script;
     this.tokenDelay = b.tokenDelay;
     this.tokenizer = b.tokenizer;
     this.failureProbability = b.failureProbability;
@@ -90,6 +101,26 @@ public final class FakeChatModel implements ChatModel {
   public static FakeChatModel thatAlwaysResponds(String reply) {
     Checks.notNull(reply, "reply");
     return builder().responder(request -> reply).build();
+  }
+
+  /**
+   * A model that gives the scripted {@code replies} in order, one per request, with their reasoning
+   * and tool calls; once they are used up, a request fails with {@link GenerationFailedException}.
+   */
+  public static FakeChatModel thatReplays(ScriptedReply... replies) {
+    List<ScriptedReply> script = List.of(Checks.notNull(replies, "replies"));
+    AtomicInteger next = new AtomicInteger();
+    return builder()
+        .script(
+            request -> {
+              int i = next.getAndIncrement();
+              if (i >= script.size()) {
+                throw new GenerationFailedException(
+                    "script of " + script.size() + " replies is used up (request " + (i + 1) + ")", null);
+              }
+              return script.get(i);
+            })
+        .build();
   }
 
   /** A model that replies with the content of the last user message. */
@@ -201,6 +232,59 @@ public final class FakeChatModel implements ChatModel {
     return tokens;
   }
 
+  /** Tool-call arguments stream in pieces of this many characters. */
+  private static final int ARGUMENT_PIECE = 8;
+
+  /**
+   * The script's reply, checked against the request's tools: a call to a tool the request does not
+   * offer, or one the tool choice forbids, fails the request, so a test with a wrong script notices.
+   * When the request requires a call and the script makes none, the model calls the named (or the
+   * first) tool with {@code {}}.
+   */
+  private ScriptedReply scripted(ChatRequest request) {
+    ScriptedReply reply = script.apply(request);
+    if (reply == null) {
+      throw new GenerationFailedException("the script returned null for " + request, null);
+    }
+    GenerationOptions o = request.options();
+    ToolChoice choice = o.toolChoice();
+    if (choice.mode() == ToolChoice.Mode.NONE || o.tools().isEmpty()) {
+      if (!reply.toolCalls().isEmpty()) {
+        throw new GenerationFailedException("the script calls " + reply.toolCalls().get(0).name() + " but the request "
+            + (o.tools().isEmpty() ? "offers no tools" : "has tool choice NONE"), null);
+      }
+      return reply;
+    }
+    for (ToolCall call : reply.toolCalls()) {
+      if (o.tool(call.name()) == null) {
+        throw new GenerationFailedException("the script calls " + call.name() + ", which is not one of the request's tools "
+            + o.tools().stream().map(ToolSpecification::name).toList(), null);
+      }
+      if (choice.mode() == ToolChoice.Mode.NAMED && !call.name().equals(choice.toolName())) {
+        throw new GenerationFailedException("the script calls " + call.name() + " but the request names " + choice.toolName(), null);
+      }
+    }
+    if (!o.parallelToolCalls() && reply.toolCalls().size() > 1) {
+      throw new GenerationFailedException("the script makes " + reply.toolCalls().size()
+          + " tool calls but the request allows one (parallelToolCalls false)", null);
+    }
+    if (reply.toolCalls().isEmpty() && (choice.mode() == ToolChoice.Mode.REQUIRED || choice.mode() == ToolChoice.Mode.NAMED)) {
+      String name = choice.mode() == ToolChoice.Mode.NAMED ? choice.toolName() : o.tools().get(0).name();
+      return new ScriptedReply("", List.of(new ToolCall("call_" + callIds.incrementAndGet(), name, "{}")), reply.reasoning());
+    }
+    return reply;
+  }
+
+  /** One streamed piece of a reply; each counts as one generated token. */
+  private record Piece(Kind kind, String text, int call) {
+    enum Kind {
+      REASONING,
+      TEXT,
+      CALL_OPEN,
+      CALL_ARGUMENTS
+    }
+  }
+
   private boolean takeOne(AtomicInteger counter) {
     return counter.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
   }
@@ -215,7 +299,10 @@ public final class FakeChatModel implements ChatModel {
     private final StreamHandler handler;
     private final CompletableFuture<ChatResponse> completion = new CompletableFuture<>();
     private final StringBuilder text = new StringBuilder();
-    private List<String> tokens = List.of();
+    private final StringBuilder reasoning = new StringBuilder();
+    private boolean reasons;
+    private List<ToolCall> calls = List.of();
+    private List<Piece> tokens = List.of();
     private FinishReason reason = FinishReason.STOP;
     private int next;
     private int promptTokens;
@@ -245,17 +332,40 @@ public final class FakeChatModel implements ChatModel {
           hanging = true;
           return;
         }
-        String reply = responder.apply(request);
+        ScriptedReply scripted = scripted(request);
+        String reply = scripted.text();
         int cut = StopSequenceMatcher.indexOf(reply, request.options().stopSequences());
         if (cut >= 0) {
           reply = reply.substring(0, cut);
           reason = FinishReason.STOP_SEQUENCE;
         }
-        List<String> all = split(reply);
+        List<Piece> all = new ArrayList<>();
+        if (scripted.reasoning() != null) {
+          reasons = true;
+          for (String word : split(scripted.reasoning())) {
+            all.add(new Piece(Piece.Kind.REASONING, word, -1));
+          }
+        }
+        for (String word : split(reply)) {
+          all.add(new Piece(Piece.Kind.TEXT, word, -1));
+        }
+        if (reason != FinishReason.STOP_SEQUENCE) {
+          calls = scripted.toolCalls();
+          for (int c = 0; c < calls.size(); c++) {
+            all.add(new Piece(Piece.Kind.CALL_OPEN, "", c));
+            String args = calls.get(c).arguments();
+            for (int at = 0; at < args.length(); at += ARGUMENT_PIECE) {
+              all.add(new Piece(Piece.Kind.CALL_ARGUMENTS, args.substring(at, Math.min(args.length(), at + ARGUMENT_PIECE)), c));
+            }
+          }
+          if (!calls.isEmpty()) {
+            reason = FinishReason.TOOL_CALLS;
+          }
+        }
         int max = request.options().maxTokens();
         if (all.size() > max) {
           all = all.subList(0, max);
-          reason = FinishReason.LENGTH;
+          reason = FinishReason.LENGTH; // a tool call cut short is not made
         }
         tokens = all;
         begun = true;
@@ -285,10 +395,23 @@ public final class FakeChatModel implements ChatModel {
       if (gate != null && !gate.tryPass(this::resume)) {
         return; // the gate runs resume once the test lets a token through
       }
-      String token = tokens.get(next++);
-      text.append(token);
+      Piece piece = tokens.get(next++);
       try {
-        handler.onToken(token);
+        switch (piece.kind) {
+          case REASONING -> {
+            reasoning.append(piece.text);
+            handler.onReasoning(piece.text);
+          }
+          case TEXT -> {
+            text.append(piece.text);
+            handler.onToken(piece.text);
+          }
+          case CALL_OPEN -> {
+            ToolCall call = calls.get(piece.call);
+            handler.onToolCall(new ToolCallDelta(piece.call, call.id(), call.name(), ""));
+          }
+          case CALL_ARGUMENTS -> handler.onToolCall(new ToolCallDelta(piece.call, null, null, piece.text));
+        }
       } catch (RuntimeException e) {
         fail(new GenerationFailedException("stream handler threw " + e, e));
         return;
@@ -322,7 +445,9 @@ public final class FakeChatModel implements ChatModel {
       if (finish == FinishReason.CANCELLED) {
         cancellations.incrementAndGet();
       }
-      ChatResponse response = new ChatResponse(text.toString(), finish, new TokenUsage(promptTokens, next));
+      List<ToolCall> made = finish == FinishReason.TOOL_CALLS ? calls : List.of();
+      ChatResponse response = new ChatResponse(
+          text.toString(), finish, new TokenUsage(promptTokens, next), made, reasons ? reasoning.toString() : null);
       try {
         handler.onComplete(response);
       } catch (RuntimeException ignored) {
@@ -367,7 +492,7 @@ public final class FakeChatModel implements ChatModel {
   /** Builds a {@link FakeChatModel}. */
   public static final class Builder {
     private String id = "fake-model";
-    private Function<ChatRequest, String> responder = request -> "This is a reply from the fake model.";
+    private Function<ChatRequest, ScriptedReply> script = request -> ScriptedReply.text("This is a reply from the fake model.");
     private Duration tokenDelay = Duration.ZERO;
     private Tokenizer tokenizer = FakeTokenizer.create();
     private double failureProbability;
@@ -383,9 +508,19 @@ public final class FakeChatModel implements ChatModel {
       return this;
     }
 
-    /** Computes each reply from the request. It may throw to fail the request. */
+    /** Computes each reply's text from the request. It may throw to fail the request. */
     public Builder responder(Function<ChatRequest, String> responder) {
-      this.responder = Checks.notNull(responder, "responder");
+      Checks.notNull(responder, "responder");
+      this.script = request -> ScriptedReply.text(responder.apply(request));
+      return this;
+    }
+
+    /**
+     * Computes each reply from the request, with reasoning and tool calls. It may throw to fail the
+     * request. See {@link ScriptedReply} for how replies stream and which calls a request allows.
+     */
+    public Builder script(Function<ChatRequest, ScriptedReply> script) {
+      this.script = Checks.notNull(script, "script");
       return this;
     }
 

@@ -205,4 +205,83 @@ class FakeChatModelTest {
     @Override
     public void onError(ParleyException error) {}
   }
+
+  private static final dev.parley.chat.ToolSpecification WEATHER = dev.parley.chat.ToolSpecification.of("get_weather", "");
+  private static final dev.parley.chat.ToolCall CALL = new dev.parley.chat.ToolCall("call_7", "get_weather", "{\"city\":\"Bergen\"}");
+
+  private static ChatRequest withTools(dev.parley.chat.ToolChoice choice, int maxTokens) {
+    return new ChatRequest(List.of(Message.user("weather?")),
+        GenerationOptions.builder().tools(WEATHER).toolChoice(choice).maxTokens(maxTokens).build());
+  }
+
+  @Test
+  void scriptedToolCallsAndReasoningStreamApartFromTheText() throws Exception {
+    FakeChatModel model = FakeChatModel.thatReplays(ScriptedReply.toolCalls(CALL).withReasoning("I should ask the tool").withText("Checking."));
+    dev.parley.testing.contract.RecordingStreamHandler h = new dev.parley.testing.contract.RecordingStreamHandler();
+    model.stream(withTools(dev.parley.chat.ToolChoice.AUTO, 64), h);
+    assertTrue(h.await(Duration.ofMinutes(1)));
+    assertEquals(List.of(), h.violations());
+    ChatResponse r = h.response();
+    assertEquals(FinishReason.TOOL_CALLS, r.finishReason());
+    assertEquals(List.of(CALL), r.toolCalls());
+    assertEquals(List.of(CALL), h.toolCalls());
+    assertEquals("I should ask the tool", r.reasoning());
+    assertEquals("I should ask the tool", h.reasoning());
+    assertEquals("Checking.", r.text());
+    assertEquals("Checking.", h.text(), "reasoning is not part of the text");
+    int argumentPieces = (CALL.arguments().length() + 7) / 8;
+    assertEquals(5 + 1 + 1 + argumentPieces, r.usage().completionTokens(), "5 reasoning words, 1 word, the call's opening, its pieces");
+  }
+
+  @Test
+  void aCallCutAtMaxTokensIsNotMade() throws Exception {
+    FakeChatModel model = FakeChatModel.thatReplays(ScriptedReply.toolCalls(CALL));
+    dev.parley.testing.contract.RecordingStreamHandler h = new dev.parley.testing.contract.RecordingStreamHandler();
+    model.stream(withTools(dev.parley.chat.ToolChoice.AUTO, 2), h);
+    assertTrue(h.await(Duration.ofMinutes(1)));
+    assertEquals(List.of(), h.violations());
+    assertEquals(FinishReason.LENGTH, h.response().finishReason());
+    assertEquals(List.of(), h.response().toolCalls());
+    assertEquals(1, h.toolCalls().size(), "its opening streamed before the cut");
+  }
+
+  @Test
+  void aScriptThatBreaksTheToolRulesFailsTheRequest() {
+    FakeChatModel unknown = FakeChatModel.thatReplays(ScriptedReply.toolCalls(new dev.parley.chat.ToolCall("c", "get_time", "{}")));
+    assertEquals("the script calls get_time, which is not one of the request's tools [get_weather]",
+        assertThrows(GenerationFailedException.class, () -> unknown.generate(withTools(dev.parley.chat.ToolChoice.AUTO, 64))).getMessage());
+    FakeChatModel forbidden = FakeChatModel.thatReplays(ScriptedReply.toolCalls(CALL));
+    assertEquals("the script calls get_weather but the request has tool choice NONE",
+        assertThrows(GenerationFailedException.class, () -> forbidden.generate(withTools(dev.parley.chat.ToolChoice.NONE, 64))).getMessage());
+    FakeChatModel noTools = FakeChatModel.thatReplays(ScriptedReply.toolCalls(CALL));
+    assertEquals("the script calls get_weather but the request offers no tools",
+        assertThrows(GenerationFailedException.class, () -> noTools.generate(ask("weather?"))).getMessage());
+  }
+
+  @Test
+  void aRequiredCallIsMadeEvenByAScriptOfText() {
+    FakeChatModel model = FakeChatModel.thatAlwaysResponds("no tools from me");
+    ChatResponse r = model.generate(withTools(dev.parley.chat.ToolChoice.REQUIRED, 64));
+    assertEquals(FinishReason.TOOL_CALLS, r.finishReason());
+    assertEquals("get_weather", r.toolCalls().get(0).name());
+    assertEquals("{}", r.toolCalls().get(0).arguments());
+    assertEquals("", r.text());
+  }
+
+  @Test
+  void aCachedToolCallReplaysWithItsDeltas() throws Exception {
+    FakeChatModel fake = FakeChatModel.thatReplays(ScriptedReply.toolCalls(CALL).withReasoning("hm"));
+    dev.parley.chat.ChatModel cached = dev.parley.cache.ResponseCache.builder().build().decorate(fake);
+    ChatRequest request = new ChatRequest(List.of(Message.user("weather?")),
+        GenerationOptions.builder().tools(WEATHER).temperature(0).build());
+    ChatResponse first = cached.generate(request);
+    dev.parley.testing.contract.RecordingStreamHandler h = new dev.parley.testing.contract.RecordingStreamHandler();
+    cached.stream(request, h);
+    assertTrue(h.await(Duration.ofMinutes(1)));
+    assertEquals(List.of(), h.violations());
+    assertEquals(first, h.response());
+    assertEquals(List.of(CALL), h.toolCalls());
+    assertEquals("hm", h.reasoning());
+    assertEquals(1, fake.requests().size(), "the second came from the cache");
+  }
 }

@@ -8,6 +8,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.parley.chat.FinishReason;
 import dev.parley.chat.Message;
 import dev.parley.chat.Role;
+import dev.parley.chat.ToolCall;
 import dev.parley.memory.Conversation;
 import dev.parley.memory.ConversationStore;
 import dev.parley.memory.NoSuchConversationException;
@@ -65,8 +66,10 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
   /**
    * The schema this release writes. 1: sessions and messages. 2: a message's finish reason (how a
    * model's reply ended; a cancelled reply keeps its partial text), in column {@code finish_reason}.
+   * 3: an assistant message's tool calls (a JSON array in {@code tool_calls}) and reasoning ({@code
+   * reasoning}), and the call a tool result answers ({@code tool_call_id}).
    */
-  public static final int SCHEMA_VERSION = 2;
+  public static final int SCHEMA_VERSION = 3;
   /** The longest conversation id, in characters. */
   public static final int MAX_ID_LENGTH = 64;
   /** The longest owner name and title, in characters. */
@@ -201,7 +204,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
     }
     return run(c -> {
       try (PreparedStatement p = c.prepareStatement(
-          "SELECT sequence, role, content, created_at, metadata, tokens, finish_reason FROM chat_messages WHERE session_id = ?"
+          "SELECT sequence, role, content, created_at, metadata, tokens, finish_reason, tool_calls, tool_call_id, reasoning FROM chat_messages WHERE session_id = ?"
               + " AND sequence < ? ORDER BY sequence DESC LIMIT ?")) {
         p.setString(1, id);
         p.setLong(2, beforeSequence);
@@ -333,12 +336,14 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
     }
     try (PreparedStatement insert = c.prepareStatement(
         "INSERT INTO chat_messages (session_id, sequence, role, content, created_at, metadata, tokens, in_memory, "
-            + "finish_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            + "finish_reason, tool_calls, tool_call_id, reasoning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (StoredMessage m : after.messages()) {
         if (existing.contains(m.sequence())) {
           continue;
         }
-        if (dialect == Dialect.POSTGRESQL && m.message().content().indexOf('\0') >= 0) {
+        String calls = m.message().hasToolCalls() ? toolCallsJson(m.message().toolCalls()) : null;
+        if (dialect == Dialect.POSTGRESQL && (hasNul(m.message().content()) || hasNul(calls)
+            || hasNul(m.message().toolCallId()) || hasNul(m.message().reasoning()))) {
           throw new IllegalArgumentException("message " + m.sequence() + " of conversation " + after.id()
               + " contains a NUL character (U+0000), which PostgreSQL cannot store");
         }
@@ -352,6 +357,9 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
         insert.setBoolean(8, true);
         FinishReason finish = m.message().finishReason();
         insert.setString(9, finish == null ? null : finish.name());
+        insert.setString(10, calls);
+        insert.setString(11, m.message().toolCallId());
+        insert.setString(12, m.message().reasoning());
         insert.addBatch();
       }
       insert.executeBatch();
@@ -479,6 +487,9 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
       if (from < 2) {
         migrateTo2(c);
       }
+      if (from < 3) {
+        migrateTo3(c);
+      }
       if (from < SCHEMA_VERSION) {
         try (PreparedStatement p = c.prepareStatement("UPDATE parley_schema SET version = ? WHERE id = 1")) {
           p.setInt(1, SCHEMA_VERSION);
@@ -511,6 +522,15 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
   private static void migrateTo2(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute("ALTER TABLE chat_messages ADD COLUMN finish_reason VARCHAR(16)");
+    }
+  }
+
+  /** Version 3: tool calls, tool results and reasoning. Messages stored before have none of them. */
+  private static void migrateTo3(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("ALTER TABLE chat_messages ADD COLUMN tool_calls TEXT");
+      s.execute("ALTER TABLE chat_messages ADD COLUMN tool_call_id TEXT");
+      s.execute("ALTER TABLE chat_messages ADD COLUMN reasoning TEXT");
     }
   }
 
@@ -561,7 +581,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
 
   private static List<StoredMessage> messages(Connection c, String id, boolean inMemoryOnly) throws SQLException {
     try (PreparedStatement p = c.prepareStatement(
-        "SELECT sequence, role, content, created_at, metadata, tokens, finish_reason FROM chat_messages WHERE session_id = ?"
+        "SELECT sequence, role, content, created_at, metadata, tokens, finish_reason, tool_calls, tool_call_id, reasoning FROM chat_messages WHERE session_id = ?"
             + (inMemoryOnly ? " AND in_memory = ?" : "") + " ORDER BY sequence")) {
       p.setString(1, id);
       if (inMemoryOnly) {
@@ -577,12 +597,42 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
     }
   }
 
-  /** A row of {@code SELECT sequence, role, content, created_at, metadata, tokens, finish_reason}. */
+  /**
+   * A row of {@code SELECT sequence, role, content, created_at, metadata, tokens, finish_reason,
+   * tool_calls, tool_call_id, reasoning}.
+   */
   private static StoredMessage stored(ResultSet r) throws SQLException {
     String finish = r.getString(7);
+    String calls = r.getString(8);
     Message m = new Message(Role.valueOf(r.getString(2)), r.getString(3), java.time.Instant.ofEpochMilli(r.getLong(4)),
-        metadata(r.getString(5)), finish == null ? null : FinishReason.valueOf(finish));
+        metadata(r.getString(5)), finish == null ? null : FinishReason.valueOf(finish),
+        calls == null ? List.of() : toolCalls(calls), r.getString(9), r.getString(10));
     return new StoredMessage(r.getLong(1), m, r.getInt(6));
+  }
+
+  private static boolean hasNul(@Nullable String s) {
+    return s != null && s.indexOf('\0') >= 0;
+  }
+
+  /** Tool calls as a JSON array of {@code {"id", "name", "arguments"}}, arguments kept as text. */
+  private static String toolCallsJson(List<ToolCall> calls) {
+    var array = JSON.createArrayNode();
+    for (ToolCall call : calls) {
+      array.addObject().put("id", call.id()).put("name", call.name()).put("arguments", call.arguments());
+    }
+    return array.toString();
+  }
+
+  private static List<ToolCall> toolCalls(String json) throws SQLException {
+    try {
+      List<ToolCall> out = new ArrayList<>();
+      for (var call : JSON.readTree(json)) {
+        out.add(new ToolCall(call.path("id").asText(), call.path("name").asText(), call.path("arguments").asText()));
+      }
+      return out;
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw new SQLException("stored tool calls are not a JSON array of calls: " + json, e);
+    }
   }
 
   private static String json(Map<String, String> metadata) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.chat.FinishReason;
 import dev.parley.chat.Message;
+import dev.parley.chat.ToolCall;
 import dev.parley.memory.Conversation;
 import dev.parley.memory.ConversationManager;
 import dev.parley.memory.NoSuchConversationException;
@@ -297,7 +298,7 @@ class JdbcConversationStoreTest {
   }
 
   @Test
-  void aVersion1DatabaseMigratesToVersion2KeepingItsMessagesAndThenStoresHowRepliesEnded() throws Exception {
+  void aVersion1DatabaseMigratesThroughEveryVersionKeepingItsMessagesAndThenStoresHowRepliesEndedAndToolCalls() throws Exception {
     String url = sqliteUrl();
     try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
       // Version 1 exactly as chat-store-jdbc wrote it.
@@ -313,17 +314,48 @@ class JdbcConversationStoreTest {
       s.execute("INSERT INTO chat_messages VALUES ('v1', 1, 'ASSISTANT', 'hello', 1001, '{\"k\":\"v\"}', 1, 1)");
     }
     try (JdbcConversationStore store = open(url)) {
-      assertEquals(2, store.schemaVersion());
+      assertEquals(JdbcConversationStore.SCHEMA_VERSION, store.schemaVersion());
       List<StoredMessage> before = store.transcript("v1");
       assertEquals(List.of("hi", "hello"), before.stream().map(m -> m.message().content()).toList());
       assertEquals(null, before.get(1).message().finishReason(), "stored before version 2: not known");
       assertEquals("v", before.get(1).message().metadata().get("k"));
-      ConversationManager.builder().store(store).build()
-          .append("v1", Message.assistant("cut short").withFinishReason(FinishReason.CANCELLED));
+      assertEquals(List.of(), before.get(1).message().toolCalls(), "stored before version 3: no calls");
+      ConversationManager memory = ConversationManager.builder().store(store).build();
+      memory.append("v1", Message.assistant("cut short").withFinishReason(FinishReason.CANCELLED));
+      memory.append("v1", Message.assistant(List.of(new ToolCall("c1", "get_time", "{}"))));
     }
     try (JdbcConversationStore reopened = open(url)) {
-      assertEquals(2, reopened.schemaVersion(), "migrated once");
+      assertEquals(JdbcConversationStore.SCHEMA_VERSION, reopened.schemaVersion(), "migrated once");
       assertEquals(FinishReason.CANCELLED, reopened.transcript("v1").get(2).message().finishReason());
+      assertEquals(List.of(new ToolCall("c1", "get_time", "{}")), reopened.transcript("v1").get(3).message().toolCalls());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("databases")
+  void toolCallsToolResultsAndReasoningAreStoredAndReplayed(String url) throws Exception {
+    try (JdbcConversationStore store = open(url)) {
+      String id = store.createSession("alice", "tools").id();
+      ConversationManager memory = ConversationManager.builder().store(store.existingOnly()).build();
+      List<ToolCall> calls = List.of(
+          new ToolCall("call_1", "get_weather", "{\"city\":\"Zürich \\\"Nord\\\"\",\"days\":[1,2]}"),
+          new ToolCall("call_2", "get_time", "{}"));
+      Message asks = Message.assistant(calls).withReasoning("The user wants <b>both</b>.").withFinishReason(FinishReason.TOOL_CALLS);
+      memory.append(id, Message.user("weather and time?"));
+      memory.append(id, asks);
+      memory.append(id, Message.toolResult("call_1", "{\"temperature\":4}"));
+      memory.append(id, Message.toolResult("call_2", "09:30"));
+      memory.append(id, Message.assistant("4 degrees at 09:30.").withReasoning(""));
+      List<Message> back = store.transcript(id).stream().map(StoredMessage::message).toList();
+      assertEquals(calls, back.get(1).toolCalls());
+      assertEquals("The user wants <b>both</b>.", back.get(1).reasoning());
+      assertEquals(FinishReason.TOOL_CALLS, back.get(1).finishReason());
+      assertEquals("call_1", back.get(2).toolCallId());
+      assertEquals(dev.parley.chat.Role.TOOL, back.get(3).role());
+      assertEquals("call_2", back.get(3).toolCallId());
+      assertEquals("", back.get(4).reasoning(), "empty reasoning is not no reasoning");
+      assertEquals(null, back.get(0).reasoning());
+      assertEquals(List.of(), back.get(4).toolCalls());
     }
   }
 

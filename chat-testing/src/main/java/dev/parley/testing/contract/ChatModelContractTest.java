@@ -2,18 +2,29 @@ package dev.parley.testing.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.chat.ChatModel;
 import dev.parley.chat.ChatRequest;
 import dev.parley.chat.ChatResponse;
 import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.InvalidRequestException;
 import dev.parley.chat.Message;
+import dev.parley.chat.ParleyException;
+import dev.parley.chat.ResponseFormat;
+import dev.parley.chat.ToolCall;
+import dev.parley.chat.ToolChoice;
+import dev.parley.chat.ToolSpecification;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +45,13 @@ import org.junit.jupiter.api.Test;
  * without ending by itself. It may return the same instance to every test. A model that samples
  * its end at random (a random-weight test model can pick its end-of-generation token at any step)
  * pins a seed in {@link #options()}, so that every run of the suite sees the same replies.
+ *
+ * <p>A model that takes tools says so in {@link #supportsTools()}; one that constrains replies to a
+ * JSON Schema says so in {@link #supportsResponseFormat()}. The suite then checks that required and
+ * named tool choices are obeyed, that streamed tool-call deltas add up to the calls, and that a
+ * schema-bound reply validates; a model that supports neither must refuse such requests with an
+ * {@link InvalidRequestException} naming the field, never ignore them. These rules parse JSON with
+ * Jackson ({@code jackson-databind}), which, like JUnit, the test's class path provides.
  */
 public abstract class ChatModelContractTest {
 
@@ -53,6 +71,40 @@ public abstract class ChatModelContractTest {
   protected boolean supportsSeed() {
     return true;
   }
+
+  /**
+   * Whether the model takes {@link GenerationOptions#tools()} and calls them; false by default. One
+   * that does must finish a call to {@link #WEATHER} or {@link #CLOCK} within 256 tokens.
+   */
+  protected boolean supportsTools() {
+    return false;
+  }
+
+  /**
+   * Whether the model honours {@link GenerationOptions#responseFormat()}; false by default. One that
+   * does must finish a reply to {@link #ANSWER_SCHEMA} within 256 tokens.
+   */
+  protected boolean supportsResponseFormat() {
+    return false;
+  }
+
+  /** A tool with one bounded string argument. */
+  protected static final ToolSpecification WEATHER = new ToolSpecification(
+      "get_weather",
+      "The weather in a city now.",
+      "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":12}},"
+          + "\"required\":[\"city\"],\"additionalProperties\":false}");
+
+  /** A tool with no arguments. */
+  protected static final ToolSpecification CLOCK = ToolSpecification.of("get_time", "The time now.");
+
+  /** A JSON Schema whose every reply is short. */
+  protected static final String ANSWER_SCHEMA =
+      "{\"type\":\"object\",\"properties\":{\"answer\":{\"type\":\"string\",\"maxLength\":12},"
+          + "\"confident\":{\"type\":\"boolean\"}},\"required\":[\"answer\",\"confident\"],"
+          + "\"additionalProperties\":false}";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** How long any one generation in these tests may take. */
   protected Duration timeout() {
@@ -220,6 +272,129 @@ public abstract class ChatModelContractTest {
     assertThrows(IllegalArgumentException.class, () -> model().stream(null, new RecordingStreamHandler()));
     assertThrows(IllegalArgumentException.class, () -> model().stream(request(4), null));
     assertThrows(IllegalArgumentException.class, () -> model().generate(null));
+  }
+
+  private GenerationOptions.Builder withTools(ToolChoice choice) {
+    return options().maxTokens(256).tools(WEATHER, CLOCK).toolChoice(choice).parallelToolCalls(false);
+  }
+
+  /** Streams {@code request} and returns the error it was refused with, thrown or through the handler. */
+  private ParleyException refusal(ChatRequest request) throws InterruptedException {
+    RecordingStreamHandler h = new RecordingStreamHandler();
+    try {
+      model().stream(request, h);
+    } catch (ParleyException e) {
+      return e;
+    }
+    assertTrue(h.await(timeout()), "stream did not complete within " + timeout());
+    assertNotNull(h.error(), () -> "the request must be refused, it was answered: " + h.response());
+    return h.error();
+  }
+
+  @Test
+  void aModelWithoutToolsRefusesARequestWithToolsNamingThem() throws Exception {
+    if (supportsTools()) {
+      return;
+    }
+    ParleyException e = refusal(new ChatRequest(prompt(), withTools(ToolChoice.REQUIRED).build()));
+    assertInstanceOf(InvalidRequestException.class, e, () -> "a request with tools must be refused as invalid: " + e);
+    assertTrue(e.getMessage().contains("tools"), () -> "the refusal must name the field: " + e.getMessage());
+  }
+
+  @Test
+  void aModelWithoutResponseFormatsRefusesAJsonSchemaNamingIt() throws Exception {
+    if (supportsResponseFormat()) {
+      return;
+    }
+    GenerationOptions o = options().maxTokens(64).responseFormat(ResponseFormat.jsonSchema("answer", ANSWER_SCHEMA, true)).build();
+    ParleyException e = refusal(new ChatRequest(prompt(), o));
+    assertInstanceOf(InvalidRequestException.class, e, () -> "a request with a response format must be refused as invalid: " + e);
+    assertTrue(e.getMessage().contains("responseFormat"), () -> "the refusal must name the field: " + e.getMessage());
+  }
+
+  @Test
+  void aRequiredToolChoiceEndsWithACallWhoseDeltasAddUp() throws Exception {
+    if (!supportsTools()) {
+      return;
+    }
+    RecordingStreamHandler h = awaitStream(new ChatRequest(prompt(), withTools(ToolChoice.REQUIRED).build()), new RecordingStreamHandler());
+    ChatResponse r = h.response();
+    assertNotNull(r, () -> "error: " + h.error());
+    assertEquals(FinishReason.TOOL_CALLS, r.finishReason(), () -> "a required call must end the reply: " + r);
+    assertEquals(1, r.toolCalls().size(), "parallelToolCalls false allows one call: " + r.toolCalls());
+    ToolCall call = r.toolCalls().get(0);
+    assertTrue(Set.of(WEATHER.name(), CLOCK.name()).contains(call.name()), () -> "a call to a tool not offered: " + call);
+    assertFalse(call.id().isBlank());
+    JsonNode args = assertJsonObject(call.arguments());
+    if (call.name().equals(WEATHER.name())) {
+      assertTrue(args.path("city").isTextual(), () -> "get_weather requires a string city: " + call.arguments());
+    }
+    assertEquals(r.toolCalls(), h.toolCalls(), "the streamed deltas must add up to the calls");
+  }
+
+  @Test
+  void aNamedToolChoiceCallsThatTool() throws Exception {
+    if (!supportsTools()) {
+      return;
+    }
+    for (ToolSpecification tool : List.of(WEATHER, CLOCK)) {
+      ChatResponse r = model().generate(new ChatRequest(prompt(), withTools(ToolChoice.tool(tool.name())).build()));
+      assertEquals(FinishReason.TOOL_CALLS, r.finishReason(), () -> "a named call must end the reply: " + r);
+      assertEquals(List.of(tool.name()), r.toolCalls().stream().map(ToolCall::name).toList());
+      assertJsonObject(r.toolCalls().get(0).arguments());
+    }
+  }
+
+  @Test
+  void toolChoiceNoneCallsNoTool() {
+    if (!supportsTools()) {
+      return;
+    }
+    ChatResponse r = model().generate(new ChatRequest(prompt(), withTools(ToolChoice.NONE).maxTokens(8).build()));
+    assertEquals(List.of(), r.toolCalls());
+    assertNotEquals(FinishReason.TOOL_CALLS, r.finishReason());
+  }
+
+  @Test
+  void aToolResultIsAcceptedAndAnswered() {
+    if (!supportsTools()) {
+      return;
+    }
+    List<Message> conversation = new ArrayList<>(prompt());
+    ToolCall call = new ToolCall("call_contract_1", WEATHER.name(), "{\"city\":\"Oslo\"}");
+    conversation.add(Message.assistant(List.of(call)));
+    conversation.add(Message.toolResult(call.id(), "{\"temperature\":4,\"sky\":\"clear\"}"));
+    ChatResponse r = model().generate(new ChatRequest(conversation, withTools(ToolChoice.NONE).maxTokens(8).build()));
+    assertTrue(r.usage().completionTokens() > 0, () -> "a tool result must be answered: " + r);
+    assertEquals(List.of(), r.toolCalls());
+  }
+
+  @Test
+  void aJsonSchemaReplyValidates() throws Exception {
+    if (!supportsResponseFormat()) {
+      return;
+    }
+    GenerationOptions o = options().maxTokens(256).responseFormat(ResponseFormat.jsonSchema("answer", ANSWER_SCHEMA, true)).build();
+    RecordingStreamHandler h = awaitStream(new ChatRequest(prompt(), o), new RecordingStreamHandler());
+    ChatResponse r = h.response();
+    assertNotNull(r, () -> "error: " + h.error());
+    assertEquals(FinishReason.STOP, r.finishReason(), () -> "a reply bound to a short schema must end by itself: " + r);
+    JsonNode reply = assertJsonObject(r.text());
+    assertTrue(reply.path("answer").isTextual() && reply.path("answer").asText().length() <= 12,
+        () -> "answer must be a string of at most 12 characters: " + r.text());
+    assertTrue(reply.path("confident").isBoolean(), () -> "confident must be a boolean: " + r.text());
+    assertEquals(2, reply.size(), () -> "no properties beyond the schema's: " + r.text());
+  }
+
+  private static JsonNode assertJsonObject(String text) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new AssertionError("not JSON: " + text + " (" + e.getOriginalMessage() + ")", e);
+    }
+    assertTrue(node != null && node.isObject(), () -> "not a JSON object: " + text);
+    return node;
   }
 
   @Test
