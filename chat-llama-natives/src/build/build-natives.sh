@@ -105,6 +105,19 @@ if [ ! -f "$cache/done" ]; then
   touch "$cache/done"
 fi
 
+# llama.cpp's own JSON-Schema-to-grammar converter (Python), which chat-llama's grammar tests compare
+# Parley's with: copied to $PARLEY_REFERENCE_OUT when set, never into the jar.
+if [ -n "${PARLEY_REFERENCE_OUT:-}" ]; then
+  if [ ! -f "$cache/reference/json_schema_to_grammar.py" ]; then
+    ref_src="${PARLEY_LLAMA_SOURCE_PROPERTY:-${PARLEY_LLAMA_SOURCE:-$cache/src}}"
+    mkdir -p "$cache/reference"
+    cp "$ref_src/examples/json_schema_to_grammar.py" "$cache/reference/" \
+      || { echo "error: no examples/json_schema_to_grammar.py in $ref_src" >&2; exit 1; }
+  fi
+  mkdir -p "$PARLEY_REFERENCE_OUT"
+  cp "$cache/reference/json_schema_to_grammar.py" "$PARLEY_REFERENCE_OUT/"
+fi
+
 # The layout probe: compiled against the build's headers on every run (a second), so a change to
 # layout.c needs no rebuild of llama.cpp.
 probe="$(mktemp -d)"

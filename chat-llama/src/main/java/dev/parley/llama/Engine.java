@@ -33,10 +33,11 @@ interface Engine extends AutoCloseable {
   /**
    * Starts generating a reply to {@code prompt}, whose {@link #tokenize tokens} are {@code tokens}
    * and which counts {@code promptTokens} with the beginning-of-sequence token (checked to fit the
-   * context), for {@code conversation} (null: none named).
+   * context), for {@code conversation} (null: none named), its tokens constrained to {@code
+   * grammar} (GBNF, rule {@code root}; null: none).
    */
   GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
-      GenerationOptions options, StreamHandler handler);
+      GenerationOptions options, @Nullable String grammar, StreamHandler handler);
 
   /** Compute threads for one token's step: as configured, or as calibration at load chose. */
   int threads();

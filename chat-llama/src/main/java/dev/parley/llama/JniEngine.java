@@ -137,8 +137,8 @@ final class JniEngine implements Engine {
 
   @Override
   public GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
-      GenerationOptions options, StreamHandler handler) {
-    Generation g = new Generation(prompt, promptTokens, options, handler);
+      GenerationOptions options, @Nullable String grammar, StreamHandler handler) {
+    Generation g = new Generation(prompt, promptTokens, options, grammar, handler);
     active.add(g);
     try {
       executor.execute(g);
@@ -218,11 +218,13 @@ final class JniEngine implements Engine {
   /** One generation, run on the engine's executor. */
   private final class Generation extends Reply implements Runnable {
     private final String prompt;
+    private final @Nullable String grammar;
     private volatile boolean cancelled;
 
-    Generation(String prompt, int promptTokens, GenerationOptions options, StreamHandler handler) {
+    Generation(String prompt, int promptTokens, GenerationOptions options, @Nullable String grammar, StreamHandler handler) {
       super(promptTokens, options, handler);
       this.prompt = prompt;
+      this.grammar = grammar;
     }
 
     @Override
@@ -270,6 +272,9 @@ final class JniEngine implements Engine {
       }
       if (!options.logitBias().isEmpty()) {
         ip.setTokenIdBias(options.logitBias());
+      }
+      if (grammar != null) {
+        ip.setGrammar(grammar);
       }
       LlamaIterator it = model.generate(ip).iterator();
       try {

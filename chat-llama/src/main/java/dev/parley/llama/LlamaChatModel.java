@@ -8,6 +8,7 @@ import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.InvalidRequestException;
 import dev.parley.chat.Message;
+import dev.parley.chat.ResponseFormat;
 import dev.parley.chat.Role;
 import dev.parley.chat.StreamHandler;
 import dev.parley.chat.Tokenizer;
@@ -154,6 +155,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     ensureOpen();
     checkLogitBias(request.options()); // before any tokenizing: a bad id costs nothing
     checkSupported(request);
+    String grammar = grammar(request.options().responseFormat()); // a schema it cannot honour costs nothing either
     String prompt = render(request.messages());
     int[] tokens = engine.tokenize(prompt);
     int promptTokens = tokens.length + (addsBos ? 1 : 0);
@@ -161,7 +163,20 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       throw new InvalidRequestException("prompt of " + promptTokens + " tokens does not fit the context of "
           + contextSize + " tokens of model " + id);
     }
-    return new Prompt(prompt, tokens, promptTokens, request);
+    return new Prompt(prompt, tokens, promptTokens, request, grammar);
+  }
+
+  /** The grammar a response format asks for, or null for free text. */
+  private static @Nullable String grammar(ResponseFormat format) {
+    try {
+      return switch (format.type()) {
+        case TEXT -> null;
+        case JSON_OBJECT -> JsonSchemaGrammar.anyObject();
+        case JSON_SCHEMA -> JsonSchemaGrammar.fromSchema(format.schema(), format.strict());
+      };
+    } catch (InvalidRequestException e) {
+      throw new InvalidRequestException("responseFormat " + format.name() + ": " + e.getMessage());
+    }
   }
 
   /** A request rendered and tokenized, checked to fit. */
@@ -170,16 +185,18 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     final int[] tokens;
     final int count;
     final ChatRequest request;
+    final @Nullable String grammar;
 
-    Prompt(String text, int[] tokens, int count, ChatRequest request) {
+    Prompt(String text, int[] tokens, int count, ChatRequest request, @Nullable String grammar) {
       this.text = text;
       this.tokens = tokens;
       this.count = count;
       this.request = request;
+      this.grammar = grammar;
     }
 
     GenerationHandle start(StreamHandler handler) {
-      return engine.start(text, tokens, count, request.conversationId(), request.options(), handler);
+      return engine.start(text, tokens, count, request.conversationId(), request.options(), grammar, handler);
     }
   }
 
@@ -198,14 +215,11 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     return vocabSize;
   }
 
-  /** Tools and response formats are refused, naming the field, until the engines constrain sampling to them. */
+  /** Tools are refused, naming the field, until the engines render and parse them. */
   private static void checkSupported(ChatRequest request) {
     GenerationOptions o = request.options();
     if (!o.tools().isEmpty()) {
       throw new InvalidRequestException("tools are not supported by this model yet (" + o.tools().size() + " given)");
-    }
-    if (o.responseFormat().isJson()) {
-      throw new InvalidRequestException("responseFormat " + o.responseFormat().type() + " is not supported by this model yet");
     }
     for (Message m : request.messages()) {
       if (m.role() == Role.TOOL || m.hasToolCalls()) {

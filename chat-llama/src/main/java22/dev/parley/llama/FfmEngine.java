@@ -196,7 +196,7 @@ final class FfmEngine implements Engine {
     this.logitSeq = new Sequence[batchCapacity];
     this.batch = new Batch(lib, batchCapacity, arena);
     this.piece = arena.allocate(PIECE_BYTES);
-    this.sampling = new Sampling(lib, context, vocabSize, arena);
+    this.sampling = new Sampling(lib, context, vocab, vocabSize, arena);
 
     int n = MODELS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
@@ -320,14 +320,14 @@ final class FfmEngine implements Engine {
 
   @Override
   public GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
-      GenerationOptions options, StreamHandler handler) {
+      GenerationOptions options, @Nullable String grammar, StreamHandler handler) {
     int[] sequence = tokens;
     if (config.addsBos()) {
       sequence = new int[tokens.length + 1];
       sequence[0] = bos;
       System.arraycopy(tokens, 0, sequence, 1, tokens.length);
     }
-    Request r = new Request(sequence, promptTokens, conversation, options, handler,
+    Request r = new Request(sequence, promptTokens, conversation, options, grammar, handler,
         turnSeparator != null ? prompt : null, delivery, loop, open);
     Throwable failure = broken;
     if (failure != null) {
@@ -617,7 +617,12 @@ final class FfmEngine implements Engine {
       target.pending = -1;
       target.generated = 0;
       target.lastUsed = ++stepCounter;
-      r.sampler = Sampling.plainGreedy(r.options) ? null : sampling.chain(r.options);
+      try {
+        r.sampler = Sampling.plainGreedy(r.options) && r.grammar == null ? null : sampling.chain(r.options, r.grammar);
+      } catch (IllegalStateException e) {
+        release(target, null, new GenerationFailedException("the grammar of a request to " + config.id()
+            + " does not parse: " + e.getMessage(), e));
+      }
     }
   }
 

@@ -215,6 +215,7 @@ final class LlamaLibrary {
   private final Lazy samplerInitTemp;
   private final Lazy samplerInitPenalties;
   private final Lazy samplerInitLogitBias;
+  private final Lazy samplerInitGrammar;
   private final Lazy samplerApply;
   private final Lazy samplerAccept;
   private final MethodHandle getLogitsIth;
@@ -289,6 +290,8 @@ final class LlamaLibrary {
     // (n_vocab, n_logit_bias, const llama_logit_bias *): the sampler copies the array.
     samplerInitLogitBias = b.lazy("llama_sampler_init_logit_bias",
         FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    // (vocab, grammar_str, grammar_root): NULL when the grammar does not parse.
+    samplerInitGrammar = b.lazy("llama_sampler_init_grammar", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     samplerApply = b.lazy("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
     samplerAccept = b.lazy("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     getLogitsIth = b.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
@@ -604,6 +607,18 @@ final class LlamaLibrary {
   MemorySegment samplerInitLogitBias(int vocabSize, int count, MemorySegment biases) {
     try {
       return (MemorySegment) samplerInitLogitBias.get().invokeExact(vocabSize, count, biases);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /**
+   * A grammar sampler for {@code grammar} (GBNF) from rule {@code root}, or {@link MemorySegment#NULL}
+   * when llama.cpp cannot parse it (it says why on stderr).
+   */
+  MemorySegment samplerInitGrammar(MemorySegment vocab, String grammar, String root) {
+    try (Arena local = Arena.ofConfined()) {
+      return (MemorySegment) samplerInitGrammar.get().invokeExact(vocab, local.allocateFrom(grammar), local.allocateFrom(root));
     } catch (Throwable e) {
       throw rethrow(e);
     }

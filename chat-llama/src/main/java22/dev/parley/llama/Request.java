@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
 final class Request extends Reply {
   final int[] tokens;
   final @Nullable String conversation;
+  /** The GBNF the reply must follow, or null. */
+  final @Nullable String grammar;
   /** Loop thread only. */
   @Nullable MemorySegment sampler;
   volatile boolean cancelled;
@@ -44,13 +46,15 @@ final class Request extends Reply {
   final java.io.@Nullable ByteArrayOutputStream reply;
 
   Request(int[] tokens, int promptTokens, @Nullable String conversation, GenerationOptions options,
-      StreamHandler handler, @Nullable String prompt, Executor delivery, Thread loop, Set<Request> open) {
+      @Nullable String grammar, StreamHandler handler, @Nullable String prompt, Executor delivery, Thread loop,
+      Set<Request> open) {
     super(promptTokens, options, handler);
     this.delivery = delivery;
     this.loop = loop;
     this.open = open;
     this.tokens = tokens;
     this.conversation = conversation;
+    this.grammar = grammar;
     this.prompt = prompt;
     this.reply = prompt == null ? null : new java.io.ByteArrayOutputStream();
   }

@@ -12,8 +12,8 @@ import java.lang.foreign.MemorySegment;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The FFM engine's sampling: a native sampler chain per request (logit bias, penalties, top-k,
- * top-p, min-p, temperature, draw, as llama.cpp's server orders them), the draw from a
+ * The FFM engine's sampling: a native sampler chain per request (grammar, logit bias, penalties,
+ * top-k, top-p, min-p, temperature, draw, llama.cpp's server's order with its grammar first), the draw from a
  * sequence's logits into one candidate array kept for the engine's life, and the engine's own
  * greedy pick for requests that need no chain. Loop thread only.
  */
@@ -23,6 +23,7 @@ final class Sampling {
 
   private final LlamaLibrary lib;
   private final MemorySegment context;
+  private final MemorySegment vocab;
   private final int vocabSize;
   private final Arena arena;
   /**
@@ -35,9 +36,10 @@ final class Sampling {
   private final MemorySegment candidateArray;
 
   /** Sampling from {@code context}'s logits; the candidate arrays live as long as {@code arena}. */
-  Sampling(LlamaLibrary lib, MemorySegment context, int vocabSize, Arena arena) {
+  Sampling(LlamaLibrary lib, MemorySegment context, MemorySegment vocab, int vocabSize, Arena arena) {
     this.lib = lib;
     this.context = context;
+    this.vocab = vocab;
     this.vocabSize = vocabSize;
     this.arena = arena;
     this.candidateArray = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
@@ -52,10 +54,24 @@ final class Sampling {
     return options.repeatPenalty() != 1.0 || options.frequencyPenalty() != 0 || options.presencePenalty() != 0;
   }
 
-  /** A new sampler chain for {@code options}, in llama.cpp's own order; {@link #free} it. */
-  MemorySegment chain(GenerationOptions options) {
+  /**
+   * A new sampler chain for {@code options}, in llama.cpp's own order, constrained to {@code grammar}
+   * (GBNF; null: none); {@link #free} it.
+   *
+   * @throws IllegalStateException if llama.cpp cannot parse {@code grammar}
+   */
+  MemorySegment chain(GenerationOptions options, @Nullable String grammar) {
     try (Arena local = Arena.ofConfined()) {
       MemorySegment chain = lib.samplerChain();
+      if (grammar != null) {
+        // First, as llama.cpp's server applies it: every later sampler sees only what the grammar allows.
+        MemorySegment g = lib.samplerInitGrammar(vocab, grammar, "root");
+        if (g.equals(MemorySegment.NULL)) {
+          lib.samplerFree(chain);
+          throw new IllegalStateException("llama.cpp could not parse the grammar (its reason is on stderr)");
+        }
+        lib.samplerChainAdd(chain, g);
+      }
       // llama.cpp's own order (common/sampling): logit bias, penalties, top-k, top-p, min-p,
       // temperature, draw.
       if (!options.logitBias().isEmpty()) {
@@ -148,7 +164,13 @@ final class Sampling {
       return -1; // llama_sampler_sample would abort the process here
     }
     // A sampler may point the array at its own storage: read the token where the array points now.
-    int token = array.get(ADDRESS, 0).reinterpret(12L * size).get(JAVA_INT, 12L * selected);
+    MemorySegment chosen = array.get(ADDRESS, 0).reinterpret(12L * size);
+    int token = chosen.get(JAVA_INT, 12L * selected);
+    if (chosen.get(JAVA_FLOAT, 12L * selected + 4) == Float.NEGATIVE_INFINITY) {
+      // Every candidate was ruled out (a grammar that allows no token here): accepting this one
+      // would make the grammar throw through the C API and abort the process.
+      return -1;
+    }
     lib.samplerAccept(sampler, token);
     return token;
   }

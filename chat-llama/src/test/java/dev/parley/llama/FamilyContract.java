@@ -38,6 +38,11 @@ abstract class FamilyContract extends ChatModelContractTest {
   }
 
   @Override
+  protected boolean supportsResponseFormat() {
+    return true;
+  }
+
+  @Override
   protected GenerationOptions.Builder options() {
     return TestModels.seeded();
   }

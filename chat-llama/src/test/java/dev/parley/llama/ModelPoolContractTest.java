@@ -18,6 +18,11 @@ class ModelPoolContractTest extends ChatModelContractTest {
   }
 
   @Override
+  protected boolean supportsResponseFormat() {
+    return true;
+  }
+
+  @Override
   protected GenerationOptions.Builder options() {
     return TestModels.seeded();
   }
