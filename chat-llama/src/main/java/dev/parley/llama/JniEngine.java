@@ -41,6 +41,8 @@ final class JniEngine implements Engine {
   private final LlamaModel model;
   private final ExecutorService executor;
   private final Set<Generation> active = ConcurrentHashMap.newKeySet();
+  /** Single-byte tokens ruled out under a grammar (ByteTokens); read from the file when first needed. */
+  private volatile int @Nullable [] riskyBytes;
 
   JniEngine(EngineConfig c) {
     this.config = c;
@@ -147,6 +149,20 @@ final class JniEngine implements Engine {
       throw new GenerationFailedException("model " + config.id() + " is closed", e);
     }
     return g;
+  }
+
+  private int[] riskyBytes() {
+    int[] r = riskyBytes;
+    if (r == null) {
+      GgufFile file = GgufFile.readKeepingArrays(config.modelFile(), Set.of("tokenizer.ggml.tokens", "tokenizer.ggml.token_type"));
+      Object model = file.metadata().get("tokenizer.ggml.model");
+      r = file.types().containsKey("tokenizer.ggml.tokens") && file.types().containsKey("tokenizer.ggml.token_type")
+          ? ByteTokens.risky(String.valueOf(model), file.array("tokenizer.ggml.tokens").values(),
+              file.array("tokenizer.ggml.token_type").values())
+          : new int[0];
+      riskyBytes = r;
+    }
+    return r;
   }
 
   @Override
@@ -270,11 +286,18 @@ final class JniEngine implements Engine {
       if (options.seed().isPresent()) {
         ip.setSeed((int) options.seed().getAsLong());
       }
-      if (!options.logitBias().isEmpty()) {
-        ip.setTokenIdBias(options.logitBias());
-      }
+      java.util.Map<Integer, Float> bias = options.logitBias();
       if (grammar != null) {
         ip.setGrammar(grammar);
+        // The grammar reads bytes loosely: rule out the byte tokens that could make invalid UTF-8
+        // of what it allows (-100: java-llama.cpp writes one bias list, so no "false" beside numbers).
+        bias = new java.util.HashMap<>(bias);
+        for (int t : riskyBytes()) {
+          bias.put(t, -100f);
+        }
+      }
+      if (!bias.isEmpty()) {
+        ip.setTokenIdBias(bias);
       }
       LlamaIterator it = model.generate(ip).iterator();
       try {

@@ -35,7 +35,8 @@ import java.util.TreeMap;
  * <p>The grammar is a subset of the schema where JSON allows choices that do not change the value:
  * properties come in the order the schema lists them, required ones first; whitespace is at most one
  * space where JSON allows it; properties that the schema does not list are written only when {@code
- * additionalProperties} allows them explicitly. Every sentence is still valid, and each is short enough
+ * additionalProperties} allows them explicitly; a date is never February 29th, an email's top-level domain
+ * is one of a few common ones, an exponent has at most two digits. Every sentence is still valid, and each is short enough
  * for a small model to finish. Repetition counts above {@value #MAX_REPEAT} and schemas nested deeper
  * than {@value #MAX_DEPTH} are refused, so a hostile schema cannot make a huge grammar.
  */
@@ -56,17 +57,17 @@ final class JsonSchemaGrammar {
       "char ::= [^\"\\\\\\x7F\\x00-\\x1F] | \"\\\\\" ([\"\\\\/bfnrt] | \"u\" [0-9a-fA-F]{4})",
       "string ::= \"\\\"\" char* \"\\\"\"",
       "int ::= \"-\"? ([0-9] | [1-9] [0-9]{0,15})",
-      "number ::= int (\".\" [0-9]{1,16})? ([eE] [-+]? [0-9]{1,3})?",
+      "number ::= int (\".\" [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})?",
       "boolean ::= \"true\" | \"false\"",
       "null ::= \"null\"",
       "value ::= object | array | string | number | boolean | null",
       "object ::= \"{\" ws (string ws \":\" ws value (ws \",\" ws string ws \":\" ws value)*)? ws \"}\"",
       "array ::= \"[\" ws (value (ws \",\" ws value)*)? ws \"]\"",
       "digit2 ::= [0-9]{2}",
-      "date ::= [0-9]{4} \"-\" (\"0\" [1-9] | \"1\" [0-2]) \"-\" (\"0\" [1-9] | [12] [0-9] | \"3\" [01])",
+      "date ::= [0-9]{4} \"-\" ((\"0\" [13578] | \"1\" [02]) \"-\" (\"0\" [1-9] | [12] [0-9] | \"3\" [01]) | (\"0\" [469] | \"11\") \"-\" (\"0\" [1-9] | [12] [0-9] | \"30\") | \"02-\" (\"0\" [1-9] | \"1\" [0-9] | \"2\" [0-8]))",
       "time ::= ([01] [0-9] | \"2\" [0-3]) \":\" [0-5] [0-9] \":\" [0-5] [0-9] (\".\" [0-9]{1,6})? (\"Z\" | [+-] ([01] [0-9] | \"2\" [0-3]) \":\" [0-5] [0-9])",
       "uuid ::= [0-9a-f]{8} \"-\" [0-9a-f]{4} \"-\" [0-9a-f]{4} \"-\" [0-9a-f]{4} \"-\" [0-9a-f]{12}",
-      "email ::= [a-z0-9]{1,16} (\".\" [a-z0-9]{1,16}){0,2} \"@\" [a-z0-9]{1,16} (\".\" [a-z0-9]{1,16}){0,2} \".\" [a-z]{2,6}",
+      "email ::= [a-z0-9]{1,16} (\".\" [a-z0-9]{1,16}){0,2} \"@\" [a-z0-9]{1,16} (\".\" [a-z0-9]{1,16}){0,2} \".\" (\"com\" | \"org\" | \"net\" | \"io\" | \"dev\" | \"de\" | \"fr\" | \"uk\")",
       "");
 
   private final JsonNode document;

@@ -926,11 +926,12 @@ final class FfmEngine implements Engine {
 
   private void sample(Sequence s, int index) {
     Request r = s.request;
-    int token = r.sampler == null ? sampling.argmax(index) : sampling.draw(r.sampler, index);
+    int token = r.sampler == null ? sampling.argmax(index) : sampling.draw(r.sampler, index, r.validUtf8);
     s.pending = -1;
     if (token < 0) {
       release(s, null, new GenerationFailedException("the sampler chain of " + config.id()
-          + " selected no token (" + r.options + ")", null));
+          + " selected no token (" + r.options + (r.grammar == null ? "" : "; under a grammar that allows none, or only tokens"
+          + " that break UTF-8") + ")", null));
       return;
     }
     if (lib.vocabIsEog(vocab, token)) {

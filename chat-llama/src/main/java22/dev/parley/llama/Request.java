@@ -26,6 +26,8 @@ final class Request extends Reply {
   final @Nullable String conversation;
   /** The GBNF the reply must follow, or null. */
   final @Nullable String grammar;
+  /** Keeps a constrained reply valid UTF-8 (loop thread); null when there is no grammar. */
+  final @Nullable Utf8Guard validUtf8;
   /** Loop thread only. */
   @Nullable MemorySegment sampler;
   volatile boolean cancelled;
@@ -55,6 +57,7 @@ final class Request extends Reply {
     this.tokens = tokens;
     this.conversation = conversation;
     this.grammar = grammar;
+    this.validUtf8 = grammar == null ? null : new Utf8Guard();
     this.prompt = prompt;
     this.reply = prompt == null ? null : new java.io.ByteArrayOutputStream();
   }

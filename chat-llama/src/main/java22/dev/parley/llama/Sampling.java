@@ -2,6 +2,7 @@ package dev.parley.llama;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -34,6 +35,12 @@ final class Sampling {
   private @Nullable MemorySegment candidates;
   /** The llama_token_data_array over {@link #candidates}. */
   private final MemorySegment candidateArray;
+  /** A drawn token's bytes, for the UTF-8 check of a constrained reply. */
+  private final MemorySegment piece;
+  private final byte[] pieceBytes = new byte[PIECE_BYTES];
+  private static final int PIECE_BYTES = 256;
+  /** Draws a constrained reply may take again after its token would have broken UTF-8, before it fails. */
+  static final int UTF8_REDRAWS = 64;
 
   /** Sampling from {@code context}'s logits; the candidate arrays live as long as {@code arena}. */
   Sampling(LlamaLibrary lib, MemorySegment context, MemorySegment vocab, int vocabSize, Arena arena) {
@@ -43,6 +50,7 @@ final class Sampling {
     this.vocabSize = vocabSize;
     this.arena = arena;
     this.candidateArray = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
+    this.piece = arena.allocate(PIECE_BYTES);
   }
 
   /** Whether the engine picks the top logit itself: no chain needed. */
@@ -140,6 +148,44 @@ final class Sampling {
    * own server reuses its array the same way.
    */
   int draw(MemorySegment sampler, int index) {
+    return draw(sampler, index, null);
+  }
+
+  /**
+   * {@link #draw(MemorySegment, int)}, and when {@code utf8} is given, a token that would make the
+   * reply's bytes invalid UTF-8 is ruled out and the draw made again (at most {@value #UTF8_REDRAWS}
+   * times; then -1): a grammar reads bytes more loosely than the caller's decoder.
+   */
+  int draw(MemorySegment sampler, int index, @Nullable Utf8Guard utf8) {
+    int[] ruledOut = null;
+    for (int redraw = 0; ; redraw++) {
+      int token = drawOnce(sampler, index, ruledOut, redraw);
+      if (token < 0 || utf8 == null) {
+        if (token >= 0) {
+          lib.samplerAccept(sampler, token);
+        }
+        return token;
+      }
+      int len = Math.max(0, lib.tokenToPiece(vocab, token, piece, PIECE_BYTES, false));
+      MemorySegment.copy(piece, JAVA_BYTE, 0, pieceBytes, 0, len);
+      boolean ends = lib.vocabIsEog(vocab, token);
+      if (ends ? utf8.complete() : utf8.accepts(pieceBytes, len)) {
+        utf8.advance(pieceBytes, len);
+        lib.samplerAccept(sampler, token);
+        return token;
+      }
+      if (redraw == UTF8_REDRAWS) {
+        return -1;
+      }
+      if (ruledOut == null) {
+        ruledOut = new int[UTF8_REDRAWS + 1];
+      }
+      ruledOut[redraw] = token;
+    }
+  }
+
+  /** One draw through the chain, tokens {@code ruledOut[0, count)} set to -inf first; not accepted. */
+  private int drawOnce(MemorySegment sampler, int index, int @Nullable [] ruledOut, int count) {
     MemorySegment logits = lib.logits(context, index, vocabSize);
     MemorySegment data = candidates;
     if (data == null) {
@@ -151,6 +197,9 @@ final class Sampling {
       data.set(JAVA_INT, at, id);
       data.set(JAVA_FLOAT, at + 4, logits.getAtIndex(JAVA_FLOAT, id));
       data.set(JAVA_FLOAT, at + 8, 0f);
+    }
+    for (int i = 0; i < count; i++) {
+      data.set(JAVA_FLOAT, 12L * ruledOut[i] + 4, Float.NEGATIVE_INFINITY);
     }
     MemorySegment array = candidateArray;
     array.set(ADDRESS, 0, data);
@@ -171,7 +220,6 @@ final class Sampling {
       // would make the grammar throw through the C API and abort the process.
       return -1;
     }
-    lib.samplerAccept(sampler, token);
     return token;
   }
 }
