@@ -26,8 +26,12 @@ import java.util.function.UnaryOperator;
  * cap, else 400 naming the cap (refused rather than silently cut, so a client learns the cap instead
  * of reading a short reply as the model's choice; OpenAI answers 400 too); {@code temperature} 0..2,
  * {@code top_p} in (0, 1], {@code seed}, {@code n} = 1, {@code stop} (at most 4 non-empty strings);
- * text content only. Tools, functions, {@code response_format} other than text and log probabilities
- * are refused with a 400, never silently ignored. A reply that was cancelled is never reported with
+ * text content only; {@code tools}, {@code tool_choice}, {@code parallel_tool_calls}, {@code
+ * response_format} ({@code text}, {@code json_object}, {@code json_schema} with {@code strict}), tool-role
+ * messages and assistant {@code tool_calls}, which go to the model as Parley's tool SPI (a model that
+ * cannot honour them refuses the request, naming the field). The deprecated {@code functions} and log
+ * probabilities are refused with a 400, never silently ignored. Replies carry {@code tool_calls} with
+ * {@code finish_reason: "tool_calls"} and the model's {@code reasoning_content}. A reply that was cancelled is never reported with
  * {@code finish_reason: "stop"}: it is {@link OpenAiError#replyCancelled()}.
  *
  * <pre>{@code
@@ -98,7 +102,13 @@ public final class ChatCompletions {
     }
     Map<String, Object> message = new LinkedHashMap<>();
     message.put("role", "assistant");
-    message.put("content", response.text());
+    message.put("content", response.hasToolCalls() && response.text().isEmpty() ? null : response.text());
+    if (response.reasoning() != null) {
+      message.put("reasoning_content", response.reasoning());
+    }
+    if (response.hasToolCalls()) {
+      message.put("tool_calls", ToolsJson.write(response.toolCalls()));
+    }
     Map<String, Object> choice = new LinkedHashMap<>();
     choice.put("index", 0);
     choice.put("message", message);
@@ -125,12 +135,17 @@ public final class ChatCompletions {
     return Json.write(Map.of("object", "list", "data", List.of(model)));
   }
 
-  /** OpenAI's finish reason: {@code "length"} at the token limit, else {@code "stop"} (never for a cancelled reply). */
+  /**
+   * OpenAI's finish reason: {@code "length"} at the token limit, {@code "tool_calls"} for calls, else
+   * {@code "stop"} (never for a cancelled reply).
+   */
   static String finishReason(FinishReason reason) {
-    if (reason == FinishReason.CANCELLED) {
-      throw new IllegalArgumentException("a cancelled reply has no OpenAI finish reason");
-    }
-    return reason == FinishReason.LENGTH ? "length" : "stop";
+    return switch (reason) {
+      case CANCELLED -> throw new IllegalArgumentException("a cancelled reply has no OpenAI finish reason");
+      case LENGTH -> "length";
+      case TOOL_CALLS -> "tool_calls";
+      case STOP, STOP_SEQUENCE -> "stop";
+    };
   }
 
   Map<String, Object> envelope(String id, String object, long created) {
@@ -172,13 +187,31 @@ public final class ChatCompletions {
         throw Json.invalid(where, where + " must be an object, was " + Json.kind(m));
       }
       String role = Json.requiredString(m, "role", where + ".role").toLowerCase(Locale.ROOT);
-      String content = content(m.get("content"), where + ".content");
+      JsonNode calls = m.get("tool_calls");
+      boolean hasCalls = role.equals("assistant") && calls != null && !calls.isNull();
+      JsonNode contentNode = m.get("content");
+      // An assistant message that calls tools may have no content, as OpenAI's clients send it.
+      String content = hasCalls && (contentNode == null || contentNode.isNull()) ? "" : content(contentNode, where + ".content");
       switch (role) {
         case "system", "developer" -> out.add(Message.system(content));
         case "user" -> out.add(Message.user(userText.apply(content)));
-        case "assistant" -> out.add(Message.assistant(content));
-        default -> throw Json.invalid(where + ".role", where + ".role must be system, developer, user or assistant, was '"
-            + role + "'");
+        case "assistant" -> {
+          Message a = Message.assistant(content);
+          if (hasCalls) {
+            a = a.withToolCalls(ToolsJson.toolCalls(calls, where + ".tool_calls"));
+          }
+          String reasoning = Json.optionalString(m, "reasoning_content");
+          out.add(reasoning == null ? a : a.withReasoning(reasoning));
+        }
+        case "tool" -> {
+          String id = Json.requiredString(m, "tool_call_id", where + ".tool_call_id");
+          if (id.isBlank()) {
+            throw Json.invalid(where + ".tool_call_id", "field '" + where + ".tool_call_id' must not be blank");
+          }
+          out.add(Message.toolResult(id, content));
+        }
+        default -> throw Json.invalid(where + ".role", where + ".role must be system, developer, user, assistant or tool, "
+            + "was '" + role + "'");
       }
     }
     return out;
@@ -207,22 +240,11 @@ public final class ChatCompletions {
 
   /** Fields of OpenAI's request that Parley does not implement: refused, not silently ignored. */
   private static void refuseUnsupported(JsonNode body) {
-    for (String field : List.of("tools", "functions")) {
+    for (String field : List.of("functions", "function_call")) {
       JsonNode v = body.get(field);
-      if (v != null && !v.isNull() && !(v.isArray() && v.isEmpty())) {
-        throw unsupported(field, "field '" + field + "' is not supported: this server does not call tools");
+      if (v != null && !v.isNull() && !(v.isArray() && v.isEmpty()) && !"none".equals(v.asText(null))) {
+        throw unsupported(field, "field '" + field + "' is not supported: OpenAI deprecated it; send tools and tool_choice");
       }
-    }
-    for (String field : List.of("tool_choice", "function_call")) {
-      JsonNode v = body.get(field);
-      if (v != null && !v.isNull() && !"none".equals(v.asText(null))) {
-        throw unsupported(field, "field '" + field + "' is not supported: this server does not call tools");
-      }
-    }
-    JsonNode format = body.get("response_format");
-    if (format != null && !format.isNull() && !"text".equals(format.path("type").asText())) {
-      throw unsupported("response_format", "field 'response_format' must be {\"type\": \"text\"}: this server "
-          + "does not constrain replies to JSON");
     }
     if (Json.optionalBoolean(body, "logprobs", "logprobs", false)) {
       throw unsupported("logprobs", "field 'logprobs' is not supported: this server returns no log probabilities");
@@ -322,6 +344,23 @@ public final class ChatCompletions {
     if (presence != null) {
       b.presencePenalty(presence);
     }
+    JsonNode tools = body.get("tools");
+    if (tools != null && !tools.isNull()) {
+      try {
+        b.tools(ToolsJson.tools(tools));
+      } catch (IllegalArgumentException e) {
+        throw Json.invalid("tools", "field 'tools' is not valid: " + e.getMessage());
+      }
+    }
+    JsonNode choice = body.get("tool_choice");
+    if (choice != null && !choice.isNull()) {
+      b.toolChoice(ToolsJson.toolChoice(choice));
+    }
+    b.parallelToolCalls(Json.optionalBoolean(body, "parallel_tool_calls", "parallel_tool_calls", true));
+    JsonNode format = body.get("response_format");
+    if (format != null && !format.isNull()) {
+      b.responseFormat(ToolsJson.responseFormat(format));
+    }
     JsonNode bias = body.get("logit_bias");
     if (bias != null && !bias.isNull()) {
       b.logitBias(logitBias(bias));
@@ -360,7 +399,8 @@ public final class ChatCompletions {
     try {
       return b.build();
     } catch (IllegalArgumentException e) {
-      throw OpenAiError.invalidRequest("invalid_field", null, e.getMessage());
+      // The one check across fields: a tool choice that needs tools the request lacks.
+      throw OpenAiError.invalidRequest("invalid_field", e.getMessage().startsWith("toolChoice") ? "tool_choice" : null, e.getMessage());
     }
   }
 

@@ -2,6 +2,7 @@ package dev.parley.openai;
 
 import dev.parley.chat.ChatResponse;
 import dev.parley.chat.FinishReason;
+import dev.parley.chat.ToolCallDelta;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,16 @@ public final class CompletionStream {
   /** The events for one piece of the reply's text. */
   public String token(String text) {
     return start() + data(chunk(Map.of("content", text), null));
+  }
+
+  /** The events for one piece of the model's reasoning ({@code delta.reasoning_content}). */
+  public String reasoning(String text) {
+    return start() + data(chunk(Map.of("reasoning_content", text), null));
+  }
+
+  /** The events for one piece of a tool call ({@code delta.tool_calls}). */
+  public String toolCall(ToolCallDelta delta) {
+    return start() + data(chunk(Map.of("tool_calls", ToolsJson.write(delta)), null));
   }
 
   /**

@@ -1,5 +1,10 @@
 package dev.parley.openai;
 
+import dev.parley.chat.ToolSpecification;
+import dev.parley.chat.ToolChoice;
+import dev.parley.chat.ToolCallDelta;
+import dev.parley.chat.ToolCall;
+import dev.parley.chat.ResponseFormat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -78,9 +83,36 @@ class ChatCompletionsTest {
     cases.put(body("\"stop\":[1]"), new String[] {"stop", "strings only"});
     cases.put(body("\"stream\":\"yes\""), new String[] {"stream", "true or false"});
     cases.put(body("\"stream_options\":1"), new String[] {"stream_options", "must be an object"});
-    cases.put(body("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]"), new String[] {"tools", "not supported"});
-    cases.put(body("\"tool_choice\":\"auto\""), new String[] {"tool_choice", "not supported"});
-    cases.put(body("\"response_format\":{\"type\":\"json_object\"}"), new String[] {"response_format", "must be {\"type\": \"text\"}"});
+    cases.put(body("\"functions\":[{\"name\":\"f\"}]"), new String[] {"functions", "deprecated"});
+    cases.put(body("\"tools\":{}"), new String[] {"tools", "must be an array"});
+    cases.put(body("\"tools\":[{\"type\":\"retrieval\"}]"), new String[] {"tools[0].type", "must be \"function\""});
+    cases.put(body("\"tools\":[{\"type\":\"function\"}]"), new String[] {"tools[0].function", "must be an object"});
+    cases.put(body("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get weather\"}}]"),
+        new String[] {"tools[0].function.name", "1 to 64 letters"});
+    cases.put(body("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":\"{}\"}}]"),
+        new String[] {"tools[0].function.parameters", "JSON Schema object"});
+    cases.put(body("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}},{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]"),
+        new String[] {"tools", "repeats the tool name \"f\""});
+    cases.put(body("\"tool_choice\":\"always\""), new String[] {"tool_choice", "\"none\", \"auto\", \"required\""});
+    cases.put(body("\"tool_choice\":\"required\""), new String[] {"tool_choice", "needs at least one tool"});
+    cases.put(body("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":{\"type\":\"function\","
+        + "\"function\":{\"name\":\"g\"}}"), new String[] {"tool_choice", "names \"g\", which is not one of the tools [f]"});
+    cases.put("{\"messages\":[{\"role\":\"tool\",\"content\":\"4\"}]}", new String[] {"messages[0].tool_call_id", "is required"});
+    cases.put("{\"messages\":[{\"role\":\"tool\",\"content\":\"4\",\"tool_call_id\":\" \"}]}",
+        new String[] {"messages[0].tool_call_id", "must not be blank"});
+    cases.put("{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\"}]}]}",
+        new String[] {"messages[0].tool_calls[0]", "must be {\"id\""});
+    cases.put("{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}]}",
+        new String[] {"messages[0].tool_calls[0].function.arguments", "is required"});
+    cases.put("{\"messages\":[{\"role\":\"assistant\"}]}", new String[] {"messages[0].content", "is required"});
+    cases.put(body("\"parallel_tool_calls\":\"no\""), new String[] {"parallel_tool_calls", "true or false"});
+    cases.put(body("\"response_format\":{\"type\":\"xml\"}"), new String[] {"response_format.type", "\"json_schema\", was \"xml\""});
+    cases.put(body("\"response_format\":\"json\""), new String[] {"response_format", "must be an object"});
+    cases.put(body("\"response_format\":{\"type\":\"json_schema\"}"), new String[] {"response_format.json_schema", "must be an object"});
+    cases.put(body("\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"schema\":{}}}"),
+        new String[] {"response_format.json_schema.name", "is required"});
+    cases.put(body("\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\",\"schema\":[]}}"),
+        new String[] {"response_format.json_schema.schema", "JSON Schema object"});
     cases.put(body("\"logprobs\":true"), new String[] {"logprobs", "not supported"});
     cases.put(body("\"top_logprobs\":2"), new String[] {"top_logprobs", "not supported"});
     cases.put(body("\"modalities\":[\"text\",\"audio\"]"), new String[] {"modalities", "only \"text\""});
@@ -247,5 +279,71 @@ class ChatCompletionsTest {
     assertThrows(IllegalArgumentException.class, () -> ChatCompletions.builder(" "));
     assertThrows(IllegalArgumentException.class, () -> ChatCompletions.builder("m").maxReplyTokens(0));
     assertThrows(IllegalArgumentException.class, () -> new OpenAiError(200, "x", null, "y"));
+  }
+
+  @Test
+  void toolsToolChoiceAndResponseFormatsReachTheOptions() {
+    GenerationOptions o = API.parse(body("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+        + "\"description\":\"Weather now.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}},"
+        + "{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}],\"tool_choice\":{\"type\":\"function\","
+        + "\"function\":{\"name\":\"get_time\"}},\"parallel_tool_calls\":false")).options();
+    assertEquals(List.of(new ToolSpecification("get_weather", "Weather now.",
+        "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}"), ToolSpecification.of("get_time", "")), o.tools());
+    assertEquals(ToolChoice.tool("get_time"), o.toolChoice());
+    assertEquals(false, o.parallelToolCalls());
+    assertEquals(ToolChoice.AUTO, API.parse(body("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
+        + "\"tool_choice\":\"auto\"")).options().toolChoice());
+    assertEquals(ToolChoice.NONE, API.parse(body("\"tool_choice\":\"none\"")).options().toolChoice());
+    assertEquals(ResponseFormat.JSON_OBJECT, API.parse(body("\"response_format\":{\"type\":\"json_object\"}")).options().responseFormat());
+    assertEquals(ResponseFormat.TEXT, API.parse(body("\"response_format\":{\"type\":\"text\"}")).options().responseFormat());
+    assertEquals(ResponseFormat.jsonSchema("answer", "{\"type\":\"object\"}", true), API.parse(body("\"response_format\":{\"type\":"
+        + "\"json_schema\",\"json_schema\":{\"name\":\"answer\",\"strict\":true,\"schema\":{\"type\":\"object\"}}}")).options().responseFormat());
+  }
+
+  @Test
+  void toolCallsAndToolResultsInTheConversationBecomeMessages() {
+    List<Message> m = API.parse("{\"messages\":[{\"role\":\"user\",\"content\":\"weather?\"},{\"role\":\"assistant\",\"content\":null,"
+        + "\"reasoning_content\":\"ask the tool\",\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":"
+        + "\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Oslo\\\"}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"call_1\","
+        + "\"content\":\"4 degrees\"}]}").messages();
+    assertEquals(List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Oslo\"}")), m.get(1).toolCalls());
+    assertEquals("", m.get(1).content());
+    assertEquals("ask the tool", m.get(1).reasoning());
+    assertEquals(Role.TOOL, m.get(2).role());
+    assertEquals("call_1", m.get(2).toolCallId());
+    assertEquals("4 degrees", m.get(2).content());
+  }
+
+  @Test
+  void aReplyWithToolCallsIsWrittenAsOpenAiDoes() throws Exception {
+    ChatResponse r = new ChatResponse("", FinishReason.TOOL_CALLS, new TokenUsage(5, 9),
+        List.of(new ToolCall("call_1", "get_time", "{}")), "time matters");
+    com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(API.completion(r));
+    com.fasterxml.jackson.databind.JsonNode choice = json.get("choices").get(0);
+    assertEquals("tool_calls", choice.get("finish_reason").asText());
+    assertTrue(choice.get("message").get("content").isNull(), "no text: content is null, as OpenAI writes it");
+    assertEquals("time matters", choice.get("message").get("reasoning_content").asText());
+    com.fasterxml.jackson.databind.JsonNode call = choice.get("message").get("tool_calls").get(0);
+    assertEquals("call_1", call.get("id").asText());
+    assertEquals("function", call.get("type").asText());
+    assertEquals("get_time", call.get("function").get("name").asText());
+    assertEquals("{}", call.get("function").get("arguments").asText());
+
+    CompletionStream s = API.stream(API.parse(body("\"stream\":true")));
+    String events = s.reasoning("time") + s.toolCall(new ToolCallDelta(0, "call_1", "get_time", "")) + s.toolCall(new ToolCallDelta(0, null, null, "{}"))
+        + s.end(r);
+    List<com.fasterxml.jackson.databind.JsonNode> chunks = new ArrayList<>();
+    for (String line : events.split("\n")) {
+      if (line.startsWith("data: ")) {
+        chunks.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line.substring(6)));
+      }
+    }
+    assertEquals("time", chunks.get(1).at("/choices/0/delta/reasoning_content").asText());
+    assertEquals("call_1", chunks.get(2).at("/choices/0/delta/tool_calls/0/id").asText());
+    assertEquals("get_time", chunks.get(2).at("/choices/0/delta/tool_calls/0/function/name").asText());
+    assertEquals(0, chunks.get(3).at("/choices/0/delta/tool_calls/0/index").asInt());
+    assertTrue(chunks.get(3).at("/choices/0/delta/tool_calls/0/id").isMissingNode(), "only the first delta carries the id");
+    assertEquals("{}", chunks.get(3).at("/choices/0/delta/tool_calls/0/function/arguments").asText());
+    assertEquals("tool_calls", chunks.get(4).at("/choices/0/finish_reason").asText());
   }
 }

@@ -4,6 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.openai.core.JsonValue;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.ResponseFormatJsonSchema;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
+import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
+import dev.parley.chat.Message;
+import dev.parley.chat.Role;
+import dev.parley.chat.ToolCall;
+import dev.parley.chat.ToolCallDelta;
+import dev.parley.testing.ScriptedReply;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
@@ -42,7 +55,23 @@ import org.junit.jupiter.api.Test;
  * adapter is the {@link #serve} method below, about 40 lines, no web framework.
  */
 class OpenAiClientsTest {
-  private static final ChatModel MODEL = FakeChatModel.thatEchoes();
+  /**
+   * Echoes the last user message; asked for JSON, answers JSON; offered tools, calls get_weather with
+   * reasoning first, and answers the tool's result once it comes.
+   */
+  private static final ChatModel MODEL = FakeChatModel.builder().script(r -> {
+    Message last = r.lastMessage();
+    if (last.role() == Role.TOOL) {
+      return ScriptedReply.text("It is " + last.content() + " in Oslo.");
+    }
+    if (r.options().responseFormat().isJson()) {
+      return ScriptedReply.text("{\"answer\":\"Parley\"}");
+    }
+    if (!r.options().tools().isEmpty() && r.options().toolChoice() != dev.parley.chat.ToolChoice.NONE) {
+      return ScriptedReply.toolCalls(new ToolCall("call_oslo", "get_weather", "{\"city\":\"Oslo\"}")).withReasoning("I need the weather tool.");
+    }
+    return ScriptedReply.text(last.content());
+  }).build();
   private static final ChatCompletions API = ChatCompletions.builder("parley-fake").maxReplyTokens(200).build();
   private static HttpServer server;
   private static String base;
@@ -87,6 +116,16 @@ class OpenAiClientsTest {
       @Override
       public void onToken(String token) {
         write(events.token(token));
+      }
+
+      @Override
+      public void onReasoning(String text) {
+        write(events.reasoning(text));
+      }
+
+      @Override
+      public void onToolCall(ToolCallDelta delta) {
+        write(events.toolCall(delta));
       }
 
       @Override
@@ -194,5 +233,62 @@ class OpenAiClientsTest {
     });
     assertEquals(done.get(30, TimeUnit.SECONDS).aiMessage().text(), partials.toString());
     assertTrue(partials.toString().contains("Stream to LangChain4j"), partials.toString());
+  }
+
+  private static ChatCompletionCreateParams.Builder weatherParams() {
+    return ChatCompletionCreateParams.builder().model("parley-fake").addUserMessage("Weather in Oslo?")
+        .addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder().name("get_weather")
+            .description("The weather in a city now.")
+            .parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
+                .putAdditionalProperty("properties", JsonValue.from(java.util.Map.of("city", java.util.Map.of("type", "string"))))
+                .build()).build()).build())
+        .toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED);
+  }
+
+  @Test
+  void openAisJavaClientCallsAToolSendsItsResultAndReadsTheAnswer() {
+    OpenAIClient client = OpenAIOkHttpClient.builder().apiKey("any").baseUrl(base).maxRetries(0).build();
+    try {
+      ChatCompletion first = client.chat().completions().create(weatherParams().build());
+      ChatCompletion.Choice choice = first.choices().get(0);
+      assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason());
+      ChatCompletionMessageFunctionToolCall call = choice.message().toolCalls().orElseThrow().get(0).asFunction();
+      assertEquals("call_oslo", call.id());
+      assertEquals("get_weather", call.function().name());
+      assertEquals("{\"city\":\"Oslo\"}", call.function().arguments());
+
+      ChatCompletion answer = client.chat().completions().create(weatherParams()
+          .toolChoice(ChatCompletionToolChoiceOption.Auto.AUTO)
+          .addMessage(choice.message())
+          .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(call.id()).content("4 degrees").build())
+          .build());
+      assertEquals("It is 4 degrees in Oslo.", answer.choices().get(0).message().content().orElseThrow());
+      assertEquals(ChatCompletion.Choice.FinishReason.STOP, answer.choices().get(0).finishReason());
+
+      // Streamed: the deltas add up to the same call.
+      StringBuilder arguments = new StringBuilder();
+      List<String> ids = new ArrayList<>();
+      List<ChatCompletionChunk.Choice.FinishReason> finishes = new ArrayList<>();
+      try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(weatherParams().build())) {
+        stream.stream().forEach(chunk -> chunk.choices().forEach(c -> {
+          c.delta().toolCalls().ifPresent(calls -> calls.forEach(d -> {
+            d.id().ifPresent(ids::add);
+            d.function().flatMap(f -> f.arguments()).ifPresent(arguments::append);
+          }));
+          c.finishReason().ifPresent(finishes::add);
+        }));
+      }
+      assertEquals(List.of("call_oslo"), ids);
+      assertEquals("{\"city\":\"Oslo\"}", arguments.toString());
+      assertEquals(List.of(ChatCompletionChunk.Choice.FinishReason.TOOL_CALLS), finishes);
+
+      ChatCompletion json = client.chat().completions().create(params().responseFormat(ResponseFormatJsonSchema.builder()
+          .jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder().name("answer").strict(true)
+              .schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder().putAdditionalProperty("type", JsonValue.from("object")).build())
+              .build()).build()).build());
+      assertEquals("{\"answer\":\"Parley\"}", json.choices().get(0).message().content().orElseThrow());
+    } finally {
+      client.close();
+    }
   }
 }

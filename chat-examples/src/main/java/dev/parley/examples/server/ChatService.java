@@ -3,6 +3,7 @@ package dev.parley.examples.server;
 import dev.parley.cache.ResponseCache;
 import dev.parley.chat.ChatResponse;
 import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.InvalidRequestException;
 import dev.parley.chat.Message;
 import dev.parley.chat.ParleyException;
 import dev.parley.llama.PoolExhaustedException;
@@ -235,6 +236,11 @@ final class ChatService {
     }
     if (e.isRetriable()) {
       return new ApiError(503, "model_unavailable", "the model could not answer; try again");
+    }
+    if (e instanceof InvalidRequestException) {
+      // The request itself is wrong (a prompt over the context, a schema the model cannot honour):
+      // the message names what, and is about the request, so the client gets it.
+      return new ApiError(400, "invalid_request", e.getMessage());
     }
     return new ApiError(500, "generation_failed", "the model failed to generate a reply");
   }

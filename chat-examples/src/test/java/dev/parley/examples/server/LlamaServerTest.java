@@ -71,4 +71,31 @@ class LlamaServerTest {
     assertTrue(frames.size() > 2, "message, chunks, complete: " + frames.size());
     assertEquals("ai", frames.get(frames.size() - 1).get("author").asText());
   }
+
+  @Test
+  void theOpenAiEndpointConstrainsARealModelToAJsonSchemaAndRefusesWhatItCannotHonour() throws Exception {
+    String schema = "{\"type\":\"object\",\"properties\":{\"ok\":{\"type\":\"boolean\"},\"n\":{\"type\":\"integer\",\"minimum\":1,"
+        + "\"maximum\":9}},\"required\":[\"ok\",\"n\"],\"additionalProperties\":false}";
+    HttpResponse<String> r = h.post("/v1/chat/completions", ServerHarness.ALICE,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Answer in JSON.\"}],\"max_tokens\":24,\"seed\":3,"
+            + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"answer\",\"strict\":true,\"schema\":" + schema + "}}}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode c = ServerHarness.json(r);
+    assertEquals("stop", c.at("/choices/0/finish_reason").asText(), r.body());
+    JsonNode answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(c.at("/choices/0/message/content").asText());
+    assertTrue(answer.get("ok").isBoolean(), answer.toString());
+    assertTrue(answer.get("n").asInt() >= 1 && answer.get("n").asInt() <= 9, answer.toString());
+    assertEquals(2, answer.size(), answer.toString());
+
+    HttpResponse<String> refused = h.post("/v1/chat/completions", ServerHarness.ALICE,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":"
+            + "{\"name\":\"a\",\"schema\":{\"type\":\"array\",\"uniqueItems\":true}}}}");
+    assertEquals(400, refused.statusCode(), refused.body());
+    assertTrue(refused.body().contains("uniqueItems"), refused.body());
+
+    HttpResponse<String> tools = h.post("/v1/chat/completions", ServerHarness.ALICE,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}");
+    assertEquals(400, tools.statusCode(), tools.body());
+    assertTrue(tools.body().contains("tools"), tools.body());
+  }
 }
