@@ -27,3 +27,24 @@ ensure_tools() {
       apt-get install -y --no-install-recommends "${need[@]}"
   fi
 }
+
+# Installs Debian's package for each Python module named (as module=debian-package) that Debian's
+# python3 (/usr/bin/python3) cannot import, and python3 itself when it is missing.
+ensure_python_modules() {
+  local need=()
+  [ -x /usr/bin/python3 ] || need+=(python3)
+  local spec
+  for spec in "$@"; do
+    local module="${spec%%=*}" pkg="${spec#*=}"
+    if [ ! -x /usr/bin/python3 ] || ! /usr/bin/python3 -c "import $module" >/dev/null 2>&1; then
+      need+=("$pkg")
+    fi
+  done
+  if [ "${#need[@]}" -gt 0 ]; then
+    echo "Installing ${need[*]} from Debian's packages..."
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
+  fi
+}

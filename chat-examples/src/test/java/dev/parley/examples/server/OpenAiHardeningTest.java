@@ -57,9 +57,13 @@ class OpenAiHardeningTest {
       expected.put("\"top_p\":0", "'top_p' must be greater than 0");
       expected.put("\"seed\":99999999999999999999", "was 99999999999999999999");
       expected.put("\"max_tokens\":9223372036854775808", "was 9223372036854775808");
-      expected.put("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]", "'tools' is not supported");
-      expected.put("\"tool_choice\":\"auto\"", "'tool_choice' is not supported");
-      expected.put("\"response_format\":{\"type\":\"json_object\"}", "'response_format' must be");
+      expected.put("\"tools\":{\"type\":\"function\"}", "'tools' must be an array");
+      expected.put("\"tools\":[{\"type\":\"retrieval\",\"function\":{\"name\":\"f\"}}]", "'tools[0].type' must be");
+      expected.put("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"no spaces\"}}]", "'tools[0].function.name' must be");
+      expected.put("\"tool_choice\":\"sometimes\"", "'tool_choice' must be");
+      expected.put("\"tool_choice\":\"required\"", "tool_choice");
+      expected.put("\"response_format\":{\"type\":\"xml\"}", "'response_format.type' must be");
+      expected.put("\"response_format\":{\"type\":\"json_schema\"}", "'response_format.json_schema' must be");
       expected.put("\"logprobs\":true", "'logprobs' is not supported");
       expected.put("\"top_logprobs\":2", "'top_logprobs' is not supported");
       for (Map.Entry<String, String> e : expected.entrySet()) {
