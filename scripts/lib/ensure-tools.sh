@@ -18,14 +18,17 @@ ensure_tools() {
       need+=("$pkg")
     fi
   done
-  if [ "${#need[@]}" -gt 0 ]; then
-    echo "Installing ${need[*]} from Debian's packages..."
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update
-    $sudo env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
-      apt-get install -y --no-install-recommends "${need[@]}"
-  fi
+  apt_install "${need[@]}"
+}
+
+# Installs the Debian packages named, if any (as root, or through sudo).
+apt_install() {
+  [ "$#" -gt 0 ] || return 0
+  echo "Installing $* from Debian's packages..."
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  $sudo env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y --no-install-recommends "$@"
 }
 
 # Installs Debian's package for each Python module named (as module=debian-package) that Debian's
@@ -40,11 +43,5 @@ ensure_python_modules() {
       need+=("$pkg")
     fi
   done
-  if [ "${#need[@]}" -gt 0 ]; then
-    echo "Installing ${need[*]} from Debian's packages..."
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
-  fi
+  apt_install "${need[@]}"
 }

@@ -71,15 +71,56 @@ final class JsonSchemaGrammar {
       "");
 
   private final JsonNode document;
-  private final Map<String, String> rules = new LinkedHashMap<>();
+  private final Map<String, String> rules;
   private final Map<String, String> refRules = new HashMap<>();
-  private final Map<String, Integer> names = new HashMap<>();
+  private final Map<String, Integer> names;
   private final boolean strict;
   private int chars;
 
   private JsonSchemaGrammar(JsonNode document, boolean strict) {
+    this(document, strict, new LinkedHashMap<>(), new HashMap<>());
+  }
+
+  /** A converter that adds its rules to ones already made for other schemas of the same grammar. */
+  private JsonSchemaGrammar(JsonNode document, boolean strict, Map<String, String> rules, Map<String, Integer> names) {
     this.document = document;
     this.strict = strict;
+    this.rules = rules;
+    this.names = names;
+  }
+
+  /**
+   * One grammar for several schemas: {@code root ::= before (w0 | w1 | ...) after}, where {@code wi}
+   * is {@code wrap} applied to schema i's index and its expression. Tool calls use it: each tool's
+   * arguments schema, wrapped in the text that names the tool.
+   *
+   * @param before GBNF written before the alternatives (a literal, or empty)
+   * @param after GBNF written after them
+   * @throws InvalidRequestException if a schema is not JSON or uses what this converter cannot honour,
+   *     naming its index
+   */
+  static String alternatives(List<String> schemas, boolean strict, java.util.function.BiFunction<Integer, String, String> wrap,
+      String before, String after) {
+    Map<String, String> rules = new LinkedHashMap<>();
+    Map<String, Integer> names = new HashMap<>();
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < schemas.size(); i++) {
+      JsonNode node;
+      try {
+        node = JSON.readTree(schemas.get(i));
+      } catch (JsonProcessingException e) {
+        throw new InvalidRequestException("schema " + i + " is not valid JSON: " + e.getOriginalMessage());
+      }
+      if (node == null || !(node.isObject() || node.isBoolean())) {
+        throw new InvalidRequestException("schema " + i + " must be a JSON object or a boolean");
+      }
+      JsonSchemaGrammar g = new JsonSchemaGrammar(node, strict, rules, names);
+      bodies.add(wrap.apply(i, g.visit(node, "#", 0)));
+    }
+    StringBuilder out = new StringBuilder("root ::= ").append(before.isEmpty() ? "" : before + " ")
+        .append(group(bodies)).append(after.isEmpty() ? "" : " " + after).append('\n');
+    rules.forEach((name, rule) -> out.append(name).append(" ::= ").append(rule).append('\n'));
+    return out.append(PRIMITIVES).toString();
   }
 
   /**

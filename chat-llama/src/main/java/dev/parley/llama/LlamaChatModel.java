@@ -12,6 +12,8 @@ import dev.parley.chat.ResponseFormat;
 import dev.parley.chat.Role;
 import dev.parley.chat.StreamHandler;
 import dev.parley.chat.Tokenizer;
+import dev.parley.chat.ToolCall;
+import dev.parley.chat.ToolSpecification;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +26,24 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link ChatModel} and {@link Tokenizer} over one GGUF model loaded in llama.cpp.
  *
- * <p>Messages become a prompt through the model's chat template (the file's own, or the one named
- * with {@link Builder#chatTemplate}; ChatML when the file has none). llama.cpp's template API takes
- * one system prompt, so every system message is joined, in order, into it. Generation streams token
+ * <p>Messages become a prompt through the model's chat template. The file's own Jinja template is
+ * rendered as Hugging Face renders it with Python's jinja2 ({@code chat-templates}), so every model
+ * family's format is what its authors wrote; a template that refuses a conversation (roles out of
+ * order, say) fails the request with an {@link InvalidRequestException} that gives its reason. A
+ * template that cannot be rendered, or a built-in one named with {@link Builder#chatTemplate} (ChatML
+ * when the file has none), goes through llama.cpp's template API instead, which takes one system
+ * prompt, so every system message is joined, in order, into it there.
+ *
+ * <p>Tools ({@link GenerationOptions#tools()}) are offered as the template offers them, and calls
+ * are read back in the syntax the template writes them in, found at load by rendering a probe call
+ * (Hermes and Qwen {@code <tool_call>}, Llama 3.x JSON, Mistral {@code [TOOL_CALLS]}, DeepSeek, Kimi,
+ * gpt-oss and functionary markers). A model whose template writes no calls is told about the tools
+ * in a system message and answers in one JSON object, a call or a reply, under a grammar. A
+ * required or named tool choice is sampled under a grammar of calls to the allowed tools, so the
+ * arguments fit their schemas; calls reach {@link StreamHandler#onToolCall} once each is whole, and
+ * the reply ends with {@link FinishReason#TOOL_CALLS}. Reasoning a template sets apart ({@code
+ * <think>…</think>}) reaches {@link StreamHandler#onReasoning} and {@link
+ * dev.parley.chat.ChatResponse#reasoning()}, not the text. Generation streams token
  * by token; {@link GenerationHandle#cancel()} stops it at the next token and frees its slot. Stop
  * sequences are applied here, not in llama.cpp, so a reply that ends on one is reported as {@link
  * FinishReason#STOP_SEQUENCE} and no part of the stop sequence is streamed.
@@ -65,6 +82,12 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   private final long vocabSize;
   /** The queue in front of the engine, which never holds more requests than its slots. */
   private final Admission admission;
+  /** The file's own Jinja template, or null where llama.cpp's built-in formats render prompts. */
+  private final @Nullable JinjaChatFormat jinja;
+  /** How this model writes tool calls: as its template shows, or Parley's generic JSON. */
+  private final ToolCallSyntax toolSyntax;
+  /** The markers around this model's reasoning, as its template shows them; null: it has none. */
+  private final @Nullable ReasoningSyntax reasoningSyntax;
   private volatile boolean closed;
 
   private LlamaChatModel(Builder b, GgufFile file) {
@@ -77,13 +100,24 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     this.vocabSize = file.tensors().stream().filter(t -> t.name().equals("token_embd.weight") && t.dims().length == 2)
         .mapToLong(t -> t.dims()[1]).findFirst().orElse(0);
     String template = b.chatTemplate != null ? b.chatTemplate : file.hasChatTemplate() ? null : "chatml";
+    JinjaChatFormat fileTemplate = b.chatTemplate == null ? JinjaChatFormat.of(file, id, addsBos) : null;
+    SpecialTokens specials = special;
+    this.jinja = fileTemplate;
+    ToolCallSyntax derived = fileTemplate == null ? null
+        : ToolCallSyntax.derive((messages, tools) -> fileTemplate.render(messages, tools, false));
+    this.toolSyntax = derived != null ? derived : ToolCallSyntax.GENERIC;
+    this.reasoningSyntax = fileTemplate == null ? null
+        : ReasoningSyntax.derive((messages, generationPrompt) -> fileTemplate.render(messages, List.of(), generationPrompt));
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
         b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes, b.calibrateThreads,
-        b.nativeLibraries, b.cpuVariant));
+        b.nativeLibraries, b.cpuVariant,
+        fileTemplate == null ? null : messages -> renderEscaped(fileTemplate, specials, messages)));
     this.admission = new Admission(id, new int[] {b.slots}, b.maxQueue, b.maxWait, System::nanoTime);
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
-        b.slots, engine.threads(), template == null ? "" : ", template " + template, engine.name());
+        b.slots, engine.threads(), jinja != null ? ", the file's Jinja template, tool calls as " + toolSyntax
+            + (reasoningSyntax == null ? "" : ", reasoning in " + reasoningSyntax.open() + reasoningSyntax.close())
+            : template == null ? "" : ", template " + template, engine.name());
   }
 
   /**
@@ -154,16 +188,17 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   private Prompt prepare(ChatRequest request) {
     ensureOpen();
     checkLogitBias(request.options()); // before any tokenizing: a bad id costs nothing
-    checkSupported(request);
-    String grammar = grammar(request.options().responseFormat()); // a schema it cannot honour costs nothing either
-    String prompt = render(request.messages());
+    ToolUse tools = ToolUse.plan(request.options(), request.messages(), toolSyntax);
+    String grammar = tools != null && tools.grammar != null ? tools.grammar
+        : grammar(request.options().responseFormat()); // a schema it cannot honour costs nothing either
+    String prompt = tools == null ? render(request.messages()) : render(tools.messages, tools.templateTools);
     int[] tokens = engine.tokenize(prompt);
     int promptTokens = tokens.length + (addsBos ? 1 : 0);
     if (promptTokens >= contextSize) {
       throw new InvalidRequestException("prompt of " + promptTokens + " tokens does not fit the context of "
           + contextSize + " tokens of model " + id);
     }
-    return new Prompt(prompt, tokens, promptTokens, request, grammar);
+    return new Prompt(prompt, tokens, promptTokens, request, grammar, tools);
   }
 
   /** The grammar a response format asks for, or null for free text. */
@@ -186,17 +221,24 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     final int count;
     final ChatRequest request;
     final @Nullable String grammar;
+    final @Nullable ToolUse tools;
 
-    Prompt(String text, int[] tokens, int count, ChatRequest request, @Nullable String grammar) {
+    Prompt(String text, int[] tokens, int count, ChatRequest request, @Nullable String grammar, @Nullable ToolUse tools) {
       this.text = text;
       this.tokens = tokens;
       this.count = count;
       this.request = request;
       this.grammar = grammar;
+      this.tools = tools;
     }
 
     GenerationHandle start(StreamHandler handler) {
-      return engine.start(text, tokens, count, request.conversationId(), request.options(), grammar, handler);
+      StreamHandler h = tools == null ? handler : tools.wrap(handler);
+      if (reasoningSyntax != null && grammar == null) {
+        // A reply under a grammar is a call or a document from its first character: no reasoning.
+        h = new ReasoningStream(h, reasoningSyntax);
+      }
+      return engine.start(text, tokens, count, request.conversationId(), request.options(), grammar, h);
     }
   }
 
@@ -213,19 +255,6 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   /** Token ids run from 0 to this, exclusive; 0 when the file does not say (tests). */
   long vocabSize() {
     return vocabSize;
-  }
-
-  /** Tools are refused, naming the field, until the engines render and parse them. */
-  private static void checkSupported(ChatRequest request) {
-    GenerationOptions o = request.options();
-    if (!o.tools().isEmpty()) {
-      throw new InvalidRequestException("tools are not supported by this model yet (" + o.tools().size() + " given)");
-    }
-    for (Message m : request.messages()) {
-      if (m.role() == Role.TOOL || m.hasToolCalls()) {
-        throw new InvalidRequestException("messages with tool calls or tool results are not supported by this model yet");
-      }
-    }
   }
 
   private void checkLogitBias(GenerationOptions options) {
@@ -261,7 +290,18 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   public int countTokens(Message message) {
     Checks.notNull(message, "message");
     ensureOpen();
-    return engine.tokenize(render(List.of(message))).length;
+    try {
+      return engine.tokenize(render(List.of(message))).length;
+    } catch (InvalidRequestException e) {
+      // A template that refuses a conversation of this one message (one that must start with a
+      // user turn, say): count it framed as a user turn, its calls as their JSON.
+      StringBuilder text = new StringBuilder(message.content());
+      message.toolCalls().forEach(c -> text.append('\n').append(c.name()).append(' ').append(c.arguments()));
+      if (message.reasoning() != null) {
+        text.append('\n').append(message.reasoning());
+      }
+      return engine.tokenize(render(List.of(Message.user(text.toString())))).length;
+    }
   }
 
   @Override
@@ -278,6 +318,10 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
    * a turn or open another role.
    */
   public String render(List<Message> messages) {
+    if (jinja != null) {
+      ensureOpen();
+      return renderEscaped(jinja, special, messages);
+    }
     StringBuilder system = new StringBuilder();
     List<Message> turns = new ArrayList<>(messages.size());
     for (Message m : messages) {
@@ -293,6 +337,48 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
     ensureOpen();
     return engine.applyTemplate(system.toString(), turns);
+  }
+
+  /**
+   * The prompt for {@code messages} with {@code tools} offered to the file's template (which writes
+   * them where its authors put them); without a template that renders tools, as {@link #render(List)}.
+   */
+  private String render(List<Message> messages, List<ToolSpecification> tools) {
+    if (jinja == null || tools.isEmpty()) {
+      return render(messages);
+    }
+    ensureOpen();
+    List<ToolSpecification> escaped = new ArrayList<>(tools.size());
+    for (ToolSpecification t : tools) {
+      escaped.add(new ToolSpecification(t.name(), special.escape(t.description()), special.escape(t.parameters())));
+    }
+    return jinja.render(escape(special, messages), escaped, true);
+  }
+
+  /** {@code messages} through {@code format}, their text kept from spelling special tokens. */
+  private static String renderEscaped(ChatFormat format, SpecialTokens special, List<Message> messages) {
+    return format.render(escape(special, messages));
+  }
+
+  /** The messages with their text, reasoning and call arguments kept from spelling special tokens. */
+  private static List<Message> escape(SpecialTokens special, List<Message> messages) {
+    List<Message> escaped = new ArrayList<>(messages.size());
+    for (Message m : messages) {
+      String content = special.escape(m.content());
+      Message e = content.equals(m.content()) ? m : m.withContent(content);
+      if (m.reasoning() != null) {
+        e = e.withReasoning(special.escape(m.reasoning()));
+      }
+      if (m.hasToolCalls()) {
+        List<ToolCall> calls = new ArrayList<>();
+        for (ToolCall c : m.toolCalls()) {
+          calls.add(new ToolCall(c.id(), c.name(), special.escape(c.arguments())));
+        }
+        e = e.withToolCalls(calls);
+      }
+      escaped.add(e);
+    }
+    return escaped;
   }
 
   private void ensureOpen() {

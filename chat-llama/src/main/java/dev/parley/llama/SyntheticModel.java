@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a GGUF file of a llama-family architecture with random weights at a chosen shape, for benchmarks and
@@ -58,6 +59,7 @@ public final class SyntheticModel {
   private final int slidingWindow;
   private final int slidingWindowPattern;
   private final long seed;
+  private final @Nullable String chatTemplate;
 
   private SyntheticModel(Builder b) {
     this.tokenizerSource = b.tokenizerSource;
@@ -73,6 +75,7 @@ public final class SyntheticModel {
     this.slidingWindow = b.slidingWindow;
     this.slidingWindowPattern = b.slidingWindowPattern;
     this.seed = b.seed;
+    this.chatTemplate = b.chatTemplate;
   }
 
   /** A generator taking its tokenizer from {@code tokenizerSource}, a GGUF file. */
@@ -154,6 +157,9 @@ public final class SyntheticModel {
         Object value = e.getValue() == 9 ? source.array(key) : source.metadata().get(key);
         kv.put(key, new Object[] {e.getValue(), value});
       }
+    }
+    if (chatTemplate != null) {
+      kv.put("tokenizer.chat_template", new Object[] {8, chatTemplate});
     }
 
     Path temp = target.resolveSibling(target.getFileName() + ".tmp");
@@ -389,6 +395,7 @@ public final class SyntheticModel {
     private int slidingWindow = 512;
     private int slidingWindowPattern = 6;
     private long seed = 42;
+    private @Nullable String chatTemplate;
 
     private Builder(Path tokenizerSource) {
       if (tokenizerSource == null) {
@@ -458,6 +465,15 @@ public final class SyntheticModel {
 
     public Builder seed(long seed) {
       this.seed = seed;
+      return this;
+    }
+
+    /** The Jinja chat template the file carries ({@code tokenizer.chat_template}); none by default. */
+    public Builder chatTemplate(String source) {
+      if (source == null || source.isBlank()) {
+        throw new IllegalArgumentException("chatTemplate must not be blank");
+      }
+      this.chatTemplate = source;
       return this;
     }
 

@@ -74,6 +74,8 @@ final class FfmEngine implements Engine {
   private final MemorySegment vocab;
   /** The beginning-of-sequence token, put before a prompt when the model wants one. */
   private final int bos;
+  /** The window of the model's sliding-window layers (gemma3), 0 when it has none. */
+  private final int slidingWindow;
   private final MemorySegment context;
   /** The context's KV memory (llama_get_memory), which every sequence operation takes. */
   private final MemorySegment memory;
@@ -148,6 +150,7 @@ final class FfmEngine implements Engine {
       }
       this.vocab = lib.modelGetVocab(model);
       this.bos = lib.vocabBos(vocab);
+      this.slidingWindow = lib.modelNSwa(model);
       this.vocabSize = lib.vocabNTokens(vocab);
       this.batchCapacity = c.slots() + PREFILL_CHUNK;
       MemorySegment cp = lib.contextDefaultParams((SegmentAllocator) local);
@@ -214,15 +217,29 @@ final class FfmEngine implements Engine {
   /** Loads the model, checks its chat template, starts the decode loop and warms it up. */
   static Engine load(EngineConfig config) {
     FfmEngine engine = new FfmEngine(config);
-    try {
-      engine.applyTemplate("", List.of(Message.user("Hello")));
-    } catch (InvalidRequestException e) {
-      engine.freeNative();
-      throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, config.modelFile(), "llama.cpp b4916 does"
-          + " not know the chat template of " + config.modelFile() + "; name a built-in one with chatTemplate()", e);
+    ChatFormat format = config.format();
+    if (format == null) {
+      try {
+        engine.applyTemplate("", List.of(Message.user("Hello")));
+      } catch (InvalidRequestException e) {
+        engine.freeNative();
+        throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, config.modelFile(), "llama.cpp does"
+            + " not know the chat template of " + config.modelFile() + "; name a built-in one with chatTemplate()", e);
+      }
     }
     if (config.promptCache()) {
-      engine.turnSeparator = TurnSeparator.find(engine::applyTemplate);
+      engine.turnSeparator = TurnSeparator.find(format == null ? engine::applyTemplate : (system, turns) -> {
+        List<Message> messages = new ArrayList<>();
+        if (!system.isEmpty()) {
+          messages.add(Message.system(system));
+        }
+        messages.addAll(turns);
+        try {
+          return format.render(messages);
+        } catch (InvalidRequestException e) {
+          return ""; // a template that refuses the probe gets no priming
+        }
+      });
       if (engine.turnSeparator == null) {
         LOG.debug("the chat template of {} does not render turns as a growing prefix: no priming", config.id());
       }
@@ -705,6 +722,12 @@ final class FfmEngine implements Engine {
         System.arraycopy(r.tokens, 0, target.cached, 0, donorShared);
         keep = donorShared;
       }
+    }
+    if (keep > 0 && keep < target.cachedLength && slidingWindow > 0
+        && lib.memorySeqPosMin(memory, target.id) > Math.max(0, keep - slidingWindow)) {
+      // A sliding-window layer kept only its last cells: cut back to keep, it lacks the ones the
+      // next tokens attend to, so the prompt is computed from the start (as llama-server does).
+      keep = 0;
     }
     boolean removed = lib.memorySeqRm(memory, target.id, keep, -1);
     if (!removed) {

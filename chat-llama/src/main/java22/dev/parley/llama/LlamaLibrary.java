@@ -199,6 +199,8 @@ final class LlamaLibrary {
   private final MethodHandle chatApplyTemplate;
   private final MethodHandle getMemory;
   private final MethodHandle memorySeqRm;
+  private final MethodHandle memorySeqPosMin;
+  private final MethodHandle modelNSwa;
   private final MethodHandle memoryClear;
   private final Lazy memorySeqCp;
   private final Lazy stateSeqGetSize;
@@ -259,6 +261,8 @@ final class LlamaLibrary {
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
     getMemory = b.bind("llama_get_memory", FunctionDescriptor.of(ADDRESS, ADDRESS));
     memorySeqRm = b.bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    memorySeqPosMin = b.bind("llama_memory_seq_pos_min", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    modelNSwa = b.bind("llama_model_n_swa", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     // (mem, bool data): data true also zeroes the buffers.
     memoryClear = b.bind("llama_memory_clear", FunctionDescriptor.ofVoid(ADDRESS, JAVA_BOOLEAN));
     attachThreadpool = b.bind("llama_attach_threadpool", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS));
@@ -443,6 +447,24 @@ final class LlamaLibrary {
   boolean memorySeqRm(MemorySegment memory, int seq, int from, int to) {
     try {
       return (boolean) memorySeqRm.invokeExact(memory, seq, from, to);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** The smallest position a sequence holds in every part of the memory; -1 when it holds none. */
+  int memorySeqPosMin(MemorySegment memory, int seq) {
+    try {
+      return (int) memorySeqPosMin.invokeExact(memory, seq);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** The sliding window of the model's windowed layers, in tokens; 0 when it has none. */
+  int modelNSwa(MemorySegment model) {
+    try {
+      return (int) modelNSwa.invokeExact(model);
     } catch (Throwable e) {
       throw rethrow(e);
     }

@@ -38,6 +38,11 @@ abstract class FamilyContract extends ChatModelContractTest {
   }
 
   @Override
+  protected boolean supportsTools() {
+    return true;
+  }
+
+  @Override
   protected boolean supportsResponseFormat() {
     return true;
   }

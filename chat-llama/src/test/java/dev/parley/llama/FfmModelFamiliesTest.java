@@ -10,6 +10,8 @@ import dev.parley.chat.Message;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,6 +25,28 @@ class FfmModelFamiliesTest {
   private static final GenerationOptions GREEDY = GenerationOptions.builder().temperature(0).maxTokens(12).build();
 
   @TempDir Path temp;
+
+  /**
+   * The file's own Jinja template writes the prompt (Qwen3's, as published), and markers a user
+   * types stay text.
+   */
+  @Test
+  void theFilesOwnTemplateWritesThePromptAndTypedMarkersStayText() {
+    Path file = ModelFamilies.write("qwen3", temp);
+    try (LlamaChatModel model = LlamaChatModel.builder(file).contextSize(256).slots(1).threads(2).build()) {
+      assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", model.render(List.of(Message.user("Hi"))));
+      assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
+          model.render(List.of(Message.system("Be brief."), Message.user("Hi"))));
+      int imEnd = model.tokenize("<|im_end|>")[0];
+      int[] plain = model.tokenize(model.render(List.of(Message.user("ab"))));
+      int[] typed = model.tokenize(model.render(List.of(Message.user("a<|im_end|>b"))));
+      assertEquals(IntStream.of(plain).filter(t -> t == imEnd).count(), IntStream.of(typed).filter(t -> t == imEnd).count(),
+          "only the template's own end-of-turn markers are control tokens");
+      List<Message> hi = List.of(Message.user("Hi"));
+      assertEquals(model.countTokens(hi), model.generate(new ChatRequest(hi, GREEDY)).usage().promptTokens(),
+          "the prompt decoded is the one the template wrote");
+    }
+  }
 
   @ParameterizedTest
   @ValueSource(strings = {"qwen3", "qwen3moe", "gemma3", "llama"})

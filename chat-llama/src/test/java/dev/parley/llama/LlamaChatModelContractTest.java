@@ -18,6 +18,11 @@ class LlamaChatModelContractTest extends ChatModelContractTest {
   }
 
   @Override
+  protected boolean supportsTools() {
+    return true;
+  }
+
+  @Override
   protected boolean supportsResponseFormat() {
     return true;
   }

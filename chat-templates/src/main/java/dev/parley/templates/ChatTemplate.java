@@ -183,7 +183,7 @@ public final class ChatTemplate {
       return d.doubleValue();
     }
     if (v instanceof java.math.BigInteger i) {
-      return i.longValueExact();
+      return i.bitLength() < 64 ? (Object) i.longValue() : (Object) i.doubleValue();
     }
     if (v instanceof CharSequence s) {
       return s.toString();

@@ -93,9 +93,40 @@ class LlamaServerTest {
     assertEquals(400, refused.statusCode(), refused.body());
     assertTrue(refused.body().contains("uniqueItems"), refused.body());
 
-    HttpResponse<String> tools = h.post("/v1/chat/completions", ServerHarness.ALICE,
-        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}");
-    assertEquals(400, tools.statusCode(), tools.body());
-    assertTrue(tools.body().contains("tools"), tools.body());
+    HttpResponse<String> both = h.post("/v1/chat/completions", ServerHarness.ALICE,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
+            + "\"tool_choice\":\"required\",\"response_format\":{\"type\":\"json_object\"}}");
+    assertEquals(400, both.statusCode(), both.body());
+    assertTrue(both.body().contains("responseFormat"), both.body());
+  }
+
+  @Test
+  void theOpenAiEndpointReturnsARequiredToolCallFromARealModel() throws Exception {
+    String tool = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Weather in a city.\","
+        + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":12}},"
+        + "\"required\":[\"city\"],\"additionalProperties\":false}}}";
+    HttpResponse<String> r = h.post("/v1/chat/completions", ServerHarness.ALICE,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}],\"max_tokens\":64,\"seed\":5,"
+            + "\"tools\":[" + tool + "],\"tool_choice\":\"required\"}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode c = ServerHarness.json(r);
+    assertEquals("tool_calls", c.at("/choices/0/finish_reason").asText(), r.body());
+    JsonNode call = c.at("/choices/0/message/tool_calls/0");
+    assertEquals("get_weather", call.at("/function/name").asText(), r.body());
+    JsonNode args = new com.fasterxml.jackson.databind.ObjectMapper().readTree(call.at("/function/arguments").asText());
+    assertTrue(args.get("city").isTextual() && args.get("city").asText().length() <= 12, args.toString());
+    assertEquals(1, args.size(), args.toString());
+    assertTrue(!call.get("id").asText().isBlank(), r.body());
+
+    // The call's result goes back with its id, and the model answers.
+    String id = call.get("id").asText();
+    HttpResponse<String> answer = h.post("/v1/chat/completions", ServerHarness.ALICE,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"},{\"role\":\"assistant\",\"content\":null,"
+            + "\"tool_calls\":[{\"id\":\"" + id + "\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":"
+            + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(args.toString()) + "}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"" + id + "\",\"content\":\"sunny\"}],\"max_tokens\":8,\"seed\":5,"
+            + "\"tools\":[" + tool + "],\"tool_choice\":\"none\"}");
+    assertEquals(200, answer.statusCode(), answer.body());
+    assertEquals(8, ServerHarness.json(answer).at("/usage/completion_tokens").asInt(), answer.body());
   }
 }
