@@ -1,0 +1,201 @@
+package dev.parley.langchain4j;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.exception.LangChain4jException;
+import dev.langchain4j.exception.UnsupportedFeatureException;
+import dev.langchain4j.internal.JsonSchemaElementUtils;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.request.ResponseFormatType;
+import dev.langchain4j.model.chat.request.json.JsonSchema;
+import dev.langchain4j.model.chat.response.ChatResponseMetadata;
+import dev.langchain4j.model.output.TokenUsage;
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.FinishReason;
+import dev.parley.chat.GenerationCancelledException;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.GenerationTimeoutException;
+import dev.parley.chat.InvalidRequestException;
+import dev.parley.chat.Message;
+import dev.parley.chat.ParleyException;
+import dev.parley.chat.ResponseFormat;
+import dev.parley.chat.ToolCall;
+import dev.parley.chat.ToolChoice;
+import dev.parley.chat.ToolSpecification;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * LangChain4j's requests, responses and errors to Parley's and back, in one place, for {@link
+ * ParleyChatModel} and {@link ParleyStreamingChatModel}.
+ */
+final class Conversions {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Conversions() {}
+
+  /** LangChain4j's request (its parameters already merged with the model's defaults) as Parley's. */
+  static ChatRequest request(dev.langchain4j.model.chat.request.ChatRequest request, boolean strictJsonSchema) {
+    List<Message> messages = new ArrayList<>();
+    for (ChatMessage m : request.messages()) {
+      messages.add(message(m));
+    }
+    return new ChatRequest(messages, options(request.parameters(), strictJsonSchema));
+  }
+
+  private static Message message(ChatMessage m) {
+    if (m instanceof SystemMessage s) {
+      return Message.system(s.text());
+    }
+    if (m instanceof UserMessage u) {
+      if (!u.hasSingleText()) {
+        throw new UnsupportedFeatureException("Parley models read text only; a user message with "
+            + u.contents().size() + " contents (or non-text content) cannot be sent");
+      }
+      return Message.user(u.singleText());
+    }
+    if (m instanceof AiMessage a) {
+      Message out = Message.assistant(a.text() == null ? "" : a.text());
+      if (a.hasToolExecutionRequests()) {
+        List<ToolCall> calls = new ArrayList<>();
+        for (ToolExecutionRequest r : a.toolExecutionRequests()) {
+          calls.add(new ToolCall(r.id() == null || r.id().isBlank() ? r.name() : r.id(), r.name(),
+              r.arguments() == null || r.arguments().isBlank() ? "{}" : r.arguments()));
+        }
+        out = out.withToolCalls(calls);
+      }
+      if (a.thinking() != null && !a.thinking().isEmpty()) {
+        out = out.withReasoning(a.thinking());
+      }
+      return out;
+    }
+    if (m instanceof ToolExecutionResultMessage t) {
+      return Message.toolResult(t.id() == null || t.id().isBlank() ? t.toolName() : t.id(), t.text());
+    }
+    throw new UnsupportedFeatureException("Parley models take system, user, AI and tool-result messages, not "
+        + m.type());
+  }
+
+  private static GenerationOptions options(ChatRequestParameters p, boolean strictJsonSchema) {
+    GenerationOptions.Builder b = GenerationOptions.builder();
+    if (p == null) {
+      return b.build();
+    }
+    if (p.temperature() != null) {
+      b.temperature(p.temperature());
+    }
+    if (p.topP() != null) {
+      b.topP(p.topP());
+    }
+    if (p.topK() != null) {
+      b.topK(p.topK());
+    }
+    if (p.frequencyPenalty() != null) {
+      b.frequencyPenalty(p.frequencyPenalty());
+    }
+    if (p.presencePenalty() != null) {
+      b.presencePenalty(p.presencePenalty());
+    }
+    if (p.maxOutputTokens() != null) {
+      b.maxTokens(p.maxOutputTokens());
+    }
+    if (p.stopSequences() != null && !p.stopSequences().isEmpty()) {
+      b.stopSequences(p.stopSequences());
+    }
+    if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
+      List<ToolSpecification> tools = new ArrayList<>();
+      for (dev.langchain4j.agent.tool.ToolSpecification t : p.toolSpecifications()) {
+        String schema = t.parameters() == null ? ToolSpecification.NO_PARAMETERS : json(JsonSchemaElementUtils.toMap(t.parameters()));
+        tools.add(new ToolSpecification(t.name(), t.description() == null ? "" : t.description(), schema));
+      }
+      b.tools(tools);
+      if (p.toolChoice() != null) {
+        b.toolChoice(switch (p.toolChoice()) {
+          case AUTO -> ToolChoice.AUTO;
+          case REQUIRED -> ToolChoice.REQUIRED;
+          case NONE -> ToolChoice.NONE;
+        });
+      }
+    }
+    dev.langchain4j.model.chat.request.ResponseFormat format = p.responseFormat();
+    if (format != null && format.type() == ResponseFormatType.JSON) {
+      JsonSchema schema = format.jsonSchema();
+      b.responseFormat(schema == null || schema.rootElement() == null ? ResponseFormat.JSON_OBJECT
+          : ResponseFormat.jsonSchema(schema.name() == null || schema.name().isBlank() ? "response" : schema.name(),
+              json(JsonSchemaElementUtils.toMap(schema.rootElement())), strictJsonSchema));
+    }
+    return b.build();
+  }
+
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new UnsupportedFeatureException("a JSON Schema could not be written as JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Parley's reply as LangChain4j's, naming {@code modelName}. */
+  static dev.langchain4j.model.chat.response.ChatResponse response(ChatResponse r, String modelName) {
+    List<ToolExecutionRequest> requests = new ArrayList<>();
+    for (ToolCall c : r.toolCalls()) {
+      requests.add(toolExecutionRequest(c));
+    }
+    AiMessage.Builder message = AiMessage.builder().text(r.text().isEmpty() && !requests.isEmpty() ? null : r.text());
+    if (!requests.isEmpty()) {
+      message.toolExecutionRequests(requests);
+    }
+    if (r.reasoning() != null) {
+      message.thinking(r.reasoning());
+    }
+    return dev.langchain4j.model.chat.response.ChatResponse.builder()
+        .aiMessage(message.build())
+        .metadata(ChatResponseMetadata.builder()
+            .modelName(modelName)
+            .tokenUsage(new TokenUsage(r.usage().promptTokens(), r.usage().completionTokens()))
+            .finishReason(finishReason(r.finishReason()))
+            .build())
+        .build();
+  }
+
+  static ToolExecutionRequest toolExecutionRequest(ToolCall c) {
+    return ToolExecutionRequest.builder().id(c.id()).name(c.name()).arguments(c.arguments()).build();
+  }
+
+  static dev.langchain4j.model.output.FinishReason finishReason(FinishReason reason) {
+    return switch (reason) {
+      case STOP, STOP_SEQUENCE -> dev.langchain4j.model.output.FinishReason.STOP;
+      case LENGTH -> dev.langchain4j.model.output.FinishReason.LENGTH;
+      case TOOL_CALLS -> dev.langchain4j.model.output.FinishReason.TOOL_EXECUTION;
+      case CANCELLED -> dev.langchain4j.model.output.FinishReason.OTHER;
+    };
+  }
+
+  /** Parley's exception as the LangChain4j one its retry logic reads, the cause kept. */
+  static RuntimeException error(Throwable t) {
+    if (t instanceof LangChain4jException l) {
+      return l;
+    }
+    if (t instanceof InvalidRequestException) {
+      return new dev.langchain4j.exception.InvalidRequestException(t.getMessage(), t);
+    }
+    if (t instanceof GenerationTimeoutException) {
+      return new dev.langchain4j.exception.TimeoutException(t.getMessage(), t);
+    }
+    if (t instanceof GenerationCancelledException) {
+      return new dev.langchain4j.exception.NonRetriableException(t.getMessage(), t);
+    }
+    if (t instanceof ParleyException p) {
+      return p.isRetriable() ? new dev.langchain4j.exception.RetriableException(p.getMessage(), p)
+          : new dev.langchain4j.exception.NonRetriableException(p.getMessage(), p);
+    }
+    return t instanceof RuntimeException r ? r : new dev.langchain4j.exception.LangChain4jException(t.getMessage(), t);
+  }
+}
