@@ -50,7 +50,34 @@ final class Conversions {
     return new ChatRequest(messages, options(request.parameters(), strictJsonSchema));
   }
 
-  private static Message message(ChatMessage m) {
+  /** Parley's message as LangChain4j's. */
+  static ChatMessage chatMessage(Message m) {
+    return switch (m.role()) {
+      case SYSTEM -> SystemMessage.from(m.content());
+      case USER -> UserMessage.from(m.content());
+      case TOOL -> ToolExecutionResultMessage.from(m.toolCallId(), toolName(m), m.content());
+      case ASSISTANT -> {
+        AiMessage.Builder b = AiMessage.builder().text(m.content().isEmpty() && m.hasToolCalls() ? null : m.content());
+        if (m.hasToolCalls()) {
+          b.toolExecutionRequests(m.toolCalls().stream().map(Conversions::toolExecutionRequest).toList());
+        }
+        if (m.reasoning() != null) {
+          b.thinking(m.reasoning());
+        }
+        yield b.build();
+      }
+    };
+  }
+
+  /** The tool a stored result answers, kept in its metadata (Parley's messages name only the call). */
+  private static String toolName(Message m) {
+    return m.metadata().getOrDefault(TOOL_NAME, "");
+  }
+
+  /** The metadata key under which a tool result keeps its tool's name. */
+  static final String TOOL_NAME = "langchain4j.toolName";
+
+  static Message message(ChatMessage m) {
     if (m instanceof SystemMessage s) {
       return Message.system(s.text());
     }
@@ -77,7 +104,8 @@ final class Conversions {
       return out;
     }
     if (m instanceof ToolExecutionResultMessage t) {
-      return Message.toolResult(t.id() == null || t.id().isBlank() ? t.toolName() : t.id(), t.text());
+      Message result = Message.toolResult(t.id() == null || t.id().isBlank() ? t.toolName() : t.id(), t.text());
+      return t.toolName() == null ? result : result.withMetadata(TOOL_NAME, t.toolName());
     }
     throw new UnsupportedFeatureException("Parley models take system, user, AI and tool-result messages, not "
         + m.type());

@@ -102,6 +102,14 @@ class LlamaServerTest {
 
   @Test
   void theOpenAiEndpointReturnsARequiredToolCallFromARealModel() throws Exception {
+    // A call in Parley's generic JSON takes more tokens than this class's server allows a reply.
+    try (ServerHarness h = ServerHarness.start("--model", TestModels.tiny().toString(), "--fake-model=false",
+        "--slots", "1", "--context-size", "512", "--threads", "1", "--max-reply-tokens", "96")) {
+      toolRoundTrip(h);
+    }
+  }
+
+  private static void toolRoundTrip(ServerHarness h) throws Exception {
     String tool = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Weather in a city.\","
         + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":12}},"
         + "\"required\":[\"city\"],\"additionalProperties\":false}}}";
