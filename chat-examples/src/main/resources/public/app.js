@@ -96,14 +96,38 @@
     await loadSessions();
   }
 
-  function addMessage(role, text) {
+  function addMessage(role, text, reasoning) {
     const li = document.createElement('li');
     li.className = role;
-    if (role === 'user') { li.textContent = text; } else { renderMarkdown(li, text); }
+    if (role === 'user') {
+      li.textContent = text;
+    } else {
+      const body = document.createElement('div');
+      body.className = 'body';
+      li.append(body);
+      renderMarkdown(body, text);
+      if (reasoning) { addReasoning(li, reasoning); }
+    }
     li.dataset.raw = text;
     $('messages').append(li);
     li.scrollIntoView({ block: 'end' });
     return li;
+  }
+
+  // The model's reasoning, folded away above its answer; shown as text, never as markup.
+  function addReasoning(li, text) {
+    let details = li.querySelector('details.reasoning');
+    if (!details) {
+      details = document.createElement('details');
+      details.className = 'reasoning';
+      const summary = document.createElement('summary');
+      summary.textContent = 'Reasoning';
+      const pre = document.createElement('div');
+      pre.className = 'thoughts';
+      details.append(summary, pre);
+      li.prepend(details);
+    }
+    details.querySelector('.thoughts').textContent += text;
   }
 
   async function openSession(id) {
@@ -113,7 +137,7 @@
     const s = await api('GET', '/api/sessions/' + encodeURIComponent(id));
     $('title').textContent = s.title;
     $('messages').replaceChildren();
-    for (const m of s.messages) { addMessage(m.role, m.content); }
+    for (const m of s.messages) { addMessage(m.role, m.content, m.reasoning); }
     for (const li of $('sessions').children) { li.classList.toggle('active', li.dataset.id === id); }
     state.retry = 0;
     connect();
@@ -163,14 +187,18 @@
   function onFrame(frame) {
     if (frame.type === 'accepted') {
       showRateLimit(frame.rateLimit);
-    } else if (frame.type === 'chunk') {
+    } else if (frame.type === 'chunk' || frame.type === 'reasoning') {
       if (!state.streaming) { state.streaming = addMessage('assistant', ''); state.streaming.classList.add('streaming'); }
       const li = state.streaming;
-      li.dataset.raw += frame.content;
-      renderMarkdown(li, li.dataset.raw);
+      if (frame.type === 'reasoning') {
+        addReasoning(li, frame.content);
+      } else {
+        li.dataset.raw += frame.content;
+        renderMarkdown(li.querySelector('.body'), li.dataset.raw);
+      }
       li.scrollIntoView({ block: 'end' });
     } else if (frame.type === 'complete') {
-      if (!state.streaming) { state.streaming = addMessage('assistant', frame.content); }
+      if (!state.streaming) { state.streaming = addMessage('assistant', frame.content, frame.reasoning); }
       state.streaming.classList.remove('streaming');
       state.streaming.classList.add('done');
       state.streaming = null;

@@ -451,6 +451,12 @@ public final class ChatPipeline implements AutoCloseable {
     }
     Message m = Message.assistant(r.text())
         .withFinishReason(status == ReplyStatus.CANCELLED ? FinishReason.CANCELLED : r.finishReason());
+    if (!r.toolCalls().isEmpty()) {
+      m = m.withToolCalls(r.toolCalls()); // the turn's calls, so their results can follow in the conversation
+    }
+    if (r.reasoning() != null) {
+      m = m.withReasoning(r.reasoning());
+    }
     if (reply.author != null) {
       m = m.withMetadata(AUTHOR_KEY, reply.author);
     }

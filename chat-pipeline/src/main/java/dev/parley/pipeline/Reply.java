@@ -1,10 +1,11 @@
 package dev.parley.pipeline;
 
+import dev.parley.cache.CachedReplyListener;
 import dev.parley.chat.ChatResponse;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.ParleyException;
-import dev.parley.cache.CachedReplyListener;
 import dev.parley.chat.StreamHandler;
+import dev.parley.chat.ToolCallDelta;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -96,6 +97,20 @@ public final class Reply {
         return;
       }
       listener.onToken(token);
+    }
+
+    @Override
+    public void onReasoning(String text) {
+      if (!discarded) {
+        listener.onReasoning(text);
+      }
+    }
+
+    @Override
+    public void onToolCall(ToolCallDelta delta) {
+      if (!discarded) {
+        listener.onToolCall(delta);
+      }
     }
 
     @Override

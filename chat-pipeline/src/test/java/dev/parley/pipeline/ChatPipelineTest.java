@@ -13,12 +13,16 @@ import dev.parley.chat.GenerationFailedException;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
 import dev.parley.chat.Role;
+import dev.parley.chat.ToolCall;
+import dev.parley.chat.ToolCallDelta;
+import dev.parley.chat.ToolSpecification;
 import dev.parley.memory.ConversationManager;
 import dev.parley.memory.StoredMessage;
 import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
 import dev.parley.sanitize.InputSanitizer;
 import dev.parley.testing.FakeChatModel;
+import dev.parley.testing.ScriptedReply;
 import dev.parley.testing.TokenGate;
 import java.time.Duration;
 import java.util.List;
@@ -84,6 +88,40 @@ class ChatPipelineTest {
     assertTrue(listener.endThread.startsWith("parley-pipeline-"), listener.endThread);
     assertEquals(result, started.reply().completion().toCompletableFuture().get(1, TimeUnit.SECONDS));
     assertEquals(0, p.inFlight());
+  }
+
+  @Test
+  void aRepliesReasoningAndToolCallsReachTheListenerAndAreStoredWithIt() throws Exception {
+    FakeChatModel calling = FakeChatModel.builder().id("calling").script(r -> ScriptedReply.toolCalls(
+        new ToolCall("call_1", "get_weather", "{\"city\":\"Oslo\"}")).withReasoning("Look it up.")).build();
+    pipeline = ChatPipeline.builder(calling, ConversationManager.builder().store(store).build())
+        .defaults(GenerationOptions.builder().tools(ToolSpecification.of("get_weather", "Weather.")).build()).build();
+    store.create("c1");
+    List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Recorder listener = new Recorder() {
+      @Override
+      public void onReasoning(String text) {
+        heard.add("reasoning " + text);
+      }
+
+      @Override
+      public void onToolCall(ToolCallDelta delta) {
+        heard.add("call " + delta.index() + (delta.opensCall() ? " " + delta.name() : "") + " " + delta.arguments());
+      }
+    };
+
+    pipeline.send(Turn.message("alice", "c1", "Weather in Oslo?"), listener);
+
+    assertTrue(listener.await().stored());
+    assertEquals("Look it up.", String.join("", heard.stream().filter(e -> e.startsWith("reasoning "))
+        .map(e -> e.substring("reasoning ".length())).toList()));
+    assertTrue(heard.get(0).startsWith("reasoning "), "the reasoning comes first: " + heard);
+    assertEquals("{\"city\":\"Oslo\"}", String.join("", heard.stream().filter(e -> e.startsWith("call 0"))
+        .map(e -> e.substring(e.lastIndexOf(' ') + 1)).toList()));
+    Message stored = store.messages("c1").get(1).message();
+    assertEquals(List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Oslo\"}")), stored.toolCalls());
+    assertEquals("Look it up.", stored.reasoning());
+    assertEquals(dev.parley.chat.FinishReason.TOOL_CALLS, stored.finishReason());
   }
 
   @Test

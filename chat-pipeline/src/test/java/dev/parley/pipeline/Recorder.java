@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A listener that keeps what it was told. */
-final class Recorder implements ReplyListener {
+class Recorder implements ReplyListener {
   final List<String> tokens = new CopyOnWriteArrayList<>();
   final AtomicInteger ends = new AtomicInteger();
   final CompletableFuture<ReplyResult> end = new CompletableFuture<>();

@@ -6,6 +6,7 @@ import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.InvalidRequestException;
 import dev.parley.chat.Message;
 import dev.parley.chat.ParleyException;
+import dev.parley.chat.ToolCallDelta;
 import dev.parley.llama.PoolExhaustedException;
 import dev.parley.memory.ConversationManager;
 import dev.parley.memory.StoredMessage;
@@ -133,6 +134,12 @@ final class ChatService {
     /** On the model's thread. */
     void onToken(String token);
 
+    /** The model's reasoning, apart from the text; on the model's thread. */
+    default void onReasoning(String text) {}
+
+    /** A piece of a tool call; on the model's thread. */
+    default void onToolCall(ToolCallDelta delta) {}
+
     /** The reply ended and is stored (a cancelled one with what it had). */
     void onComplete(ChatResponse response);
 
@@ -184,6 +191,16 @@ final class ChatService {
       @Override
       public void onToken(String token) {
         listener.onToken(token);
+      }
+
+      @Override
+      public void onReasoning(String text) {
+        listener.onReasoning(text);
+      }
+
+      @Override
+      public void onToolCall(ToolCallDelta delta) {
+        listener.onToolCall(delta);
       }
 
       @Override

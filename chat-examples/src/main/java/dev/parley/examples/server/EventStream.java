@@ -1,6 +1,7 @@
 package dev.parley.examples.server;
 
 import dev.parley.chat.ChatResponse;
+import dev.parley.chat.ToolCallDelta;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,6 +35,16 @@ final class EventStream implements ChatService.ReplyListener {
   }
 
   @Override
+  public void onReasoning(String text) {
+    events.add(new Reasoning(text));
+  }
+
+  @Override
+  public void onToolCall(ToolCallDelta delta) {
+    events.add(delta);
+  }
+
+  @Override
   public void onComplete(ChatResponse response) {
     events.add(response);
     events.add(END);
@@ -47,9 +58,12 @@ final class EventStream implements ChatService.ReplyListener {
 
   record Token(String text) {}
 
+  record Reasoning(String text) {}
+
   /**
    * Writes events as they come until the reply ends; {@code render} turns each event (a {@link
-   * Token}, the final {@link ChatResponse} or an {@link ApiError}) into the SSE text to send.
+   * Token}, a {@link Reasoning}, a {@link ToolCallDelta}, the final {@link ChatResponse} or an {@link
+   * ApiError}) into the SSE text to send.
    * Returns false if the client disconnected, in which case {@code onDisconnect} has run.
    */
   boolean pump(Function<Object, String> render, Runnable onDisconnect, String trailer) throws InterruptedException {

@@ -1,6 +1,7 @@
 package dev.parley.examples.server;
 
 import dev.parley.chat.ChatResponse;
+import dev.parley.chat.ToolCallDelta;
 import dev.parley.openai.ChatCompletionRequest;
 import dev.parley.openai.ChatCompletions;
 import dev.parley.openai.CompletionStream;
@@ -82,6 +83,12 @@ final class OpenAiApi {
       events.pump(event -> {
         if (event instanceof EventStream.Token t) {
           return stream.token(t.text());
+        }
+        if (event instanceof EventStream.Reasoning r) {
+          return stream.reasoning(r.text());
+        }
+        if (event instanceof ToolCallDelta d) {
+          return stream.toolCall(d);
         }
         if (event instanceof ChatResponse r) {
           return stream.end(r);

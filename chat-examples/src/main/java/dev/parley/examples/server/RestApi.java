@@ -140,6 +140,9 @@ final class RestApi {
       one.put("sequence", m.sequence());
       one.put("role", m.message().role().name().toLowerCase(java.util.Locale.ROOT));
       one.put("content", m.message().content());
+      if (m.message().reasoning() != null) {
+        one.put("reasoning", m.message().reasoning());
+      }
       one.put("createdAt", m.message().timestamp().toString());
       String author = m.message().metadata().get(ChatService.AUTHOR);
       if (author != null) {

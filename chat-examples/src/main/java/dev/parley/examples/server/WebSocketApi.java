@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code /ws/sessions/{id}}: one connection per user per session (a newer one replaces the
  * older, closed with 4000). The client sends {@code {"type": "message", "content": ...}} or {@code
- * {"type": "cancel"}}; the reply comes as {@code chunk} frames and ends with {@code complete}
- * (usage, finish reason).
+ * {"type": "cancel"}}; the reply comes as {@code chunk} frames (the model's reasoning, where it
+ * sets it apart, as {@code reasoning} frames before them) and ends with {@code complete} (usage,
+ * finish reason, the reasoning).
  *
  * <p>{@code /ws/rooms/{name}}: everyone in the room sees every message, and the room's history on
  * joining ({@code history}). A message starting with {@code /ai} also asks the model, whose reply
@@ -220,6 +221,11 @@ final class WebSocketApi {
           }
 
           @Override
+          public void onReasoning(String text) {
+            send(ctx, Map.of("type", "reasoning", "content", text));
+          }
+
+          @Override
           public void onComplete(ChatResponse response) {
             sessionReplies.remove(key);
             send(ctx, complete(null, response));
@@ -322,6 +328,11 @@ final class WebSocketApi {
           }
 
           @Override
+          public void onReasoning(String text) {
+            broadcast(name, Map.of("type", "reasoning", "id", replyId, "author", "ai", "content", text));
+          }
+
+          @Override
           public void onComplete(ChatResponse response) {
             broadcast(name, complete(replyId, response));
           }
@@ -379,6 +390,9 @@ final class WebSocketApi {
       out.put("author", "ai");
     }
     out.put("content", response.text());
+    if (response.reasoning() != null) {
+      out.put("reasoning", response.reasoning());
+    }
     out.put("finishReason", response.finishReason().name());
     out.put("usage", RestApi.usage(response));
     return out;
@@ -498,6 +512,11 @@ final class WebSocketApi {
     @Override
     public void onToken(String token) {
       deliver(() -> target.onToken(token));
+    }
+
+    @Override
+    public void onReasoning(String text) {
+      deliver(() -> target.onReasoning(text));
     }
 
     @Override

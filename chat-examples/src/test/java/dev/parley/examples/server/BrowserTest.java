@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.parley.testing.FakeChatModel;
+import dev.parley.testing.ScriptedReply;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,6 +122,33 @@ class BrowserTest {
     wait.until(ExpectedConditions.textToBe(By.id("connection"), "connected"));
     assertEquals(2, browser.findElements(By.cssSelector("#messages li.user, #messages li.assistant")).size(),
         "the history reloads");
+  }
+
+  /** A model's reasoning streams into a fold above its answer, closed, as text; it is there again after a reload. */
+  @Test
+  void reasoningIsFoldedAwayAboveTheAnswer() throws Exception {
+    FakeChatModel thinking = FakeChatModel.builder().id("thinking-fake").script(r -> ScriptedReply.text("**Four.**")
+        .withReasoning("Two and two <b>make</b> four.")).build();
+    try (ServerHarness server = ServerHarness.start(ModelRuntime.of(thinking, 2))) {
+      WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+      browser.get(server.base + "/#key=" + ServerHarness.ALICE);
+      wait.until(ExpectedConditions.elementToBeClickable(By.id("input")));
+      browser.findElement(By.id("input")).sendKeys("What is 2 + 2?");
+      browser.findElement(By.id("send")).click();
+      WebElement reply = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#messages li.assistant.done")));
+      WebElement fold = reply.findElement(By.cssSelector("details.reasoning"));
+      assertEquals(null, fold.getDomAttribute("open"), "folded away");
+      assertEquals("Four.", reply.findElement(By.cssSelector(".body strong")).getText());
+      fold.findElement(By.tagName("summary")).click();
+      assertEquals("Two and two <b>make</b> four.", fold.findElement(By.cssSelector(".thoughts")).getText(), "shown as text");
+      Files.createDirectories(Path.of("target", "screenshots"));
+      Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
+          Path.of("target", "screenshots", "chat-page-reasoning.png"), StandardCopyOption.REPLACE_EXISTING);
+      browser.navigate().refresh();
+      WebElement reloaded = wait.until(ExpectedConditions.presenceOfElementLocated(
+          By.cssSelector("#messages li.assistant details.reasoning")));
+      assertEquals(null, reloaded.getDomAttribute("open"));
+    }
   }
 
   /** A sign-in link opened in a tab that already shows the page: the new key signs in and leaves the address bar. */

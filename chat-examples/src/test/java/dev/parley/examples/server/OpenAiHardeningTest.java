@@ -99,6 +99,46 @@ class OpenAiHardeningTest {
         "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]," + fields + "}");
   }
 
+  /** A streamed reply's reasoning and tool calls reach the client as OpenAI streams them, through the whole server. */
+  @Test
+  void aStreamedToolCallAndReasoningArriveAsDeltas() throws Exception {
+    dev.parley.testing.FakeChatModel fake = dev.parley.testing.FakeChatModel.builder().id("calling-fake")
+        .script(r -> dev.parley.testing.ScriptedReply.toolCalls(new dev.parley.chat.ToolCall("call_7", "get_weather",
+            "{\"city\":\"Lisbon\",\"unit\":\"celsius\"}")).withReasoning("Look it up.")).build();
+    try (ServerHarness h = ServerHarness.start(ModelRuntime.of(fake, 2))) {
+      HttpResponse<String> r = h.post("/v1/chat/completions", ServerHarness.ALICE,
+          "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}],\"tools\":[{\"type\":\"function\","
+              + "\"function\":{\"name\":\"get_weather\"}}]}");
+      assertEquals(200, r.statusCode(), r.body());
+      StringBuilder reasoning = new StringBuilder();
+      StringBuilder arguments = new StringBuilder();
+      String name = null;
+      String finish = null;
+      com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+      for (String line : r.body().split("\n")) {
+        if (!line.startsWith("data: {")) {
+          continue;
+        }
+        com.fasterxml.jackson.databind.JsonNode choice = json.readTree(line.substring(6)).path("choices").path(0);
+        reasoning.append(choice.at("/delta/reasoning_content").asText(""));
+        com.fasterxml.jackson.databind.JsonNode call = choice.at("/delta/tool_calls/0");
+        if (!call.isMissingNode()) {
+          if (call.at("/function/name").isTextual()) {
+            name = call.at("/function/name").asText();
+          }
+          arguments.append(call.at("/function/arguments").asText(""));
+        }
+        if (choice.path("finish_reason").isTextual()) {
+          finish = choice.path("finish_reason").asText();
+        }
+      }
+      assertEquals("Look it up.", reasoning.toString(), r.body());
+      assertEquals("get_weather", name, r.body());
+      assertEquals("{\"city\":\"Lisbon\",\"unit\":\"celsius\"}", arguments.toString(), r.body());
+      assertEquals("tool_calls", finish, r.body());
+    }
+  }
+
   @Test
   void aReplyCutShortByShutdownIsAnErrorNotAStop() throws Exception {
     dev.parley.testing.TokenGate gate = dev.parley.testing.TokenGate.closed();
