@@ -106,7 +106,39 @@ class LlamaServerTest {
     try (ServerHarness h = ServerHarness.start("--model", TestModels.tiny().toString(), "--fake-model=false",
         "--slots", "1", "--context-size", "512", "--threads", "1", "--max-reply-tokens", "96")) {
       toolRoundTrip(h);
+      streamedToolCall(h);
     }
+  }
+
+  /** The same call streamed: its deltas, as OpenAI's clients assemble them, make valid arguments. */
+  private static void streamedToolCall(ServerHarness h) throws Exception {
+    String tool = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\","
+        + "\"properties\":{\"city\":{\"enum\":[\"Paris\",\"Lyon\"]}},\"required\":[\"city\"]}}}";
+    HttpResponse<String> r = h.post("/v1/chat/completions", ServerHarness.ALICE,
+        "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}],\"max_tokens\":64,"
+            + "\"tools\":[" + tool + "],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}}");
+    assertEquals(200, r.statusCode(), r.body());
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    StringBuilder arguments = new StringBuilder();
+    String name = null;
+    String finish = null;
+    for (String line : r.body().split("\n")) {
+      if (line.startsWith("data: {")) {
+        JsonNode choice = json.readTree(line.substring(6)).path("choices").path(0);
+        JsonNode call = choice.at("/delta/tool_calls/0");
+        if (call.at("/function/name").isTextual()) {
+          name = call.at("/function/name").asText();
+        }
+        arguments.append(call.at("/function/arguments").asText(""));
+        if (choice.path("finish_reason").isTextual()) {
+          finish = choice.path("finish_reason").asText();
+        }
+      }
+    }
+    assertEquals("get_weather", name, r.body());
+    assertEquals("tool_calls", finish, r.body());
+    String city = json.readTree(arguments.toString()).path("city").asText();
+    assertTrue(city.equals("Paris") || city.equals("Lyon"), arguments.toString());
   }
 
   private static void toolRoundTrip(ServerHarness h) throws Exception {
