@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Small random-weight models of each architecture SyntheticModel writes, with their family's real tokenizer. */
-final class ModelFamilies {
+public final class ModelFamilies {
   private ModelFamilies() {}
 
   /** The vocabulary of {@code ../shared/vocab} each architecture's models ship with. */
@@ -34,7 +34,7 @@ final class ModelFamilies {
    * template; a gemma3 one attends to the last 32 tokens in its first layer and to everything in
    * its second, so a conversation's prompt outgrows its window.
    */
-  static Path write(String architecture, Path folder) {
+  public static Path write(String architecture, Path folder) {
     Path template = TestModels.dir().toAbsolutePath().getParent().resolve("templates")
         .resolve(template(architecture) + ".jinja");
     try {
