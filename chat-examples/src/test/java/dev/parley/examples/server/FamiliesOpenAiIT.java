@@ -23,21 +23,13 @@ import com.openai.models.chat.completions.ChatCompletionNamedToolChoice;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import dev.parley.llama.ModelFamilies;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,7 +44,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * parse. Under {@code CI=true} a missing JDK 22+ fails the test.
  */
 class FamiliesOpenAiIT {
-  private static final Pattern LISTENING = Pattern.compile("Parley chat server on http://127\\.0\\.0\\.1:(\\d+)");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> CITIES = Set.of("Paris", "Lyon", "Nice");
 
@@ -62,9 +53,9 @@ class FamiliesOpenAiIT {
   @ValueSource(strings = {"qwen3", "qwen3moe", "gemma3", "llama"})
   void openAisClientCallsToolsAndGetsSchemaBoundRepliesFromEachFamily(String architecture) throws Exception {
     Path model = ModelFamilies.write(architecture, temp);
-    Process server = start(model);
-    List<String> output = Collections.synchronizedList(new ArrayList<>());
-    int port = port(server, output);
+    ServerProcess child = start(model);
+    Process server = child.process();
+    int port = child.port();
     OpenAIClient client = OpenAIOkHttpClient.builder().apiKey("k").baseUrl("http://127.0.0.1:" + port + "/v1")
         .maxRetries(0).build();
     try {
@@ -143,7 +134,7 @@ class FamiliesOpenAiIT {
                 .putAdditionalProperty("additionalProperties", JsonValue.from(false)).build()).build()).build());
   }
 
-  private Process start(Path model) throws Exception {
+  private ServerProcess start(Path model) throws Exception {
     String home = System.getProperty("parley.jdk22.home", "");
     if (home.isBlank() || home.startsWith("${") || !Files.isExecutable(Path.of(home, "bin", "java"))) {
       String message = "no JDK 22+ (parley.jdk22.home is '" + home + "'): today's families load on the FFM engine only";
@@ -154,31 +145,9 @@ class FamiliesOpenAiIT {
     }
     Path jar = Path.of("target", "parley-examples.jar");
     assertTrue(jar.toFile().isFile(), "package phase must have built " + jar.toAbsolutePath());
-    return new ProcessBuilder(List.of(Path.of(home, "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+    return ServerProcess.start(List.of(Path.of(home, "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
         "-jar", jar.toString(), "--port", "0", "--model", model.toString(), "--fake-model=false", "--slots", "1",
         "--context-size", "1024", "--threads", "2", "--max-reply-tokens", "128",
-        "--db", "jdbc:sqlite:" + temp.resolve("chat.db"), "--api-keys", "k=alice"))
-        .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-  }
-
-  private static int port(Process p, List<String> output) throws Exception {
-    CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          output.add(line);
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            port.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-      } catch (java.io.IOException e) {
-        port.completeExceptionally(e);
-      }
-      port.completeExceptionally(new AssertionError("the server exited before listening: " + output));
-    });
-    reader.setDaemon(true);
-    reader.start();
-    return port.get(120, TimeUnit.SECONDS);
+        "--db", "jdbc:sqlite:" + temp.resolve("chat.db"), "--api-keys", "k=alice"), 120);
   }
 }

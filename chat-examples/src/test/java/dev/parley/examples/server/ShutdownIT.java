@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.parley.memory.StoredMessage;
 import dev.parley.store.jdbc.JdbcConversationStore;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -17,18 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The runnable jar as a child process, stopped with SIGTERM in the middle of a reply. */
 class ShutdownIT {
-  private static final Pattern LISTENING = Pattern.compile("Parley chat server on http://127\\.0\\.0\\.1:(\\d+)");
-
   private record Child(Process process, int port, List<String> output, Path db, Thread reader) {}
 
   private static Child start(String tokenDelayMs, String shutdownSeconds) throws Exception {
@@ -36,29 +29,10 @@ class ShutdownIT {
     assertTrue(jar.toFile().isFile(), "package phase must have built " + jar.toAbsolutePath());
     Path db = Files.createTempDirectory("parley-shutdown").resolve("chat.db");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "--port", "0", "--fake-model",
+    ServerProcess p = ServerProcess.start(List.of(java, "-jar", jar.toString(), "--port", "0", "--fake-model",
         "--fake-token-delay-ms", tokenDelayMs, "--shutdown-seconds", shutdownSeconds, "--db", "jdbc:sqlite:" + db,
-        "--api-keys", "k=alice"))
-        .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-    List<String> output = Collections.synchronizedList(new ArrayList<>());
-    CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          output.add(line);
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            port.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-      } catch (java.io.IOException e) {
-        port.completeExceptionally(e);
-      }
-      port.completeExceptionally(new AssertionError("the server exited before listening: " + output));
-    });
-    reader.setDaemon(true);
-    reader.start();
-    return new Child(p, port.get(60, TimeUnit.SECONDS), output, db, reader);
+        "--api-keys", "k=alice"), 60);
+    return new Child(p.process(), p.port(), p.output(), db, p.reader());
   }
 
   /** Posts a message, waits for the first token, sends SIGTERM; returns the rest of the stream. */
