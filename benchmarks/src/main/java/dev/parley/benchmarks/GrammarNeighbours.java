@@ -10,6 +10,9 @@ import dev.parley.chat.ToolChoice;
 import dev.parley.chat.ToolSpecification;
 import dev.parley.llama.LlamaChatModel;
 import dev.parley.llama.ModelPool;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,11 @@ import java.util.concurrent.atomic.LongAdder;
  * (c) for a required tool call, and reports (b)/(a) and (c)/(a) per round, with medians and ranges.
  * Free-text requests never carry a grammar, so a ratio near 1 says a neighbour's grammar costs them
  * nothing beyond the share of each step its own token takes.
+ *
+ * <p>The native reference, in the same rounds when {@code $PARLEY_NATIVE_LLAMA_BIN} holds llama.cpp's
+ * tools ({@code scripts/bench.sh} builds them): {@code llama-server -np N} on the same model, its
+ * {@code /completion} streamed, stream 0 asking (a) for free text and (b) for the same schema
+ * ({@code json_schema}, llama.cpp's own converter), the free streams' tokens counted as they stream.
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.parley.benchmarks.GrammarNeighbours [streams] [rounds] [seconds]</pre>
  */
@@ -47,8 +55,12 @@ final class GrammarNeighbours {
         .toolChoice(ToolChoice.REQUIRED).build();
     List<Double> schemaRatios = new ArrayList<>();
     List<Double> toolRatios = new ArrayList<>();
+    List<Double> nativeRatios = new ArrayList<>();
+    int threads = LlamaChatModel.defaultThreads();
+    NativeReference natives = NativeReference.find().orElse(null);
     try (ModelPool pool = ModelPool.builder(LlamaChatModel.builder(model).contextSize(InferenceBenchmark.CONTEXT)
-        .threads(LlamaChatModel.defaultThreads())).slots(streams).build()) {
+            .threads(threads)).slots(streams).build();
+        ChildServer server = natives == null ? null : natives.server(model, threads, streams, InferenceBenchmark.CONTEXT)) {
       for (int r = 0; r < rounds; r++) {
         double a = neighbours(pool, streams, free, free, seconds);
         double b = neighbours(pool, streams, schema, free, seconds);
@@ -57,12 +69,76 @@ final class GrammarNeighbours {
         toolRatios.add(c / a);
         System.out.printf("round %d: free neighbour %.1f tok/s, JSON-Schema neighbour %.1f, tool-call neighbour %.1f%n",
             r + 1, a, b, c);
+        if (server != null) {
+          double na = nativeNeighbours(server, streams, false, seconds);
+          double nb = nativeNeighbours(server, streams, true, seconds);
+          nativeRatios.add(nb / na);
+          System.out.printf("round %d: llama-server free neighbour %.1f tok/s, JSON-Schema neighbour %.1f%n", r + 1, na, nb);
+        }
       }
     }
     System.out.printf("%d streams, %s: the %d free streams' tok/s beside a constrained one / beside a free one%n", streams,
         model.getFileName(), streams - 1);
     report("JSON-Schema neighbour", schemaRatios);
     report("tool-call neighbour", toolRatios);
+    if (!nativeRatios.isEmpty()) {
+      report("llama-server, JSON-Schema", nativeRatios);
+    }
+  }
+
+  /**
+   * llama-server's free streams' tokens/s (streams 1..N-1, counted as they stream) while stream 0
+   * asks for free text or for {@link #SCHEMA}.
+   */
+  private static double nativeNeighbours(ChildServer server, int streams, boolean constrained, int seconds)
+      throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode freeBody = json.createObjectNode().put("prompt", InferenceBenchmark.rawPrompt())
+        .put("n_predict", InferenceBenchmark.TOKENS).put("temperature", 0).put("cache_prompt", true).put("stream", true);
+    com.fasterxml.jackson.databind.node.ObjectNode firstBody = freeBody.deepCopy();
+    if (constrained) {
+      firstBody.set("json_schema", json.readTree(SCHEMA));
+    }
+    LongAdder tokens = new LongAdder();
+    AtomicBoolean stop = new AtomicBoolean();
+    ExecutorService clients = Executors.newFixedThreadPool(streams);
+    try {
+      for (int i = 0; i < streams; i++) {
+        boolean counted = i > 0;
+        String body = (i == 0 ? firstBody : freeBody).toString();
+        clients.execute(() -> {
+          while (!stop.get()) {
+            try {
+              HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(server.base.resolve("/completion"))
+                  .header("Content-Type", "application/json").header("Connection", "close")
+                  .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+              try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(),
+                  java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null && !stop.get(); line = in.readLine()) {
+                  if (counted && line.startsWith("data: {") && line.contains("\"content\"")) {
+                    tokens.increment();
+                  }
+                }
+              }
+            } catch (Exception e) {
+              return;
+            }
+          }
+        });
+      }
+      Thread.sleep(3_000);
+      long start = System.nanoTime();
+      long first = tokens.sum();
+      Thread.sleep(seconds * 1000L);
+      long counted = tokens.sum() - first;
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      stop.set(true);
+      return counted / elapsed;
+    } finally {
+      clients.shutdownNow();
+      clients.awaitTermination(5, TimeUnit.MINUTES);
+    }
   }
 
   private static void report(String label, List<Double> ratios) {
