@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -61,6 +62,9 @@ final class GrammarNeighbours {
     try (ModelPool pool = ModelPool.builder(LlamaChatModel.builder(model).contextSize(InferenceBenchmark.CONTEXT)
             .threads(threads)).slots(streams).build();
         ChildServer server = natives == null ? null : natives.server(model, threads, streams, InferenceBenchmark.CONTEXT)) {
+      if (server != null) {
+        nativeNeighbours(server, streams, true, seconds); // warm-up: its prompt cache filled, its pages touched
+      }
       for (int r = 0; r < rounds; r++) {
         double a = neighbours(pool, streams, free, free, seconds);
         double b = neighbours(pool, streams, schema, free, seconds);
@@ -121,7 +125,10 @@ final class GrammarNeighbours {
                   }
                 }
               }
-            } catch (Exception e) {
+            } catch (java.io.IOException e) {
+              // llama-server dropped the connection (it does under load now and then): ask again.
+              LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            } catch (InterruptedException e) {
               return;
             }
           }
