@@ -635,7 +635,10 @@ final class FfmEngine implements Engine {
       target.generated = 0;
       target.lastUsed = ++stepCounter;
       try {
-        r.sampler = Sampling.plainGreedy(r.options) && r.grammar == null ? null : sampling.chain(r.options, r.grammar);
+        if (r.grammar != null) {
+          r.grammarSampler = sampling.grammar(r.grammar);
+        }
+        r.sampler = Sampling.plainGreedy(r.options) && r.grammar == null ? null : sampling.chain(r.options);
       } catch (IllegalStateException e) {
         release(target, null, new GenerationFailedException("the grammar of a request to " + config.id()
             + " does not parse: " + e.getMessage(), e));
@@ -949,7 +952,7 @@ final class FfmEngine implements Engine {
 
   private void sample(Sequence s, int index) {
     Request r = s.request;
-    int token = r.sampler == null ? sampling.argmax(index) : sampling.draw(r.sampler, index, r.validUtf8);
+    int token = r.sampler == null ? sampling.argmax(index) : sampling.draw(r.sampler, r.grammarSampler, index, r.validUtf8);
     s.pending = -1;
     if (token < 0) {
       release(s, null, new GenerationFailedException("the sampler chain of " + config.id()
@@ -986,9 +989,14 @@ final class FfmEngine implements Engine {
       s.cachedLength = Math.min(s.cachedLength, s.prefilled);
     }
     MemorySegment chain = r.sampler;
+    MemorySegment grammar = r.grammarSampler;
     r.sampler = null;
+    r.grammarSampler = null;
     if (chain != null) {
       sampling.free(chain);
+    }
+    if (grammar != null) {
+      sampling.free(grammar);
     }
     r.end(reason, error);
     if (error == null && (reason == FinishReason.STOP || reason == FinishReason.LENGTH)) {

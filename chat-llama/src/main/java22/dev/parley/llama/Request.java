@@ -30,6 +30,8 @@ final class Request extends Reply {
   final @Nullable Utf8Guard validUtf8;
   /** Loop thread only. */
   @Nullable MemorySegment sampler;
+  /** The grammar sampler beside {@link #sampler} for a constrained request (see {@link Sampling}); else null. */
+  @Nullable MemorySegment grammarSampler;
   volatile boolean cancelled;
   /** A stop sequence ended the reply (delivery thread): free the sequence. */
   volatile boolean stopped;

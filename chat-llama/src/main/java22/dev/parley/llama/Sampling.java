@@ -13,10 +13,15 @@ import java.lang.foreign.MemorySegment;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The FFM engine's sampling: a native sampler chain per request (grammar, logit bias, penalties,
- * top-k, top-p, min-p, temperature, draw, llama.cpp's server's order with its grammar first), the draw from a
- * sequence's logits into one candidate array kept for the engine's life, and the engine's own
- * greedy pick for requests that need no chain. Loop thread only.
+ * The FFM engine's sampling: a native sampler chain per request (logit bias, penalties, top-k,
+ * top-p, min-p, temperature, draw: llama.cpp's order) and, for a constrained request, a grammar
+ * sampler beside it, used as llama.cpp's {@code common_sampler} (and so llama-server) uses it: the
+ * chain picks from every candidate, the grammar checks that one token, and only when it refuses is
+ * the grammar applied to every candidate and the chain asked again. Checking the whole vocabulary
+ * against the grammar at every step made the free sequences batched beside a constrained one wait
+ * for it ({@code GrammarNeighbours}). The draw is from a sequence's logits into one candidate array
+ * kept for the engine's life; requests that need no chain get the engine's own greedy pick. Loop
+ * thread only.
  */
 final class Sampling {
   /** Generated tokens the repetition penalty looks back on (GenerationOptions#repeatPenalty). */
@@ -35,6 +40,9 @@ final class Sampling {
   private @Nullable MemorySegment candidates;
   /** The llama_token_data_array over {@link #candidates}. */
   private final MemorySegment candidateArray;
+  /** One llama_token_data and its array: the token a grammar is asked about. */
+  private final MemorySegment single;
+  private final MemorySegment singleArray;
   /** A drawn token's bytes, for the UTF-8 check of a constrained reply. */
   private final MemorySegment piece;
   private final byte[] pieceBytes = new byte[PIECE_BYTES];
@@ -50,6 +58,8 @@ final class Sampling {
     this.vocabSize = vocabSize;
     this.arena = arena;
     this.candidateArray = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
+    this.single = arena.allocate(LlamaLibrary.TOKEN_DATA);
+    this.singleArray = arena.allocate(LlamaLibrary.TOKEN_DATA_ARRAY);
     this.piece = arena.allocate(PIECE_BYTES);
   }
 
@@ -63,23 +73,23 @@ final class Sampling {
   }
 
   /**
-   * A new sampler chain for {@code options}, in llama.cpp's own order, constrained to {@code grammar}
-   * (GBNF; null: none); {@link #free} it.
+   * A grammar sampler for {@code grammar} (GBNF, rule {@code root}), to {@link #draw} beside a chain;
+   * {@link #free} it.
    *
    * @throws IllegalStateException if llama.cpp cannot parse {@code grammar}
    */
-  MemorySegment chain(GenerationOptions options, @Nullable String grammar) {
+  MemorySegment grammar(String grammar) {
+    MemorySegment g = lib.samplerInitGrammar(vocab, grammar, "root");
+    if (g.equals(MemorySegment.NULL)) {
+      throw new IllegalStateException("llama.cpp could not parse the grammar (its reason is on stderr)");
+    }
+    return g;
+  }
+
+  /** A new sampler chain for {@code options}, in llama.cpp's own order; {@link #free} it. */
+  MemorySegment chain(GenerationOptions options) {
     try (Arena local = Arena.ofConfined()) {
       MemorySegment chain = lib.samplerChain();
-      if (grammar != null) {
-        // First, as llama.cpp's server applies it: every later sampler sees only what the grammar allows.
-        MemorySegment g = lib.samplerInitGrammar(vocab, grammar, "root");
-        if (g.equals(MemorySegment.NULL)) {
-          lib.samplerFree(chain);
-          throw new IllegalStateException("llama.cpp could not parse the grammar (its reason is on stderr)");
-        }
-        lib.samplerChainAdd(chain, g);
-      }
       // llama.cpp's own order (common/sampling): logit bias, penalties, top-k, top-p, min-p,
       // temperature, draw.
       if (!options.logitBias().isEmpty()) {
@@ -117,9 +127,9 @@ final class Sampling {
     }
   }
 
-  /** Frees a chain {@link #chain} made. */
-  void free(MemorySegment chain) {
-    lib.samplerFree(chain);
+  /** Frees a chain or a grammar sampler made here. */
+  void free(MemorySegment sampler) {
+    lib.samplerFree(sampler);
   }
 
   /**
@@ -148,21 +158,23 @@ final class Sampling {
    * own server reuses its array the same way.
    */
   int draw(MemorySegment sampler, int index) {
-    return draw(sampler, index, null);
+    return draw(sampler, null, index, null);
   }
 
   /**
-   * {@link #draw(MemorySegment, int)}, and when {@code utf8} is given, a token that would make the
-   * reply's bytes invalid UTF-8 is ruled out and the draw made again (at most {@value #UTF8_REDRAWS}
-   * times; then -1): a grammar reads bytes more loosely than the caller's decoder.
+   * {@link #draw(MemorySegment, int)} through {@code chain}, under {@code grammar} when one is given
+   * (see the class comment), and when {@code utf8} is given, a token that would make the reply's
+   * bytes invalid UTF-8 is ruled out and the draw made again (at most {@value #UTF8_REDRAWS} times;
+   * then -1): a grammar reads bytes more loosely than the caller's decoder. The token drawn is
+   * accepted by the chain and the grammar.
    */
-  int draw(MemorySegment sampler, int index, @Nullable Utf8Guard utf8) {
+  int draw(MemorySegment chain, @Nullable MemorySegment grammar, int index, @Nullable Utf8Guard utf8) {
     int[] ruledOut = null;
     for (int redraw = 0; ; redraw++) {
-      int token = drawOnce(sampler, index, ruledOut, redraw);
+      int token = drawOnce(chain, grammar, index, ruledOut, redraw);
       if (token < 0 || utf8 == null) {
         if (token >= 0) {
-          lib.samplerAccept(sampler, token);
+          accept(chain, grammar, token);
         }
         return token;
       }
@@ -171,7 +183,7 @@ final class Sampling {
       boolean ends = lib.vocabIsEog(vocab, token);
       if (ends ? utf8.complete() : utf8.accepts(pieceBytes, len)) {
         utf8.advance(pieceBytes, len);
-        lib.samplerAccept(sampler, token);
+        accept(chain, grammar, token);
         return token;
       }
       if (redraw == UTF8_REDRAWS) {
@@ -184,8 +196,48 @@ final class Sampling {
     }
   }
 
-  /** One draw through the chain, tokens {@code ruledOut[0, count)} set to -inf first; not accepted. */
-  private int drawOnce(MemorySegment sampler, int index, int @Nullable [] ruledOut, int count) {
+  private void accept(MemorySegment chain, @Nullable MemorySegment grammar, int token) {
+    if (grammar != null) {
+      lib.samplerAccept(grammar, token);
+    }
+    lib.samplerAccept(chain, token);
+  }
+
+  /**
+   * One draw, tokens {@code ruledOut[0, count)} set to -inf first; not accepted. Under a grammar:
+   * the chain's pick if the grammar allows it, else the chain's pick among what the grammar allows.
+   */
+  private int drawOnce(MemorySegment chain, @Nullable MemorySegment grammar, int index, int @Nullable [] ruledOut,
+      int count) {
+    fill(index, ruledOut, count);
+    if (grammar == null) {
+      return select(chain);
+    }
+    int first = select(chain);
+    if (first >= 0 && allows(grammar, first)) {
+      return first;
+    }
+    fill(index, ruledOut, count);
+    lib.samplerApply(grammar, candidateArray);
+    return select(chain);
+  }
+
+  /** Whether {@code grammar}, in its present state, allows {@code token} next. */
+  private boolean allows(MemorySegment grammar, int token) {
+    single.set(JAVA_INT, 0, token);
+    single.set(JAVA_FLOAT, 4, 1f);
+    single.set(JAVA_FLOAT, 8, 0f);
+    singleArray.set(ADDRESS, 0, single);
+    singleArray.set(JAVA_LONG, 8, 1L);
+    singleArray.set(JAVA_LONG, 16, -1L);
+    singleArray.set(JAVA_BOOLEAN, 24, false);
+    lib.samplerApply(grammar, singleArray);
+    MemorySegment data = singleArray.get(ADDRESS, 0).reinterpret(12L);
+    return data.get(JAVA_FLOAT, 4) != Float.NEGATIVE_INFINITY;
+  }
+
+  /** The candidate array refilled from the sequence's logits, {@code ruledOut[0, count)} at -inf. */
+  private void fill(int index, int @Nullable [] ruledOut, int count) {
     MemorySegment logits = lib.logits(context, index, vocabSize);
     MemorySegment data = candidates;
     if (data == null) {
@@ -206,7 +258,12 @@ final class Sampling {
     array.set(JAVA_LONG, 8, vocabSize);
     array.set(JAVA_LONG, 16, -1L);
     array.set(JAVA_BOOLEAN, 24, false);
-    lib.samplerApply(sampler, array);
+  }
+
+  /** The chain applied to the candidate array: the token it selects, or -1 where none can be taken. */
+  private int select(MemorySegment chain) {
+    MemorySegment array = candidateArray;
+    lib.samplerApply(chain, array);
     long selected = array.get(JAVA_LONG, 16);
     long size = array.get(JAVA_LONG, 8);
     if (selected < 0 || selected >= size) {
