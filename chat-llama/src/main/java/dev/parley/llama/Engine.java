@@ -34,10 +34,12 @@ interface Engine extends AutoCloseable {
    * Starts generating a reply to {@code prompt}, whose {@link #tokenize tokens} are {@code tokens}
    * and which counts {@code promptTokens} with the beginning-of-sequence token (checked to fit the
    * context), for {@code conversation} (null: none named), its tokens constrained to {@code
-   * grammar} (GBNF, rule {@code root}; null: none).
+   * grammar} (GBNF, rule {@code root}; null: none) — from the start, or, with a {@code
+   * grammarTrigger} (a regular expression over the reply, llama.cpp's lazy grammar), from its first
+   * group's match on; an engine that has no lazy grammars leaves such a reply unconstrained.
    */
   GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
-      GenerationOptions options, @Nullable String grammar, StreamHandler handler);
+      GenerationOptions options, @Nullable String grammar, @Nullable String grammarTrigger, StreamHandler handler);
 
   /** Compute threads for one token's step: as configured, or as calibration at load chose. */
   int threads();

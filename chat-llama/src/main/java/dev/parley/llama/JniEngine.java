@@ -139,8 +139,9 @@ final class JniEngine implements Engine {
 
   @Override
   public GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
-      GenerationOptions options, @Nullable String grammar, StreamHandler handler) {
-    Generation g = new Generation(prompt, promptTokens, options, grammar, handler);
+      GenerationOptions options, @Nullable String grammar, @Nullable String grammarTrigger, StreamHandler handler) {
+    // java-llama.cpp has no lazy grammars: a reply constrained only after a trigger is left free.
+    Generation g = new Generation(prompt, promptTokens, options, grammarTrigger == null ? grammar : null, handler);
     active.add(g);
     try {
       executor.execute(g);

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * gpt-oss and functionary markers). A model whose template writes no calls is told about the tools
  * in a system message and answers in one JSON object, a call or a reply, under a grammar. A
  * required or named tool choice is sampled under a grammar of calls to the allowed tools, so the
- * arguments fit their schemas; calls reach {@link StreamHandler#onToolCall} once each is whole, and
+ * arguments fit their schemas; an {@code auto} choice leaves the reply free until it opens a call
+ * and constrains it from there (llama.cpp's lazy grammar; the FFM engine only, the JNI engine leaves
+ * it free); calls reach {@link StreamHandler#onToolCall} once each is whole, and
  * the reply ends with {@link FinishReason#TOOL_CALLS}. Reasoning a template sets apart ({@code
  * <think>…</think>}) reaches {@link StreamHandler#onReasoning} and {@link
  * dev.parley.chat.ChatResponse#reasoning()}, not the text. Generation streams token
@@ -234,11 +236,13 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
 
     GenerationHandle start(StreamHandler handler) {
       StreamHandler h = tools == null ? handler : tools.wrap(handler);
-      if (reasoningSyntax != null && grammar == null) {
-        // A reply under a grammar is a call or a document from its first character: no reasoning.
+      if (reasoningSyntax != null && (grammar == null || (tools != null && tools.trigger != null))) {
+        // A reply under a grammar from its first character is a call or a document: no reasoning.
+        // Under a lazy grammar (an auto tool choice) the model may reason before it calls.
         h = new ReasoningStream(h, reasoningSyntax);
       }
-      return engine.start(text, tokens, count, request.conversationId(), request.options(), grammar, h);
+      return engine.start(text, tokens, count, request.conversationId(), request.options(), grammar,
+          tools == null ? null : tools.trigger, h);
     }
   }
 

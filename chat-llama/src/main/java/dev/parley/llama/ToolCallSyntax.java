@@ -328,6 +328,38 @@ final class ToolCallSyntax {
    * {@code orAnswer} ({@link #GENERIC} only), an answer {@code {"response": "…"}} is allowed too.
    */
   String grammar(List<ToolSpecification> tools, boolean orAnswer) {
+    return grammar(tools, orAnswer, prefix);
+  }
+
+  /**
+   * The grammar of one call as a lazy grammar sees it: from the call's opening marker on, which
+   * {@link #trigger} finds (the text the model writes before the call is free).
+   */
+  String lazyGrammar(List<ToolSpecification> tools) {
+    return grammar(tools, false, prefix.stripLeading());
+  }
+
+  /**
+   * The regular expression (ECMAScript, matched against the whole reply so far) whose first group
+   * starts where a call opens: the opening marker anywhere, or, for a syntax without one, a JSON
+   * object the reply starts with.
+   */
+  String trigger() {
+    String marker = prefix.strip();
+    if (marker.isEmpty()) {
+      return "^\\s*(\\{)[\\s\\S]*$";
+    }
+    StringBuilder quoted = new StringBuilder();
+    for (char c : marker.toCharArray()) {
+      if ("\\^$.|?*+()[]{}/".indexOf(c) >= 0) {
+        quoted.append('\\');
+      }
+      quoted.append(c);
+    }
+    return "^[\\s\\S]*?(" + quoted + ")[\\s\\S]*$";
+  }
+
+  private String grammar(List<ToolSpecification> tools, boolean orAnswer, String opening) {
     List<String> schemas = tools.stream().map(ToolSpecification::parameters).toList();
     BiFunction<Integer, String, String> wrap = (i, args) -> {
       String name = JsonSchemaGrammar.quoted(JSON.valueToTree(tools.get(i).name()).toString());
@@ -342,7 +374,7 @@ final class ToolCallSyntax {
       }
       return inList ? "\"[\" ws " + inner + " ws \"]\"" : inner;
     };
-    String grammar = JsonSchemaGrammar.alternatives(schemas, false, wrap, prefix.isEmpty() ? "" : JsonSchemaGrammar.quoted(prefix),
+    String grammar = JsonSchemaGrammar.alternatives(schemas, false, wrap, opening.isEmpty() ? "" : JsonSchemaGrammar.quoted(opening),
         suffix.isEmpty() ? "" : JsonSchemaGrammar.quoted(suffix));
     if (orAnswer) {
       grammar = grammar.replaceFirst("root ::= ", "root ::= answer | ")

@@ -29,6 +29,8 @@ final class ToolUse {
   /** The tools the template renders itself (none for the generic syntax). */
   final List<ToolSpecification> templateTools;
   final @Nullable String grammar;
+  /** Where {@link #grammar} starts to apply (a lazy grammar: an {@code auto} choice); null: from the start. */
+  final @Nullable String trigger;
   /** The reply is read for calls. */
   final boolean reads;
   /** The whole reply is a call (or, for the generic syntax, a call or an answer). */
@@ -36,11 +38,12 @@ final class ToolUse {
   final boolean parallel;
 
   private ToolUse(ToolCallSyntax syntax, List<Message> messages, List<ToolSpecification> templateTools,
-      @Nullable String grammar, boolean reads, boolean forced, boolean parallel) {
+      @Nullable String grammar, @Nullable String trigger, boolean reads, boolean forced, boolean parallel) {
     this.syntax = syntax;
     this.messages = messages;
     this.templateTools = templateTools;
     this.grammar = grammar;
+    this.trigger = trigger;
     this.reads = reads;
     this.forced = forced;
     this.parallel = parallel;
@@ -66,13 +69,15 @@ final class ToolUse {
     List<ToolSpecification> choosable = named != null ? List.of(named) : o.tools();
     String grammar = switch (mode) {
       case REQUIRED, NAMED -> syntax.grammar(choosable, false);
-      case AUTO -> syntax.generic ? syntax.grammar(choosable, true) : null;
+      // The model writes freely until it opens a call; from there a lazy grammar keeps the call valid.
+      case AUTO -> syntax.generic ? syntax.grammar(choosable, true) : syntax.lazyGrammar(choosable);
       case NONE -> null;
     };
+    String trigger = mode == ToolChoice.Mode.AUTO && !syntax.generic ? syntax.trigger() : null;
     boolean forced = mode == ToolChoice.Mode.REQUIRED || mode == ToolChoice.Mode.NAMED
         || (mode == ToolChoice.Mode.AUTO && syntax.generic);
     if (!syntax.generic) {
-      return new ToolUse(syntax, messages, o.tools(), grammar, calls, forced, o.parallelToolCalls());
+      return new ToolUse(syntax, messages, o.tools(), grammar, trigger, calls, forced, o.parallelToolCalls());
     }
     List<Message> rewritten = new ArrayList<>();
     if (calls) {
@@ -81,7 +86,7 @@ final class ToolUse {
     for (Message m : messages) {
       rewritten.add(asText(m));
     }
-    return new ToolUse(syntax, rewritten, List.of(), grammar, calls, forced, o.parallelToolCalls());
+    return new ToolUse(syntax, rewritten, List.of(), grammar, trigger, calls, forced, o.parallelToolCalls());
   }
 
   /** For the generic syntax: a call or a result as the JSON text the model is told to write and read. */

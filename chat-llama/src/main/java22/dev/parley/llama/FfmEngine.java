@@ -337,14 +337,14 @@ final class FfmEngine implements Engine {
 
   @Override
   public GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
-      GenerationOptions options, @Nullable String grammar, StreamHandler handler) {
+      GenerationOptions options, @Nullable String grammar, @Nullable String grammarTrigger, StreamHandler handler) {
     int[] sequence = tokens;
     if (config.addsBos()) {
       sequence = new int[tokens.length + 1];
       sequence[0] = bos;
       System.arraycopy(tokens, 0, sequence, 1, tokens.length);
     }
-    Request r = new Request(sequence, promptTokens, conversation, options, grammar, handler,
+    Request r = new Request(sequence, promptTokens, conversation, options, grammar, grammarTrigger, handler,
         turnSeparator != null ? prompt : null, delivery, loop, open);
     Throwable failure = broken;
     if (failure != null) {
@@ -636,7 +636,7 @@ final class FfmEngine implements Engine {
       target.lastUsed = ++stepCounter;
       try {
         if (r.grammar != null) {
-          r.grammarSampler = sampling.grammar(r.grammar);
+          r.grammarSampler = sampling.grammar(r.grammar, r.grammarTrigger);
         }
         r.sampler = Sampling.plainGreedy(r.options) && r.grammar == null ? null : sampling.chain(r.options);
       } catch (IllegalStateException e) {

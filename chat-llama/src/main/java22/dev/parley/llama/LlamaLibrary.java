@@ -218,6 +218,7 @@ final class LlamaLibrary {
   private final Lazy samplerInitPenalties;
   private final Lazy samplerInitLogitBias;
   private final Lazy samplerInitGrammar;
+  private final Lazy samplerInitGrammarLazy;
   private final Lazy samplerApply;
   private final Lazy samplerAccept;
   private final MethodHandle getLogitsIth;
@@ -296,6 +297,9 @@ final class LlamaLibrary {
         FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     // (vocab, grammar_str, grammar_root): NULL when the grammar does not parse.
     samplerInitGrammar = b.lazy("llama_sampler_init_grammar", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    // (vocab, grammar, root, const char ** patterns, size_t, const llama_token * tokens, size_t)
+    samplerInitGrammarLazy = b.lazy("llama_sampler_init_grammar_lazy_patterns",
+        FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
     samplerApply = b.lazy("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
     samplerAccept = b.lazy("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     getLogitsIth = b.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
@@ -641,6 +645,22 @@ final class LlamaLibrary {
   MemorySegment samplerInitGrammar(MemorySegment vocab, String grammar, String root) {
     try (Arena local = Arena.ofConfined()) {
       return (MemorySegment) samplerInitGrammar.get().invokeExact(vocab, local.allocateFrom(grammar), local.allocateFrom(root));
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /**
+   * A grammar sampler that lets every token through until the reply matches {@code pattern} (a
+   * regular expression over the whole reply so far, {@code ^…$}), then constrains it from the
+   * pattern's first group on; NULL if llama.cpp cannot parse the grammar.
+   */
+  MemorySegment samplerInitGrammarLazy(MemorySegment vocab, String grammar, String root, String pattern) {
+    try (Arena local = Arena.ofConfined()) {
+      MemorySegment patterns = local.allocate(ADDRESS);
+      patterns.set(ADDRESS, 0, local.allocateFrom(pattern));
+      return (MemorySegment) samplerInitGrammarLazy.get().invokeExact(vocab, local.allocateFrom(grammar),
+          local.allocateFrom(root), patterns, 1L, MemorySegment.NULL, 0L);
     } catch (Throwable e) {
       throw rethrow(e);
     }

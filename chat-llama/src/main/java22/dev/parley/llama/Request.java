@@ -26,6 +26,8 @@ final class Request extends Reply {
   final @Nullable String conversation;
   /** The GBNF the reply must follow, or null. */
   final @Nullable String grammar;
+  /** The regular expression after whose first group's match {@link #grammar} applies (lazy); null: from the start. */
+  final @Nullable String grammarTrigger;
   /** Keeps a constrained reply valid UTF-8 (loop thread); null when there is no grammar. */
   final @Nullable Utf8Guard validUtf8;
   /** Loop thread only. */
@@ -50,7 +52,8 @@ final class Request extends Reply {
   final java.io.@Nullable ByteArrayOutputStream reply;
 
   Request(int[] tokens, int promptTokens, @Nullable String conversation, GenerationOptions options,
-      @Nullable String grammar, StreamHandler handler, @Nullable String prompt, Executor delivery, Thread loop,
+      @Nullable String grammar, @Nullable String grammarTrigger, StreamHandler handler, @Nullable String prompt,
+      Executor delivery, Thread loop,
       Set<Request> open) {
     super(promptTokens, options, handler);
     this.delivery = delivery;
@@ -59,6 +62,7 @@ final class Request extends Reply {
     this.tokens = tokens;
     this.conversation = conversation;
     this.grammar = grammar;
+    this.grammarTrigger = grammarTrigger;
     this.validUtf8 = grammar == null ? null : new Utf8Guard();
     this.prompt = prompt;
     this.reply = prompt == null ? null : new java.io.ByteArrayOutputStream();

@@ -73,13 +73,15 @@ final class Sampling {
   }
 
   /**
-   * A grammar sampler for {@code grammar} (GBNF, rule {@code root}), to {@link #draw} beside a chain;
-   * {@link #free} it.
+   * A grammar sampler for {@code grammar} (GBNF, rule {@code root}), to {@link #draw} beside a chain:
+   * from the start, or, with a {@code trigger} (see {@link LlamaLibrary#samplerInitGrammarLazy}), only
+   * once the reply matches it; {@link #free} it.
    *
    * @throws IllegalStateException if llama.cpp cannot parse {@code grammar}
    */
-  MemorySegment grammar(String grammar) {
-    MemorySegment g = lib.samplerInitGrammar(vocab, grammar, "root");
+  MemorySegment grammar(String grammar, @Nullable String trigger) {
+    MemorySegment g = trigger == null ? lib.samplerInitGrammar(vocab, grammar, "root")
+        : lib.samplerInitGrammarLazy(vocab, grammar, "root", trigger);
     if (g.equals(MemorySegment.NULL)) {
       throw new IllegalStateException("llama.cpp could not parse the grammar (its reason is on stderr)");
     }

@@ -147,7 +147,7 @@ final class VariantTrial {
       int n = Math.min(prompt.length, 64);
       int[] tokens = java.util.Arrays.copyOf(prompt, n);
       CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-      engine.start("", tokens, n + 1, null, GenerationOptions.builder().maxTokens(8).temperature(0).build(), null,
+      engine.start("", tokens, n + 1, null, GenerationOptions.builder().maxTokens(8).temperature(0).build(), null, null,
           new StreamHandler() {
             @Override
             public void onToken(String token) {}

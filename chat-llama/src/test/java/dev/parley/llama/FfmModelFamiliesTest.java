@@ -48,6 +48,36 @@ class FfmModelFamiliesTest {
     }
   }
 
+  /**
+   * An auto tool choice leaves the reply free until it opens a call, then keeps the call valid
+   * (llama.cpp's lazy grammar; Llama 3.1's calls are a JSON object the reply starts with): a bias
+   * makes the random model open one at once, and what follows is a call that parses, where random
+   * weights alone would write anything after the brace.
+   */
+  @Test
+  void anAutoToolChoiceConstrainsTheCallOnceTheModelOpensOne() throws Exception {
+    Path file = ModelFamilies.write("llama", temp);
+    try (LlamaChatModel model = LlamaChatModel.builder(file).contextSize(512).slots(1).threads(2).build()) {
+      int[] brace = model.tokenize("{");
+      assertEquals(1, brace.length, "'{' is one token in Llama 3's vocabulary");
+      dev.parley.chat.ToolSpecification weather = new dev.parley.chat.ToolSpecification("get_weather", "Weather.",
+          "{\"type\":\"object\",\"properties\":{\"city\":{\"enum\":[\"Paris\",\"Lyon\"]}},\"required\":[\"city\"],"
+              + "\"additionalProperties\":false}");
+      GenerationOptions auto = GenerationOptions.builder().temperature(0).maxTokens(64).tools(weather)
+          .toolChoice(dev.parley.chat.ToolChoice.AUTO).logitBias(java.util.Map.of(brace[0], 100)).build();
+      ChatResponse r = model.generate(new ChatRequest(List.of(Message.user("Weather in Paris?")), auto));
+      assertEquals(dev.parley.chat.FinishReason.TOOL_CALLS, r.finishReason(), r.toString());
+      assertEquals("get_weather", r.toolCalls().get(0).name());
+      String city = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.toolCalls().get(0).arguments())
+          .path("city").asText();
+      assertTrue(city.equals("Paris") || city.equals("Lyon"), r.toolCalls().toString());
+      // Without a tool to call, the same bias writes braces: the grammar, not the bias, made the call.
+      ChatResponse free = model.generate(new ChatRequest(List.of(Message.user("Weather in Paris?")),
+          GenerationOptions.builder().temperature(0).maxTokens(8).logitBias(java.util.Map.of(brace[0], 100)).build()));
+      assertEquals("{".repeat(8), free.text());
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"qwen3", "qwen3moe", "gemma3", "llama"})
   void aRestoredStateRepliesAsARecomputation(String architecture) {

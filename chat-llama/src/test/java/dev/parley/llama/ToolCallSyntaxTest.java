@@ -111,6 +111,24 @@ class ToolCallSyntaxTest {
   }
 
   @Test
+  void aLazyGrammarIsTriggeredWhereTheCallOpensAndStartsThere() {
+    for (String template : List.of("Qwen-Qwen3-0.6B", "mistralai-Mistral-Nemo-Instruct-2407", "openai-gpt-oss-120b")) {
+      ToolCallSyntax s = SYNTAXES.get(template);
+      String reply = "Let me look that up. " + s.prefix.strip() + " ...";
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(s.trigger()).matcher(reply);
+      assertTrue(m.matches(), template + ": " + s.trigger());
+      assertEquals(reply.indexOf(s.prefix.strip()), m.start(1), template);
+      assertTrue(!java.util.regex.Pattern.compile(s.trigger()).matcher("No call here.").matches(), template);
+      assertTrue(s.lazyGrammar(List.of(ToolSpecification.of("now", "Time."))).startsWith(
+          "root ::= " + JsonSchemaGrammar.quoted(s.prefix.stripLeading())), template);
+    }
+    ToolCallSyntax llama = SYNTAXES.get("meta-llama-Llama-3.1-8B-Instruct");
+    assertTrue(java.util.regex.Pattern.compile(llama.trigger()).matcher("  {\"name\"").matches());
+    assertTrue(!java.util.regex.Pattern.compile(llama.trigger()).matcher("Text {not a call}").matches(),
+        "a marker-less call is a JSON object the reply starts with");
+  }
+
+  @Test
   void theGenericSyntaxReadsACallOrAnAnswer() {
     ToolCallSyntax.Parsed call = ToolCallSyntax.GENERIC.parse("{\"tool_call\": {\"name\": \"get_time\", \"arguments\": {}}}");
     assertEquals("get_time", call.calls().get(0).name());
