@@ -75,6 +75,7 @@ public record CacheKey(long h0, long h1, long h2, long h3) {
     putInt(sha, o.toolChoice().mode().ordinal());
     putNullable(sha, o.toolChoice().toolName());
     putInt(sha, o.parallelToolCalls() ? 1 : 0);
+    putInt(sha, o.thinking() == null ? 2 : o.thinking() ? 1 : 0);
     ResponseFormat f = o.responseFormat();
     putInt(sha, f.type().ordinal());
     putNullable(sha, f.name());

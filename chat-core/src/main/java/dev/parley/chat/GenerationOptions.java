@@ -37,6 +37,7 @@ public final class GenerationOptions {
   private final ToolChoice toolChoice;
   private final boolean parallelToolCalls;
   private final ResponseFormat responseFormat;
+  private final @Nullable Boolean thinking;
 
   private GenerationOptions(Builder b) {
     this.maxTokens = b.maxTokens;
@@ -54,6 +55,7 @@ public final class GenerationOptions {
     this.toolChoice = b.toolChoice;
     this.parallelToolCalls = b.parallelToolCalls;
     this.responseFormat = b.responseFormat;
+    this.thinking = b.thinking;
   }
 
   /**
@@ -86,6 +88,7 @@ public final class GenerationOptions {
     b.toolChoice = toolChoice;
     b.parallelToolCalls = parallelToolCalls;
     b.responseFormat = responseFormat;
+    b.thinking = thinking;
     return b;
   }
 
@@ -176,6 +179,14 @@ public final class GenerationOptions {
     return responseFormat;
   }
 
+  /**
+   * Whether a model that can reason before it answers should: true or false as asked (a chat
+   * template's {@code enable_thinking}), or null to leave it to the model's template (the default).
+   */
+  public @Nullable Boolean thinking() {
+    return thinking;
+  }
+
   /** The tool named {@code name} among {@link #tools()}, or null. */
   public @Nullable ToolSpecification tool(String name) {
     for (ToolSpecification t : tools) {
@@ -208,13 +219,14 @@ public final class GenerationOptions {
         && tools.equals(other.tools)
         && toolChoice.equals(other.toolChoice)
         && parallelToolCalls == other.parallelToolCalls
-        && responseFormat.equals(other.responseFormat);
+        && responseFormat.equals(other.responseFormat)
+        && java.util.Objects.equals(thinking, other.thinking);
   }
 
   @Override
   public int hashCode() {
     return java.util.Objects.hash(maxTokens, temperature, topP, topK, minP, repeatPenalty, frequencyPenalty,
-        presencePenalty, logitBias, seed, stopSequences, tools, toolChoice, parallelToolCalls, responseFormat);
+        presencePenalty, logitBias, seed, stopSequences, tools, toolChoice, parallelToolCalls, responseFormat, thinking);
   }
 
   @Override
@@ -225,7 +237,8 @@ public final class GenerationOptions {
         + ", logitBias=" + logitBias.size() + " tokens, seed=" + seed + ", stopSequences=" + stopSequences
         + (tools.isEmpty() ? "" : ", tools=" + tools.stream().map(ToolSpecification::name).toList() + ", toolChoice=" + toolChoice.mode()
             + (toolChoice.toolName() == null ? "" : " " + toolChoice.toolName()) + ", parallelToolCalls=" + parallelToolCalls)
-        + (responseFormat.isJson() ? ", responseFormat=" + responseFormat.type() : "") + "]";
+        + (responseFormat.isJson() ? ", responseFormat=" + responseFormat.type() : "")
+        + (thinking == null ? "" : ", thinking=" + thinking) + "]";
   }
 
   /** Builds {@link GenerationOptions}; each setter checks its argument at once. */
@@ -243,6 +256,7 @@ public final class GenerationOptions {
     private List<String> stopSequences = List.of();
     private List<ToolSpecification> tools = List.of();
     private ToolChoice toolChoice = ToolChoice.AUTO;
+    private @Nullable Boolean thinking;
     private boolean parallelToolCalls = true;
     private ResponseFormat responseFormat = ResponseFormat.TEXT;
 
@@ -390,6 +404,18 @@ public final class GenerationOptions {
 
     public Builder responseFormat(ResponseFormat responseFormat) {
       this.responseFormat = Checks.notNull(responseFormat, "responseFormat");
+      return this;
+    }
+
+    /** Whether to reason before answering, where the model can (see {@link GenerationOptions#thinking()}). */
+    public Builder thinking(boolean thinking) {
+      this.thinking = thinking;
+      return this;
+    }
+
+    /** Leaves reasoning to the model's template (the default). */
+    public Builder thinkingAsTheModelDecides() {
+      this.thinking = null;
       return this;
     }
 

@@ -57,6 +57,10 @@ class ToolValuesTest {
     assertEquals(WEATHER, o.tool("get_weather"));
     assertEquals(null, o.tool("get_time"));
     assertNotEquals(o, o.toBuilder().parallelToolCalls(true).build());
+    assertEquals(null, o.thinking(), "left to the template by default");
+    assertNotEquals(o, o.toBuilder().thinking(false).build());
+    assertNotEquals(o.toBuilder().thinking(true).build(), o.toBuilder().thinking(false).build());
+    assertEquals(o, o.toBuilder().thinking(true).thinkingAsTheModelDecides().build());
     assertNotEquals(o, o.toBuilder().toolChoice(ToolChoice.AUTO).build());
     assertNotEquals(o, o.toBuilder().responseFormat(ResponseFormat.TEXT).build());
     assertNotEquals(o, o.toBuilder().tools(List.of()).toolChoice(ToolChoice.AUTO).build());
@@ -126,6 +130,8 @@ class ToolValuesTest {
         base.withOptions(tools.toBuilder().toolChoice(ToolChoice.REQUIRED).build()),
         base.withOptions(tools.toBuilder().toolChoice(ToolChoice.tool("get_weather")).build()),
         base.withOptions(tools.toBuilder().parallelToolCalls(false).build()),
+        base.withOptions(GenerationOptions.builder().thinking(true).build()),
+        base.withOptions(GenerationOptions.builder().thinking(false).build()),
         base.withOptions(GenerationOptions.builder().responseFormat(ResponseFormat.JSON_OBJECT).build()),
         base.withOptions(GenerationOptions.builder().responseFormat(ResponseFormat.jsonSchema("a", "{}", false)).build()),
         base.withOptions(GenerationOptions.builder().responseFormat(ResponseFormat.jsonSchema("a", "{}", true)).build()),

@@ -77,20 +77,23 @@ final class JinjaChatFormat implements ChatFormat {
 
   @Override
   public String render(List<Message> messages) {
-    return render(messages, List.of(), true);
+    return render(messages, List.of(), true, null);
   }
 
   /**
    * The prompt for {@code messages} with {@code tools} offered (the template's {@code tools}, left
-   * out when empty), ending with the assistant's header when {@code generationPrompt}.
+   * out when empty), ending with the assistant's header when {@code generationPrompt}, with the
+   * template's {@code enable_thinking} set to {@code thinking} (null: left undefined, the template's
+   * default).
    */
-  String render(List<Message> messages, List<ToolSpecification> tools, boolean generationPrompt) {
+  String render(List<Message> messages, List<ToolSpecification> tools, boolean generationPrompt,
+      @Nullable Boolean thinking) {
     try {
-      return renderAsGiven(messages, tools, generationPrompt);
+      return renderAsGiven(messages, tools, generationPrompt, thinking);
     } catch (TemplateException e) {
       if (e.raisedByTemplate() && messages.stream().anyMatch(m -> m.role() == Role.SYSTEM)) {
         try {
-          return renderAsGiven(systemInFirstUserMessage(messages), tools, generationPrompt);
+          return renderAsGiven(systemInFirstUserMessage(messages), tools, generationPrompt, thinking);
         } catch (TemplateException retry) {
           throw refused(retry);
         }
@@ -104,7 +107,8 @@ final class JinjaChatFormat implements ChatFormat {
         + e.getMessage() : "the model's chat template failed: " + e.getMessage());
   }
 
-  private String renderAsGiven(List<Message> messages, List<ToolSpecification> tools, boolean generationPrompt) {
+  private String renderAsGiven(List<Message> messages, List<ToolSpecification> tools, boolean generationPrompt,
+      @Nullable Boolean thinking) {
     Map<String, Object> context = new LinkedHashMap<>();
     List<Object> list = new ArrayList<>(messages.size());
     for (Message m : messages) {
@@ -126,6 +130,9 @@ final class JinjaChatFormat implements ChatFormat {
       context.put("tools", specs);
     }
     context.put("add_generation_prompt", generationPrompt);
+    if (thinking != null) {
+      context.put("enable_thinking", thinking);
+    }
     context.put("bos_token", bos);
     context.put("eos_token", eos);
     String prompt = template.render(context);

@@ -106,10 +106,11 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     SpecialTokens specials = special;
     this.jinja = fileTemplate;
     ToolCallSyntax derived = fileTemplate == null ? null
-        : ToolCallSyntax.derive((messages, tools) -> fileTemplate.render(messages, tools, false));
+        : ToolCallSyntax.derive((messages, tools) -> fileTemplate.render(messages, tools, false, null));
     this.toolSyntax = derived != null ? derived : ToolCallSyntax.GENERIC;
     this.reasoningSyntax = fileTemplate == null ? null
-        : ReasoningSyntax.derive((messages, generationPrompt) -> fileTemplate.render(messages, List.of(), generationPrompt));
+        : ReasoningSyntax.derive((messages, generationPrompt) -> fileTemplate.render(messages, List.of(), generationPrompt,
+            true));
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
         b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes, b.calibrateThreads,
@@ -193,7 +194,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     ToolUse tools = ToolUse.plan(request.options(), request.messages(), toolSyntax);
     String grammar = tools != null && tools.grammar != null ? tools.grammar
         : grammar(request.options().responseFormat()); // a schema it cannot honour costs nothing either
-    String prompt = tools == null ? render(request.messages()) : render(tools.messages, tools.templateTools);
+    String prompt = tools == null ? render(request.messages(), List.of(), request.options().thinking())
+        : render(tools.messages, tools.templateTools, request.options().thinking());
     int[] tokens = engine.tokenize(prompt);
     int promptTokens = tokens.length + (addsBos ? 1 : 0);
     if (promptTokens >= contextSize) {
@@ -239,7 +241,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
       if (reasoningSyntax != null && (grammar == null || (tools != null && tools.trigger != null))) {
         // A reply under a grammar from its first character is a call or a document: no reasoning.
         // Under a lazy grammar (an auto tool choice) the model may reason before it calls.
-        h = new ReasoningStream(h, reasoningSyntax);
+        h = new ReasoningStream(h, reasoningSyntax, reasoningSyntax.startsInside(text));
       }
       return engine.start(text, tokens, count, request.conversationId(), request.options(), grammar,
           tools == null ? null : tools.trigger, h);
@@ -347,8 +349,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
    * The prompt for {@code messages} with {@code tools} offered to the file's template (which writes
    * them where its authors put them); without a template that renders tools, as {@link #render(List)}.
    */
-  private String render(List<Message> messages, List<ToolSpecification> tools) {
-    if (jinja == null || tools.isEmpty()) {
+  private String render(List<Message> messages, List<ToolSpecification> tools, @Nullable Boolean thinking) {
+    if (jinja == null || (tools.isEmpty() && thinking == null)) {
       return render(messages);
     }
     ensureOpen();
@@ -356,7 +358,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     for (ToolSpecification t : tools) {
       escaped.add(new ToolSpecification(t.name(), special.escape(t.description()), special.escape(t.parameters())));
     }
-    return jinja.render(escape(special, messages), escaped, true);
+    return jinja.render(escape(special, messages), escaped, true, thinking);
   }
 
   /** {@code messages} through {@code format}, their text kept from spelling special tokens. */

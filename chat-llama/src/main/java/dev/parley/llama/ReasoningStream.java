@@ -26,10 +26,11 @@ final class ReasoningStream implements StreamHandler {
   /** Drop whitespace before the answer's first character (after the closing marker). */
   private boolean trimLeading;
 
-  ReasoningStream(StreamHandler downstream, ReasoningSyntax syntax) {
+  /** @param startsInside the prompt opened the reasoning (see {@link ReasoningSyntax#startsInside}) */
+  ReasoningStream(StreamHandler downstream, ReasoningSyntax syntax, boolean startsInside) {
     this.downstream = downstream;
     this.syntax = syntax;
-    this.inside = syntax.startsInside();
+    this.inside = startsInside;
   }
 
   @Override

@@ -8,15 +8,19 @@ import org.jspecify.annotations.Nullable;
 /**
  * How a model sets its reasoning apart from its answer ({@code <think>…</think>} for Qwen3, QwQ,
  * DeepSeek R1 and many more), found as {@link ToolCallSyntax} is: by rendering an assistant turn
- * with reasoning through the model's own template and reading the markers around it. Whether a
- * reply starts inside the reasoning (the template's generation prompt already opened it, as
- * DeepSeek R1's does) is read from the generation prompt.
+ * with reasoning through the model's own template (thinking on) and reading the markers around it.
+ * Whether a reply starts inside the reasoning (the prompt already opened it, as DeepSeek R1's
+ * template does with thinking on) is read from each request's prompt ({@link #startsInside}).
  *
  * @param open the marker that opens the reasoning
  * @param close the marker that closes it
- * @param startsInside the generation prompt ends with {@code open}
  */
-record ReasoningSyntax(String open, String close, boolean startsInside) {
+record ReasoningSyntax(String open, String close) {
+  /** Whether a reply to {@code prompt} starts inside the reasoning: the prompt ends with {@link #open}. */
+  boolean startsInside(String prompt) {
+    return prompt.stripTrailing().endsWith(open);
+  }
+
   private static final String REASONING = "PARLEY_PROBE_REASONING";
   private static final String ANSWER = "PARLEY_PROBE_ANSWER";
 
@@ -43,8 +47,7 @@ record ReasoningSyntax(String open, String close, boolean startsInside) {
       if (open.contains("\n") || close.contains("\n") || open.equals(close)) {
         return null;
       }
-      String prompt = render.apply(List.of(user), true).stripTrailing();
-      return new ReasoningSyntax(open, close, prompt.endsWith(open));
+      return new ReasoningSyntax(open, close);
     } catch (RuntimeException e) {
       return null;
     }
@@ -67,6 +70,6 @@ record ReasoningSyntax(String open, String close, boolean startsInside) {
     }
     String close = "</" + open.substring(1);
     String turn = render.apply(List.of(user, Message.assistant(REASONING + close + ANSWER)), false);
-    return turn.contains(ANSWER) && !turn.contains(REASONING) ? new ReasoningSyntax(open, close, true) : null;
+    return turn.contains(ANSWER) && !turn.contains(REASONING) ? new ReasoningSyntax(open, close) : null;
   }
 }

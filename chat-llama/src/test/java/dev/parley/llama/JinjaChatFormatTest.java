@@ -56,6 +56,17 @@ class JinjaChatFormatTest {
   }
 
   @Test
+  void thinkingReachesTheTemplateAsEnableThinking() throws Exception {
+    Path qwen3 = TestModels.dir().toAbsolutePath().getParent().resolve("templates").resolve("Qwen-Qwen3-0.6B.jinja");
+    JinjaChatFormat f = new JinjaChatFormat(ChatTemplate.parse(Files.readString(qwen3)), "", "<|im_end|>", false);
+    List<Message> hi = List.of(Message.user("Hi"));
+    assertTrue(f.render(hi, List.of(), true, false).endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n"),
+        "Qwen3's template closes an empty thought when thinking is off");
+    assertTrue(f.render(hi, List.of(), true, true).endsWith("<|im_start|>assistant\n"));
+    assertTrue(f.render(hi, List.of(), true, null).endsWith("<|im_start|>assistant\n"), "undefined: the template's default");
+  }
+
+  @Test
   void aConversationTheTemplateRefusesFailsWithItsReason() {
     JinjaChatFormat f = new JinjaChatFormat(ChatTemplate.parse(
         "{% if messages[0].role != 'user' %}{{ raise_exception('Conversation must start with a user message') }}{% endif %}"),

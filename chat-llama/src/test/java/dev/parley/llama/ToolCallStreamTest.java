@@ -28,7 +28,7 @@ class ToolCallStreamTest {
   private static ToolCallSyntax derive(String template) throws Exception {
     String source = Files.readString(TestModels.dir().toAbsolutePath().getParent().resolve("templates").resolve(template + ".jinja"));
     JinjaChatFormat format = new JinjaChatFormat(ChatTemplate.parse(source), "", "", false);
-    return ToolCallSyntax.derive((messages, tools) -> format.render(messages, tools, false));
+    return ToolCallSyntax.derive((messages, tools) -> format.render(messages, tools, false, null));
   }
 
   private static RecordingStreamHandler run(ToolCallSyntax syntax, boolean forced, boolean parallel, FinishReason end,

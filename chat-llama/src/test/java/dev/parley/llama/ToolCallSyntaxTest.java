@@ -32,7 +32,7 @@ class ToolCallSyntaxTest {
         String name = f.getFileName().toString().replace(".jinja", "");
         JinjaChatFormat format = new JinjaChatFormat(ChatTemplate.parse(Files.readString(f)), "<s>", "</s>", false);
         FORMATS.put(name, format);
-        ToolCallSyntax s = ToolCallSyntax.derive((messages, tools) -> format.render(messages, tools, false));
+        ToolCallSyntax s = ToolCallSyntax.derive((messages, tools) -> format.render(messages, tools, false, null));
         if (s != null) {
           SYNTAXES.put(name, s);
         }
@@ -78,7 +78,7 @@ class ToolCallSyntaxTest {
     for (Map.Entry<String, ToolCallSyntax> e : SYNTAXES.entrySet()) {
       JinjaChatFormat format = FORMATS.get(e.getKey());
       String withCall = format.render(List.of(dev.parley.chat.Message.user("Book it."),
-          dev.parley.chat.Message.assistant(List.of(call))), List.of(tool), false);
+          dev.parley.chat.Message.assistant(List.of(call))), List.of(tool), false, null);
       // The reply is what follows the assistant's header: from the call's opening text on.
       int after = withCall.indexOf("Book it.") + "Book it.".length();
       String marker = e.getValue().prefix.strip();

@@ -361,6 +361,27 @@ public final class ChatCompletions {
     if (format != null && !format.isNull()) {
       b.responseFormat(ToolsJson.responseFormat(format));
     }
+    JsonNode kwargs = body.get("chat_template_kwargs");
+    if (kwargs != null && !kwargs.isNull()) {
+      // llama-server's way to reach the chat template: Parley's models read enable_thinking from it.
+      if (!kwargs.isObject()) {
+        throw Json.invalid("chat_template_kwargs", "field 'chat_template_kwargs' must be an object, was " + Json.kind(kwargs));
+      }
+      for (var e : kwargs.properties()) {
+        if (!e.getKey().equals("enable_thinking")) {
+          throw unsupported("chat_template_kwargs." + e.getKey(), "field 'chat_template_kwargs." + e.getKey()
+              + "' is not supported: this server passes only enable_thinking to the chat template");
+        }
+      }
+      JsonNode thinking = kwargs.get("enable_thinking");
+      if (thinking != null && !thinking.isNull()) {
+        if (!thinking.isBoolean()) {
+          throw Json.invalid("chat_template_kwargs.enable_thinking",
+              "field 'chat_template_kwargs.enable_thinking' must be true or false, was " + Json.kind(thinking));
+        }
+        b.thinking(thinking.booleanValue());
+      }
+    }
     JsonNode bias = body.get("logit_bias");
     if (bias != null && !bias.isNull()) {
       b.logitBias(logitBias(bias));

@@ -153,6 +153,17 @@ class ChatCompletionsTest {
     assertEquals(Map.of(), API.parse(body("")).options().logitBias());
   }
 
+  @Test
+  void enableThinkingReachesTheOptionsAndOtherTemplateArgumentsAreRefused() {
+    assertEquals(false, API.parse(body("\"chat_template_kwargs\":{\"enable_thinking\":false}")).options().thinking());
+    assertEquals(true, API.parse(body("\"chat_template_kwargs\":{\"enable_thinking\":true}")).options().thinking());
+    assertEquals(null, API.parse(body("")).options().thinking());
+    OpenAiError other = assertThrows(OpenAiError.class, () -> API.parse(body("\"chat_template_kwargs\":{\"tools_in_user_message\":true}")));
+    assertTrue(other.getMessage().contains("'chat_template_kwargs.tools_in_user_message' is not supported"), other.getMessage());
+    OpenAiError wrong = assertThrows(OpenAiError.class, () -> API.parse(body("\"chat_template_kwargs\":{\"enable_thinking\":\"no\"}")));
+    assertTrue(wrong.getMessage().contains("'chat_template_kwargs.enable_thinking' must be true or false"), wrong.getMessage());
+  }
+
   /** A gateway that reads the first of two equal keys would see another request than the server. */
   @Test
   void aFieldGivenTwiceIsRefused() {
