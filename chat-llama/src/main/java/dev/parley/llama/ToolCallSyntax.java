@@ -340,14 +340,17 @@ final class ToolCallSyntax {
   }
 
   /**
-   * The regular expression (ECMAScript, matched against the whole reply so far) whose first group
-   * starts where a call opens: the opening marker anywhere, or, for a syntax without one, a JSON
-   * object the reply starts with.
+   * The regular expression (ECMAScript) that llama.cpp searches the reply so far for, whose first
+   * group starts where a call opens: the opening marker anywhere, or, for a syntax without one, a
+   * JSON object the reply starts with. Searched, not matched whole: llama.cpp runs it at every token
+   * over the whole reply so far, on the decode thread, and libstdc++'s matcher recurses; a pattern
+   * that spans the reply ({@code ^[\s\S]*…$}) would recurse deeper as the reply grows, the marker
+   * alone only as deep as the marker.
    */
   String trigger() {
     String marker = prefix.strip();
     if (marker.isEmpty()) {
-      return "^\\s*(\\{)[\\s\\S]*$";
+      return "^\\s*(\\{)";
     }
     StringBuilder quoted = new StringBuilder();
     for (char c : marker.toCharArray()) {
@@ -356,7 +359,7 @@ final class ToolCallSyntax {
       }
       quoted.append(c);
     }
-    return "^[\\s\\S]*?(" + quoted + ")[\\s\\S]*$";
+    return "(" + quoted + ")";
   }
 
   private String grammar(List<ToolSpecification> tools, boolean orAnswer, String opening) {

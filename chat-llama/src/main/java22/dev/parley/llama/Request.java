@@ -63,7 +63,9 @@ final class Request extends Reply {
     this.conversation = conversation;
     this.grammar = grammar;
     this.grammarTrigger = grammarTrigger;
-    this.validUtf8 = grammar == null ? null : new Utf8Guard();
+    // A lazy grammar leaves the reply free until its trigger: the guard, which may rule a free
+    // reply's partial UTF-8 out until no token is left, is for replies constrained from the start.
+    this.validUtf8 = grammar == null || grammarTrigger != null ? null : new Utf8Guard();
     this.prompt = prompt;
     this.reply = prompt == null ? null : new java.io.ByteArrayOutputStream();
   }

@@ -78,6 +78,24 @@ class FfmModelFamiliesTest {
     }
   }
 
+  /**
+   * A long free reply under an auto tool choice: llama.cpp searches the whole reply for the call's
+   * marker at every token, and that search must stay shallow however long the reply grows.
+   */
+  @Test
+  void aLongFreeReplyUnderAnAutoChoiceEndsNormally() {
+    Path file = ModelFamilies.write("qwen3", temp);
+    try (LlamaChatModel model = LlamaChatModel.builder(file).contextSize(1024).slots(1).threads(2).build()) {
+      GenerationOptions auto = GenerationOptions.builder().temperature(0.9).seed(11).maxTokens(700)
+          .tools(dev.parley.chat.ToolSpecification.of("now", "The time.")).toolChoice(dev.parley.chat.ToolChoice.AUTO)
+          .build();
+      ChatResponse r = model.generate(new ChatRequest(List.of(Message.user("Tell me a long story.")), auto));
+      assertTrue(r.usage().completionTokens() > 0, r.toString());
+      assertTrue(r.finishReason() == dev.parley.chat.FinishReason.LENGTH || r.finishReason() == dev.parley.chat.FinishReason.STOP
+          || r.finishReason() == dev.parley.chat.FinishReason.TOOL_CALLS, r.toString());
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"qwen3", "qwen3moe", "gemma3", "llama"})
   void aRestoredStateRepliesAsARecomputation(String architecture) {
