@@ -78,14 +78,20 @@ final class Operators {
         break;
       case "*":
         if (a instanceof String s && b instanceof Long n) {
-          return s.repeat((int) Math.max(0, Math.min(n, MAX_REPEAT / Math.max(1, s.length()))));
+          if (n > 0 && (double) n * s.length() > MAX_REPEAT) {
+            throw typeError("'" + Py.typeName(a) + "' * " + n + " is longer than " + MAX_REPEAT + " characters", line);
+          }
+          return s.repeat((int) Math.max(0, n));
         }
         if (a instanceof Long n && b instanceof String s) {
           return binary(op, s, n, line);
         }
         if (a instanceof List<?> l && b instanceof Long n) {
+          if (n > 0 && (double) n * l.size() > MAX_REPEAT) {
+            throw typeError("'" + Py.typeName(a) + "' * " + n + " is longer than " + MAX_REPEAT + " items", line);
+          }
           List<Object> out = new ArrayList<>();
-          for (long i = 0; i < n && out.size() < MAX_REPEAT; i++) {
+          for (long i = 0; i < n; i++) {
             out.addAll(l);
           }
           return a instanceof Tuple ? new Tuple(out) : out;

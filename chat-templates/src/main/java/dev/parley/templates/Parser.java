@@ -13,8 +13,12 @@ import org.jspecify.annotations.Nullable;
 final class Parser {
   private static final Set<String> COMPARE = Set.of("==", "!=", "<", "<=", ">", ">=");
 
+  /** How deep statements and expressions may nest: deeper is refused, not a stack overflow. */
+  static final int MAX_DEPTH = 200;
+
   private final List<Token> tokens;
   private int i;
+  private int depth;
 
   private Parser(List<Token> tokens) {
     this.tokens = tokens;
@@ -68,7 +72,22 @@ final class Parser {
   }
 
   private Stmt statement() {
-    Token t = next();
+    enter();
+    try {
+      return statementAt(next());
+    } finally {
+      depth--;
+    }
+  }
+
+  private void enter() {
+    if (++depth > MAX_DEPTH) {
+      Token t = peek();
+      throw error("the template nests deeper than " + MAX_DEPTH, t);
+    }
+  }
+
+  private Stmt statementAt(Token t) {
     if (t.kind() != Kind.NAME) {
       throw error("expected a statement name, got " + t, t);
     }
@@ -281,6 +300,15 @@ final class Parser {
   }
 
   private Expr expression(boolean withConditional) {
+    enter();
+    try {
+      return expressionAt(withConditional);
+    } finally {
+      depth--;
+    }
+  }
+
+  private Expr expressionAt(boolean withConditional) {
     if (!withConditional) {
       return or();
     }
@@ -319,7 +347,12 @@ final class Parser {
   private Expr not() {
     if (peek().isName("not")) {
       next();
-      return new Node.Not(not());
+      enter();
+      try {
+        return new Node.Not(not());
+      } finally {
+        depth--;
+      }
     }
     return compare();
   }
@@ -390,7 +423,12 @@ final class Parser {
     Expr e;
     if (t.isOperator("-") || t.isOperator("+")) {
       next();
-      e = new Node.Unary(t.value(), unary(false), t.line());
+      enter();
+      try {
+        e = new Node.Unary(t.value(), unary(false), t.line());
+      } finally {
+        depth--;
+      }
     } else {
       e = primary();
     }

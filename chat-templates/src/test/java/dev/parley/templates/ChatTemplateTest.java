@@ -93,6 +93,20 @@ class ChatTemplateTest {
   }
 
   @Test
+  void hostileNestingAndRepetitionAreRefusedNamingTheLimit() {
+    String deep = "{{ " + "(".repeat(5000) + "1" + ")".repeat(5000) + " }}";
+    TemplateException e = assertThrows(TemplateException.class, () -> ChatTemplate.parse(deep));
+    assertTrue(e.getMessage().contains("nests deeper than " + Parser.MAX_DEPTH), e.getMessage());
+    String ifs = "{% if true %}".repeat(5000) + "x" + "{% endif %}".repeat(5000);
+    assertThrows(TemplateException.class, () -> ChatTemplate.parse(ifs));
+    assertThrows(TemplateException.class, () -> ChatTemplate.parse("{{ " + "not ".repeat(5000) + "x }}"));
+    e = assertThrows(TemplateException.class, () -> ChatTemplate.parse("{{ 'ab' * 10000000 }}").render(Map.of()));
+    assertTrue(e.getMessage().contains("is longer than"), e.getMessage());
+    assertThrows(TemplateException.class, () -> ChatTemplate.parse("{{ [1, 2] * 10000000 }}").render(Map.of()));
+    assertEquals("abab", ChatTemplate.parse("{{ 'ab' * 2 }}").render(Map.of()));
+  }
+
+  @Test
   void undefinedValuesPrintAsNothingButCannotBeDereferenced() {
     assertEquals("[]", ChatTemplate.parse("[{{ missing }}]").render(Map.of()));
     assertFalse(Boolean.parseBoolean(ChatTemplate.parse("{{ missing is defined }}").render(Map.of()).toLowerCase()));
