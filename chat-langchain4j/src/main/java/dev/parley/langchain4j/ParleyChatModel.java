@@ -32,18 +32,10 @@ import java.util.Set;
  * its models. Thread-safe: it holds nothing but its settings; the Parley model is the caller's to close.
  */
 public final class ParleyChatModel implements ChatModel {
-  private final dev.parley.chat.ChatModel model;
-  private final ChatRequestParameters defaults;
-  private final List<ChatModelListener> listeners;
-  private final Set<Capability> capabilities;
-  private final boolean strictJsonSchema;
+  private final Settings settings;
 
-  ParleyChatModel(Builder b) {
-    this.model = b.model;
-    this.defaults = b.defaults;
-    this.listeners = List.copyOf(b.listeners);
-    this.capabilities = Set.copyOf(b.capabilities);
-    this.strictJsonSchema = b.strictJsonSchema;
+  ParleyChatModel(Settings settings) {
+    this.settings = settings;
   }
 
   /** Settings for {@code model}; {@link Builder#build()} and {@link Builder#buildStreaming()} share them. */
@@ -53,9 +45,9 @@ public final class ParleyChatModel implements ChatModel {
 
   @Override
   public ChatResponse doChat(ChatRequest request) {
-    dev.parley.chat.ChatRequest parley = Conversions.request(request, strictJsonSchema);
+    dev.parley.chat.ChatRequest parley = Conversions.request(request, settings.strictJsonSchema());
     try {
-      return Conversions.response(model.generate(parley), model.id());
+      return Conversions.response(settings.model().generate(parley), settings.model().id());
     } catch (ParleyException e) {
       throw Conversions.error(e);
     }
@@ -63,12 +55,12 @@ public final class ParleyChatModel implements ChatModel {
 
   @Override
   public ChatRequestParameters defaultRequestParameters() {
-    return defaults;
+    return settings.defaults();
   }
 
   @Override
   public List<ChatModelListener> listeners() {
-    return listeners;
+    return settings.listeners();
   }
 
   @Override
@@ -78,21 +70,21 @@ public final class ParleyChatModel implements ChatModel {
 
   @Override
   public Set<Capability> supportedCapabilities() {
-    return capabilities;
+    return settings.capabilities();
   }
 
   @Override
   public String toString() {
-    return "ParleyChatModel[" + model.id() + "]";
+    return "ParleyChatModel[" + settings.model().id() + "]";
   }
 
   /** Settings of {@link ParleyChatModel} and {@link ParleyStreamingChatModel}; each setter checks its argument. */
   public static final class Builder {
-    final dev.parley.chat.ChatModel model;
-    ChatRequestParameters defaults = ChatRequestParameters.builder().build();
-    final List<ChatModelListener> listeners = new ArrayList<>();
-    Set<Capability> capabilities = Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
-    boolean strictJsonSchema = true;
+    private final dev.parley.chat.ChatModel model;
+    private ChatRequestParameters defaults = ChatRequestParameters.builder().build();
+    private final List<ChatModelListener> listeners = new ArrayList<>();
+    private Set<Capability> capabilities = Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
+    private boolean strictJsonSchema = true;
 
     Builder(dev.parley.chat.ChatModel model) {
       this.model = Objects.requireNonNull(model, "model");
@@ -127,11 +119,15 @@ public final class ParleyChatModel implements ChatModel {
     }
 
     public ParleyChatModel build() {
-      return new ParleyChatModel(this);
+      return new ParleyChatModel(settings());
     }
 
     public ParleyStreamingChatModel buildStreaming() {
-      return new ParleyStreamingChatModel(this);
+      return new ParleyStreamingChatModel(settings());
+    }
+
+    private Settings settings() {
+      return new Settings(model, defaults, listeners, capabilities, strictJsonSchema);
     }
   }
 }

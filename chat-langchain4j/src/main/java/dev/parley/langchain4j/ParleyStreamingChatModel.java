@@ -34,18 +34,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * ParleyChatModel.Builder#buildStreaming()}; thread-safe.
  */
 public final class ParleyStreamingChatModel implements StreamingChatModel {
-  private final dev.parley.chat.ChatModel model;
-  private final ChatRequestParameters defaults;
-  private final List<ChatModelListener> listeners;
-  private final Set<Capability> capabilities;
-  private final boolean strictJsonSchema;
+  private final Settings settings;
 
-  ParleyStreamingChatModel(ParleyChatModel.Builder b) {
-    this.model = b.model;
-    this.defaults = b.defaults;
-    this.listeners = List.copyOf(b.listeners);
-    this.capabilities = Set.copyOf(b.capabilities);
-    this.strictJsonSchema = b.strictJsonSchema;
+  ParleyStreamingChatModel(Settings settings) {
+    this.settings = settings;
   }
 
   /** The same settings as {@link ParleyChatModel#builder}; end with {@code buildStreaming()}. */
@@ -55,10 +47,10 @@ public final class ParleyStreamingChatModel implements StreamingChatModel {
 
   @Override
   public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
-    dev.parley.chat.ChatRequest parley = Conversions.request(request, strictJsonSchema);
-    Stream stream = new Stream(handler, model.id());
+    dev.parley.chat.ChatRequest parley = Conversions.request(request, settings.strictJsonSchema());
+    Stream stream = new Stream(handler, settings.model().id());
     try {
-      stream.started(model.stream(parley, stream));
+      stream.started(settings.model().stream(parley, stream));
     } catch (ParleyException e) {
       handler.onError(Conversions.error(e));
     }
@@ -66,12 +58,12 @@ public final class ParleyStreamingChatModel implements StreamingChatModel {
 
   @Override
   public ChatRequestParameters defaultRequestParameters() {
-    return defaults;
+    return settings.defaults();
   }
 
   @Override
   public List<ChatModelListener> listeners() {
-    return listeners;
+    return settings.listeners();
   }
 
   @Override
@@ -81,12 +73,12 @@ public final class ParleyStreamingChatModel implements StreamingChatModel {
 
   @Override
   public Set<Capability> supportedCapabilities() {
-    return capabilities;
+    return settings.capabilities();
   }
 
   @Override
   public String toString() {
-    return "ParleyStreamingChatModel[" + model.id() + "]";
+    return "ParleyStreamingChatModel[" + settings.model().id() + "]";
   }
 
   /** One generation's events, translated; silent once cancelled. */
