@@ -117,7 +117,7 @@ public final class ParleySpringChatModel implements ChatModel {
       };
       try {
         GenerationHandle handle = model.stream(request, handler);
-        sink.onDispose(handle::cancel);
+        sink.onCancel(handle::cancel); // a subscriber that goes away; a finished stream needs none
       } catch (ParleyException e) {
         sink.error(e);
       }
