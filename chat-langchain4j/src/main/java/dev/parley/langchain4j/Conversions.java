@@ -31,6 +31,8 @@ import dev.parley.chat.ToolChoice;
 import dev.parley.chat.ToolSpecification;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * LangChain4j's requests, responses and errors to Parley's and back, in one place, for {@link
@@ -42,12 +44,21 @@ final class Conversions {
   private Conversions() {}
 
   /** LangChain4j's request (its parameters already merged with the model's defaults) as Parley's. */
-  static ChatRequest request(dev.langchain4j.model.chat.request.ChatRequest request, boolean strictJsonSchema) {
+  static ChatRequest request(dev.langchain4j.model.chat.request.ChatRequest request, boolean strictJsonSchema, String modelId) {
+    checkModelName(request.parameters(), modelId);
     List<Message> messages = new ArrayList<>();
     for (ChatMessage m : request.messages()) {
       messages.add(message(m));
     }
     return new ChatRequest(messages, options(request.parameters(), strictJsonSchema));
+  }
+
+  /** A Parley model is one model: parameters may name it, but not another. */
+  static void checkModelName(@Nullable ChatRequestParameters p, String modelId) {
+    if (p != null && p.modelName() != null && !p.modelName().equals(modelId)) {
+      throw new UnsupportedFeatureException("modelName '" + p.modelName() + "' is not supported: this Parley model is '"
+          + modelId + "', and it serves no other");
+    }
   }
 
   /** Parley's message as LangChain4j's. */
@@ -83,8 +94,10 @@ final class Conversions {
     }
     if (m instanceof UserMessage u) {
       if (!u.hasSingleText()) {
-        throw new UnsupportedFeatureException("Parley models read text only; a user message with "
-            + u.contents().size() + " contents (or non-text content) cannot be sent");
+        String kinds = u.contents().stream().map(c -> c.type().name().toLowerCase(java.util.Locale.ROOT))
+            .distinct().collect(java.util.stream.Collectors.joining(", "));
+        throw new UnsupportedFeatureException("content other than one text (here: " + kinds + ") is not supported: "
+            + "Parley models read text only, so image, audio, video and PDF contents cannot be sent");
       }
       return Message.user(u.singleText());
     }
@@ -137,6 +150,23 @@ final class Conversions {
     if (p.stopSequences() != null && !p.stopSequences().isEmpty()) {
       b.stopSequences(p.stopSequences());
     }
+    if (p instanceof ParleyChatRequestParameters parley) {
+      if (parley.seed() != null) {
+        b.seed(parley.seed());
+      }
+      if (parley.minP() != null) {
+        b.minP(parley.minP());
+      }
+      if (parley.repeatPenalty() != null) {
+        b.repeatPenalty(parley.repeatPenalty());
+      }
+      if (parley.thinking() != null) {
+        b.thinking(parley.thinking());
+      }
+      if (parley.parallelToolCalls() != null) {
+        b.parallelToolCalls(parley.parallelToolCalls());
+      }
+    }
     if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
       List<ToolSpecification> tools = new ArrayList<>();
       for (dev.langchain4j.agent.tool.ToolSpecification t : p.toolSpecifications()) {
@@ -186,6 +216,7 @@ final class Conversions {
     return dev.langchain4j.model.chat.response.ChatResponse.builder()
         .aiMessage(message.build())
         .metadata(ChatResponseMetadata.builder()
+            .id("parley-" + UUID.randomUUID())
             .modelName(modelName)
             .tokenUsage(new TokenUsage(r.usage().promptTokens(), r.usage().completionTokens()))
             .finishReason(finishReason(r.finishReason()))

@@ -25,7 +25,10 @@ import java.util.Set;
  *
  * <p>Temperature, top-p, top-k, penalties, maximum output tokens, stop sequences, tool
  * specifications, tool choice and response format (JSON, with or without a schema) reach the Parley
- * model; the reply's tool calls become {@code toolExecutionRequests} ({@code TOOL_EXECUTION}), its
+ * model, and so do seed, min-p, repeat penalty, thinking and parallel calls given as {@link
+ * ParleyChatRequestParameters}. The model's name is its Parley id; parameters that name another model,
+ * and images or other non-text content, are refused with {@code UnsupportedFeatureException}. Each
+ * response gets a fresh id; the reply's tool calls become {@code toolExecutionRequests} ({@code TOOL_EXECUTION}), its
  * reasoning the {@code thinking}, its token counts the {@code TokenUsage}. Parley's errors become
  * LangChain4j's ({@code InvalidRequestException}, {@code TimeoutException}, retriable or not as the
  * Parley error says). {@link ChatModelListener}s are called by LangChain4j's own {@code chat}, as for
@@ -45,7 +48,7 @@ public final class ParleyChatModel implements ChatModel {
 
   @Override
   public ChatResponse doChat(ChatRequest request) {
-    dev.parley.chat.ChatRequest parley = Conversions.request(request, settings.strictJsonSchema());
+    dev.parley.chat.ChatRequest parley = Conversions.request(request, settings.strictJsonSchema(), settings.model().id());
     try {
       return Conversions.response(settings.model().generate(parley), settings.model().id());
     } catch (ParleyException e) {
@@ -90,9 +93,16 @@ public final class ParleyChatModel implements ChatModel {
       this.model = Objects.requireNonNull(model, "model");
     }
 
-    /** Parameters a request's own override, as LangChain4j merges them (none by default). */
+    /**
+     * Parameters a request's own override, as LangChain4j merges them (none by default but the
+     * model's name, its Parley id). Parley's own ({@link ParleyChatRequestParameters}) may be given
+     * here too.
+     *
+     * @throws dev.langchain4j.exception.UnsupportedFeatureException if they name another model
+     */
     public Builder defaultRequestParameters(ChatRequestParameters parameters) {
-      this.defaults = Objects.requireNonNull(parameters, "parameters");
+      Conversions.checkModelName(Objects.requireNonNull(parameters, "parameters"), model.id());
+      this.defaults = parameters;
       return this;
     }
 
@@ -127,7 +137,8 @@ public final class ParleyChatModel implements ChatModel {
     }
 
     private Settings settings() {
-      return new Settings(model, defaults, listeners, capabilities, strictJsonSchema);
+      ChatRequestParameters named = defaults.defaultedBy(ChatRequestParameters.builder().modelName(model.id()).build());
+      return new Settings(model, named, listeners, capabilities, strictJsonSchema);
     }
   }
 }

@@ -10,6 +10,8 @@ import dev.langchain4j.model.chat.response.CompleteToolCall;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.PartialThinking;
+import dev.langchain4j.model.chat.response.PartialThinkingContext;
+import dev.langchain4j.model.chat.response.PartialToolCallContext;
 import dev.langchain4j.model.chat.response.PartialToolCall;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
@@ -27,13 +29,16 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A Parley {@link dev.parley.chat.ChatModel} as a LangChain4j {@link StreamingChatModel}: tokens reach
  * {@code onPartialResponse}, reasoning {@code onPartialThinking}, tool calls {@code
- * onPartialToolCall} and then {@code onCompleteToolCall}, and the whole reply {@code
- * onCompleteResponse}, as {@link ParleyChatModel} maps it. The {@link StreamingHandle} each partial
+ * onPartialToolCall} (a call is complete, {@code onCompleteToolCall}, when the next one opens or the
+ * reply ends), and the whole reply {@code onCompleteResponse}, as {@link ParleyChatModel} maps it.
+ * What a handler method throws goes to its {@code onError} and the stream goes on, as with
+ * LangChain4j's own models; what {@code onError} throws is logged. The {@link StreamingHandle} each partial
  * response carries cancels the generation in the Parley model (a llama model frees the sequence at
  * the next token); after a cancel the handler hears nothing more. Built with {@link
  * ParleyChatModel.Builder#buildStreaming()}; thread-safe.
  */
 public final class ParleyStreamingChatModel implements StreamingChatModel {
+  private static final System.Logger LOG = System.getLogger(ParleyStreamingChatModel.class.getName());
   private final Settings settings;
 
   ParleyStreamingChatModel(Settings settings) {
@@ -47,12 +52,12 @@ public final class ParleyStreamingChatModel implements StreamingChatModel {
 
   @Override
   public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
-    dev.parley.chat.ChatRequest parley = Conversions.request(request, settings.strictJsonSchema());
+    dev.parley.chat.ChatRequest parley = Conversions.request(request, settings.strictJsonSchema(), settings.model().id());
     Stream stream = new Stream(handler, settings.model().id());
     try {
       stream.started(settings.model().stream(parley, stream));
     } catch (ParleyException e) {
-      handler.onError(Conversions.error(e));
+      stream.onError(e);
     }
   }
 
@@ -81,13 +86,17 @@ public final class ParleyStreamingChatModel implements StreamingChatModel {
     return "ParleyStreamingChatModel[" + settings.model().id() + "]";
   }
 
+  /** A call streamed so far. */
+  private record Call(String id, String name, StringBuilder arguments) {}
+
   /** One generation's events, translated; silent once cancelled. */
   private static final class Stream implements StreamHandler, StreamingHandle {
     private final StreamingChatResponseHandler handler;
     private final String modelName;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private final AtomicReference<GenerationHandle> generation = new AtomicReference<>();
-    private final List<String[]> calls = new ArrayList<>();
+    private final List<Call> calls = new ArrayList<>();
+    private int completed; // calls already reported whole
 
     Stream(StreamingChatResponseHandler handler, String modelName) {
       this.handler = handler;
@@ -119,26 +128,40 @@ public final class ParleyStreamingChatModel implements StreamingChatModel {
     @Override
     public void onToken(String token) {
       if (!cancelled.get()) {
-        handler.onPartialResponse(new PartialResponse(token), new PartialResponseContext(this));
+        deliver(() -> handler.onPartialResponse(new PartialResponse(token), new PartialResponseContext(this)));
       }
     }
 
     @Override
     public void onReasoning(String text) {
       if (!cancelled.get()) {
-        handler.onPartialThinking(new PartialThinking(text));
+        deliver(() -> handler.onPartialThinking(new PartialThinking(text), new PartialThinkingContext(this)));
       }
     }
 
     @Override
     public void onToolCall(ToolCallDelta delta) {
       if (delta.opensCall()) {
-        calls.add(new String[] {delta.id(), delta.name()});
+        completeCallsBefore(delta.index()); // a call is whole once the next one opens, as LangChain4j's models report it
+        calls.add(new Call(delta.id(), delta.name(), new StringBuilder()));
       }
-      String[] call = calls.get(delta.index());
+      Call call = calls.get(delta.index());
+      call.arguments().append(delta.arguments());
       if (!cancelled.get() && !delta.arguments().isEmpty()) {
-        handler.onPartialToolCall(PartialToolCall.builder().index(delta.index()).id(call[0]).name(call[1])
-            .partialArguments(delta.arguments()).build());
+        PartialToolCall partial = PartialToolCall.builder().index(delta.index()).id(call.id()).name(call.name())
+            .partialArguments(delta.arguments()).build();
+        deliver(() -> handler.onPartialToolCall(partial, new PartialToolCallContext(this)));
+      }
+    }
+
+    private void completeCallsBefore(int end) {
+      for (; completed < end; completed++) {
+        Call call = calls.get(completed);
+        CompleteToolCall complete = new CompleteToolCall(completed, Conversions.toolExecutionRequest(
+            new dev.parley.chat.ToolCall(call.id(), call.name(), call.arguments().toString())));
+        if (!cancelled.get()) {
+          deliver(() -> handler.onCompleteToolCall(complete));
+        }
       }
     }
 
@@ -147,16 +170,35 @@ public final class ParleyStreamingChatModel implements StreamingChatModel {
       if (cancelled.get()) {
         return;
       }
-      for (int i = 0; i < response.toolCalls().size(); i++) {
-        handler.onCompleteToolCall(new CompleteToolCall(i, Conversions.toolExecutionRequest(response.toolCalls().get(i))));
-      }
-      handler.onCompleteResponse(Conversions.response(response, modelName));
+      completeCallsBefore(response.toolCalls().size());
+      deliver(() -> handler.onCompleteResponse(Conversions.response(response, modelName)));
     }
 
     @Override
     public void onError(ParleyException error) {
       if (!cancelled.get()) {
-        handler.onError(Conversions.error(error));
+        failed(Conversions.error(error));
+      }
+    }
+
+    /**
+     * Calls the handler as LangChain4j's own models do: what the handler throws goes to its {@code
+     * onError}, and the stream goes on.
+     */
+    private void deliver(Runnable callback) {
+      try {
+        callback.run();
+      } catch (RuntimeException e) {
+        failed(e);
+      }
+    }
+
+    /** What {@code onError} itself throws is logged, not thrown into the model's thread. */
+    private void failed(Throwable error) {
+      try {
+        handler.onError(error);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "a StreamingChatResponseHandler's onError threw; ignored", e);
       }
     }
   }
