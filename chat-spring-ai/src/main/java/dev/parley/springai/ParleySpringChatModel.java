@@ -11,10 +11,14 @@ import dev.parley.chat.StreamHandler;
 import dev.parley.chat.ToolCall;
 import dev.parley.chat.ToolCallDelta;
 import dev.parley.chat.ToolSpecification;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -25,6 +29,11 @@ import org.springframework.ai.chat.metadata.DefaultUsage;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
+import org.springframework.ai.chat.model.MessageAggregator;
+import org.springframework.ai.chat.observation.ChatModelObservationContext;
+import org.springframework.ai.chat.observation.ChatModelObservationConvention;
+import org.springframework.ai.chat.observation.ChatModelObservationDocumentation;
+import org.springframework.ai.chat.observation.DefaultChatModelObservationConvention;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.model.tool.StructuredOutputChatOptions;
@@ -55,19 +64,30 @@ import reactor.core.publisher.FluxSink;
  *
  * <p>{@link #stream} returns a {@link Flux} of one response per token, then one with the tool calls,
  * the finish reason and the usage; cancelling the subscription cancels the generation in the Parley
- * model (a llama model frees its sequence at the next token). Thread-safe; the Parley model is the
- * caller's to close.
+ * model (a llama model frees its sequence at the next token). Given an {@code ObservationRegistry},
+ * each call and each stream is one {@code gen_ai.client.operation} observation, with the request's
+ * options, the usage and the finish reasons, as Spring AI's own models report them. Thread-safe; the
+ * Parley model is the caller's to close.
  */
 public final class ParleySpringChatModel implements ChatModel {
   /** The message property that holds the model's reasoning. */
   public static final String REASONING = "reasoningContent";
 
+  /** The provider name observations carry ({@code gen_ai.system}). */
+  public static final String PROVIDER = "parley";
+
+  private static final ChatModelObservationConvention DEFAULT_CONVENTION = new DefaultChatModelObservationConvention();
+
   private final dev.parley.chat.ChatModel model;
   private final ChatOptions defaults;
+  private final ObservationRegistry observations;
+  private final @Nullable ChatModelObservationConvention convention;
 
   private ParleySpringChatModel(Builder b) {
     this.model = b.model;
     this.defaults = b.defaults;
+    this.observations = b.observations;
+    this.convention = b.convention;
   }
 
   public static Builder builder(dev.parley.chat.ChatModel model) {
@@ -81,12 +101,40 @@ public final class ParleySpringChatModel implements ChatModel {
 
   @Override
   public ChatResponse call(Prompt prompt) {
-    return response(model.generate(request(prompt)));
+    ChatRequest request = request(prompt);
+    ChatModelObservationContext context = ChatModelObservationContext.builder()
+        .prompt(observed(prompt)).provider(PROVIDER).build();
+    return ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
+        .observation(convention, DEFAULT_CONVENTION, () -> context, observations)
+        .observe(() -> {
+          ChatResponse response = response(model.generate(request));
+          context.setResponse(response);
+          return response;
+        });
   }
 
+  /**
+   * The stream as Spring AI's own models observe it: one observation from subscription to the end,
+   * a child of the subscriber's, given the aggregated response.
+   */
   @Override
   public Flux<ChatResponse> stream(Prompt prompt) {
     ChatRequest request = request(prompt);
+    return Flux.deferContextual(subscriberContext -> {
+      ChatModelObservationContext context = ChatModelObservationContext.builder()
+          .prompt(observed(prompt)).provider(PROVIDER).streaming(true).build();
+      Observation observation = ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
+          .observation(convention, DEFAULT_CONVENTION, () -> context, observations);
+      observation.parentObservation(subscriberContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null)).start();
+      Flux<ChatResponse> responses = generation(request)
+          .doOnError(observation::error)
+          .doFinally(signal -> observation.stop())
+          .contextWrite(c -> c.put(ObservationThreadLocalAccessor.KEY, observation));
+      return new MessageAggregator().aggregate(responses, context::setResponse);
+    });
+  }
+
+  private Flux<ChatResponse> generation(ChatRequest request) {
     return Flux.create(sink -> {
       StreamHandler handler = new StreamHandler() {
         @Override
@@ -128,6 +176,20 @@ public final class ParleySpringChatModel implements ChatModel {
     return new ChatResponse(List.of(new Generation(message)), ChatResponseMetadata.builder().model(model.id()).build());
   }
 
+  /** The prompt as observations report it: its options over the defaults, the model named. */
+  private Prompt observed(Prompt prompt) {
+    ChatOptions.Builder<?> b = ChatOptions.builder()
+        .model(Objects.requireNonNullElse(either(prompt.getOptions(), ChatOptions::getModel), model.id()))
+        .temperature(either(prompt.getOptions(), ChatOptions::getTemperature))
+        .topP(either(prompt.getOptions(), ChatOptions::getTopP))
+        .topK(either(prompt.getOptions(), ChatOptions::getTopK))
+        .frequencyPenalty(either(prompt.getOptions(), ChatOptions::getFrequencyPenalty))
+        .presencePenalty(either(prompt.getOptions(), ChatOptions::getPresencePenalty))
+        .maxTokens(either(prompt.getOptions(), ChatOptions::getMaxTokens))
+        .stopSequences(either(prompt.getOptions(), ChatOptions::getStopSequences));
+    return new Prompt(prompt.getInstructions(), b.build());
+  }
+
   /** The stream's last response: no text (it came token by token), the calls, finish reason and usage. */
   private ChatResponse last(dev.parley.chat.ChatResponse r) {
     return response(new dev.parley.chat.ChatResponse("", r.finishReason(), r.usage(), r.toolCalls(), null));
@@ -144,7 +206,7 @@ public final class ParleySpringChatModel implements ChatModel {
     }
     Generation generation = new Generation(message.build(),
         ChatGenerationMetadata.builder().finishReason(finishReason(r.finishReason())).build());
-    return new ChatResponse(List.of(generation), ChatResponseMetadata.builder().model(model.id())
+    return new ChatResponse(List.of(generation), ChatResponseMetadata.builder().id("parley-" + UUID.randomUUID()).model(model.id())
         .usage(new DefaultUsage(r.usage().promptTokens(), r.usage().completionTokens())).build());
   }
 
@@ -255,6 +317,8 @@ public final class ParleySpringChatModel implements ChatModel {
   public static final class Builder {
     private final dev.parley.chat.ChatModel model;
     private ChatOptions defaults = ToolCallingChatOptions.builder().build();
+    private ObservationRegistry observations = ObservationRegistry.NOOP;
+    private @Nullable ChatModelObservationConvention convention;
 
     private Builder(dev.parley.chat.ChatModel model) {
       this.model = Objects.requireNonNull(model, "model");
@@ -263,6 +327,21 @@ public final class ParleySpringChatModel implements ChatModel {
     /** Options a prompt's own override, field by field (none by default). */
     public Builder defaultOptions(ChatOptions options) {
       this.defaults = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
+     * Where each call and stream is observed ({@code gen_ai.client.operation}, as Spring AI's own
+     * models report it: the request's options, the usage and the finish reasons); none by default.
+     */
+    public Builder observationRegistry(ObservationRegistry registry) {
+      this.observations = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /** Names and tags observations differently than Spring AI's default convention. */
+    public Builder observationConvention(ChatModelObservationConvention convention) {
+      this.convention = Objects.requireNonNull(convention, "convention");
       return this;
     }
 
