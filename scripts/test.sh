@@ -34,4 +34,6 @@ if [ ! -f "$models_dir/llama-2-tiny-random.gguf" ]; then
 fi
 
 export PARLEY_MODELS_DIR="$models_dir"
-exec mvn -B -ntp verify $(jdk22_maven_args) "$@"
+# install, not verify: chat-examples' ReadmeConsumerIT builds a project of the README alone against the
+# artifacts this build installed.
+exec mvn -B -ntp install $(jdk22_maven_args) "$@"

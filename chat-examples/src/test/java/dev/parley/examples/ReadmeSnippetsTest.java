@@ -4,13 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.chat.ChatModel;
-import dev.langchain4j.agent.tool.Tool;
-import dev.langchain4j.service.AiServices;
 import dev.parley.chat.ChatRequest;
-import dev.parley.chat.Message;
-import dev.parley.chat.Role;
-import dev.parley.chat.ToolCall;
-import dev.parley.langchain4j.ParleyChatModel;
 import dev.parley.memory.ConversationManager;
 import dev.parley.micrometer.PipelineMetrics;
 import dev.parley.openai.ChatCompletionRequest;
@@ -26,7 +20,6 @@ import dev.parley.ratelimit.RateLimitHeaders;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
 import dev.parley.store.jdbc.JdbcConversationStore;
 import dev.parley.testing.FakeChatModel;
-import dev.parley.testing.ScriptedReply;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -126,37 +119,6 @@ class ReadmeSnippetsTest {
     assertTrue(json.contains("\"content\":\"hi\"") && json.contains("\"finish_reason\":\"stop\""), json);
   }
 
-  // README:langchain4j
-  interface Assistant {
-    String chat(String message);
-  }
-
-  static class Calculator {
-    @Tool("Adds two integers")
-    int add(int a, int b) {
-      return a + b;
-    }
-  }
-
-  static String askWithTools(dev.parley.chat.ChatModel model) { // a LlamaChatModel, a ModelPool, a fake...
-    Assistant assistant = AiServices.builder(Assistant.class)
-        .chatModel(ParleyChatModel.builder(model).build())
-        .tools(new Calculator())
-        .build();
-    return assistant.chat("What is 2 + 3?");
-  }
-  // README:end
-
-  @Test
-  void langChain4jsAiServicesCallAToolOnAParleyModel() {
-    FakeChatModel model = FakeChatModel.builder().script(r -> {
-      Message last = r.messages().get(r.messages().size() - 1);
-      return last.role() == Role.TOOL ? ScriptedReply.text("2 + 3 = " + last.content())
-          : ScriptedReply.toolCalls(new ToolCall("call_1", "add", "{\"arg0\": 2, \"arg1\": 3}"));
-    }).build();
-    assertEquals("2 + 3 = 5", askWithTools(model));
-  }
-
   @Test
   void metersForThePipeline() {
     ChatModel model = FakeChatModel.thatEchoes();
@@ -175,6 +137,9 @@ class ReadmeSnippetsTest {
   void everySnippetIsInTheReadmeVerbatim() throws Exception {
     String source = Files.readString(Path.of("src/test/java/dev/parley/examples/ReadmeSnippetsTest.java"),
         StandardCharsets.UTF_8);
+    for (String example : List.of("LangChain4jWeather", "SpringAiWeather")) { // whole files: FrameworkExamplesTest runs them
+      source += Files.readString(Path.of("src/test/java/dev/parley/examples/readme/" + example + ".java"), StandardCharsets.UTF_8);
+    }
     String readme = normalize(Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8));
     Matcher m = Pattern.compile("// README:(\\w+)\\n(.*?)\\n\\s*// README:end", Pattern.DOTALL).matcher(source);
     List<String> names = new ArrayList<>();
@@ -183,7 +148,7 @@ class ReadmeSnippetsTest {
       assertTrue(readme.contains(normalize(m.group(2))), "the README's '" + m.group(1) + "' snippet differs from "
           + "ReadmeSnippetsTest; copy it again:\n" + m.group(2));
     }
-    assertEquals(List.of("javalin", "openai", "langchain4j", "micrometer"), names);
+    assertEquals(List.of("javalin", "openai", "micrometer", "langchain4j", "springai"), names);
   }
 
   /** Each line without its leading and trailing blanks. */
