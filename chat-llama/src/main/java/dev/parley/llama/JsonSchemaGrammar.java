@@ -99,8 +99,8 @@ final class JsonSchemaGrammar {
    * @throws InvalidRequestException if a schema is not JSON or uses what this converter cannot honour,
    *     naming its index
    */
-  static String alternatives(List<String> schemas, boolean strict, java.util.function.BiFunction<Integer, String, String> wrap,
-      String before, String after) {
+  static String alternatives(List<String> schemas, java.util.function.IntPredicate strict,
+      java.util.function.BiFunction<Integer, String, String> wrap, String before, String after) {
     Map<String, String> rules = new LinkedHashMap<>();
     Map<String, Integer> names = new HashMap<>();
     List<String> bodies = new ArrayList<>();
@@ -114,7 +114,7 @@ final class JsonSchemaGrammar {
       if (node == null || !(node.isObject() || node.isBoolean())) {
         throw new InvalidRequestException("schema " + i + " must be a JSON object or a boolean");
       }
-      JsonSchemaGrammar g = new JsonSchemaGrammar(node, strict, rules, names);
+      JsonSchemaGrammar g = new JsonSchemaGrammar(node, strict.test(i), rules, names);
       bodies.add(wrap.apply(i, g.visit(node, "#", 0)));
     }
     StringBuilder out = new StringBuilder("root ::= ").append(before.isEmpty() ? "" : before + " ")

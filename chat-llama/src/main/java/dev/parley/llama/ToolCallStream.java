@@ -31,6 +31,8 @@ final class ToolCallStream implements StreamHandler {
   private final StreamHandler downstream;
   private final ToolCallSyntax syntax;
   private final boolean forced;
+  /** A reply that is no call is a JSON answer, bare (an auto choice under a JSON response format). */
+  private final boolean jsonAnswer;
   private final boolean parallel;
   private final String marker;
   private final StringBuilder raw = new StringBuilder();
@@ -40,10 +42,11 @@ final class ToolCallStream implements StreamHandler {
   /** For a syntax whose call has no opening marker: the reply began as text, so it holds no call. */
   private boolean plainText;
 
-  ToolCallStream(StreamHandler downstream, ToolCallSyntax syntax, boolean forced, boolean parallel) {
+  ToolCallStream(StreamHandler downstream, ToolCallSyntax syntax, boolean forced, boolean jsonAnswer, boolean parallel) {
     this.downstream = downstream;
     this.syntax = syntax;
     this.forced = forced;
+    this.jsonAnswer = jsonAnswer;
     this.parallel = parallel;
     this.marker = syntax.prefix.strip();
   }
@@ -135,7 +138,7 @@ final class ToolCallStream implements StreamHandler {
       return;
     }
     if (syntax.generic && forced) {
-      String answer = answer(all);
+      String answer = jsonAnswer ? all.strip() : answer(all);
       if (answer != null) {
         if (!answer.isEmpty()) {
           streamed.append(answer);

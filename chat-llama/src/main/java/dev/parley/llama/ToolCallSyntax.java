@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.chat.Message;
+import dev.parley.chat.ResponseFormat;
 import dev.parley.chat.ToolCall;
 import dev.parley.chat.ToolSpecification;
 import java.io.IOException;
@@ -328,7 +329,16 @@ final class ToolCallSyntax {
    * {@code orAnswer} ({@link #GENERIC} only), an answer {@code {"response": "…"}} is allowed too.
    */
   String grammar(List<ToolSpecification> tools, boolean orAnswer) {
-    return grammar(tools, orAnswer, prefix);
+    return grammar(tools, orAnswer, prefix, null);
+  }
+
+  /**
+   * A grammar whose every sentence is one call to one of {@code tools}, written in this syntax, or
+   * an answer that is the JSON {@code answer} asks for (a JSON object, or one that fits a schema),
+   * bare: a reply to an {@code auto} choice under a JSON response format.
+   */
+  String grammarOrJsonAnswer(List<ToolSpecification> tools, ResponseFormat answer) {
+    return grammar(tools, false, prefix, answer);
   }
 
   /**
@@ -336,7 +346,7 @@ final class ToolCallSyntax {
    * {@link #trigger} finds (the text the model writes before the call is free).
    */
   String lazyGrammar(List<ToolSpecification> tools) {
-    return grammar(tools, false, prefix.stripLeading());
+    return grammar(tools, false, prefix.stripLeading(), null);
   }
 
   /**
@@ -362,9 +372,9 @@ final class ToolCallSyntax {
     return "(" + quoted + ")";
   }
 
-  private String grammar(List<ToolSpecification> tools, boolean orAnswer, String opening) {
-    List<String> schemas = tools.stream().map(ToolSpecification::parameters).toList();
-    BiFunction<Integer, String, String> wrap = (i, args) -> {
+  private String grammar(List<ToolSpecification> tools, boolean orAnswer, String opening, @Nullable ResponseFormat answer) {
+    List<String> schemas = new ArrayList<>(tools.stream().map(ToolSpecification::parameters).toList());
+    BiFunction<Integer, String, String> call = (i, args) -> {
       String name = JsonSchemaGrammar.quoted(JSON.valueToTree(tools.get(i).name()).toString());
       if (shape == Shape.NAME_BEFORE_ARGUMENTS) {
         return JsonSchemaGrammar.quoted(tools.get(i).name()) + (middle.isEmpty() ? "" : " " + JsonSchemaGrammar.quoted(middle))
@@ -377,8 +387,18 @@ final class ToolCallSyntax {
       }
       return inList ? "\"[\" ws " + inner + " ws \"]\"" : inner;
     };
-    String grammar = JsonSchemaGrammar.alternatives(schemas, false, wrap, opening.isEmpty() ? "" : JsonSchemaGrammar.quoted(opening),
-        suffix.isEmpty() ? "" : JsonSchemaGrammar.quoted(suffix));
+    String before = opening.isEmpty() ? "" : JsonSchemaGrammar.quoted(opening);
+    String after = suffix.isEmpty() ? "" : JsonSchemaGrammar.quoted(suffix);
+    String grammar;
+    if (answer == null) {
+      grammar = JsonSchemaGrammar.alternatives(schemas, i -> false, call, before, after);
+    } else {
+      // The answer is one more alternative, bare; the opening and closing text frame each call instead.
+      int n = tools.size();
+      schemas.add(answer.type() == ResponseFormat.Type.JSON_SCHEMA ? answer.schema() : "{\"type\": \"object\"}");
+      grammar = JsonSchemaGrammar.alternatives(schemas, i -> i == n && answer.strict(),
+          (i, args) -> i == n ? args : ((before + " " + call.apply(i, args) + " " + after).strip()), "", "");
+    }
     if (orAnswer) {
       grammar = grammar.replaceFirst("root ::= ", "root ::= answer | ")
           + "answer ::= \"{\" ws \"\\\"response\\\":\" ws string ws \"}\"\n";
@@ -387,7 +407,7 @@ final class ToolCallSyntax {
   }
 
   /** Parley's system message for {@link #GENERIC}: the tools, and how to call them. */
-  static String describe(List<ToolSpecification> tools, boolean required) {
+  static String describe(List<ToolSpecification> tools, boolean required, boolean jsonAnswer) {
     List<ObjectNode> list = new ArrayList<>();
     for (ToolSpecification t : tools) {
       ObjectNode o = JSON.createObjectNode();
@@ -402,7 +422,8 @@ final class ToolCallSyntax {
     }
     return "You can call these tools:\n" + JSON.valueToTree(list) + "\nTo call a tool, reply with the JSON object "
         + "{\"tool_call\": {\"name\": <the tool's name>, \"arguments\": <its arguments>}}"
-        + (required ? "." : "; to answer without a tool, reply with {\"response\": <your answer>}.");
+        + (required ? "." : jsonAnswer ? "; to answer without a tool, reply with your answer's JSON object."
+            : "; to answer without a tool, reply with {\"response\": <your answer>}.");
   }
 
   private static int commonPrefix(String a, String b) {

@@ -35,10 +35,13 @@ final class ToolUse {
   final boolean reads;
   /** The whole reply is a call (or, for the generic syntax, a call or an answer). */
   final boolean forced;
+  /** A reply that is no call is the JSON of the request's response format. */
+  final boolean jsonAnswer;
   final boolean parallel;
 
   private ToolUse(ToolCallSyntax syntax, List<Message> messages, List<ToolSpecification> templateTools,
-      @Nullable String grammar, @Nullable String trigger, boolean reads, boolean forced, boolean parallel) {
+      @Nullable String grammar, @Nullable String trigger, boolean reads, boolean forced, boolean jsonAnswer,
+      boolean parallel) {
     this.syntax = syntax;
     this.messages = messages;
     this.templateTools = templateTools;
@@ -46,6 +49,7 @@ final class ToolUse {
     this.trigger = trigger;
     this.reads = reads;
     this.forced = forced;
+    this.jsonAnswer = jsonAnswer;
     this.parallel = parallel;
   }
 
@@ -58,10 +62,9 @@ final class ToolUse {
     }
     ToolChoice.Mode mode = offered ? o.toolChoice().mode() : ToolChoice.Mode.NONE;
     boolean calls = mode != ToolChoice.Mode.NONE;
-    if (calls && o.responseFormat().type() != ResponseFormat.Type.TEXT) {
-      throw new InvalidRequestException("responseFormat " + o.responseFormat().type() + " cannot be combined with tools "
-          + "the model may call; send toolChoice NONE, or no responseFormat");
-    }
+    // A JSON response format is the answer's: under an auto choice the reply is a call or that JSON
+    // (as OpenAI's API takes tools beside a response format); a required call is a call.
+    boolean jsonAnswer = mode == ToolChoice.Mode.AUTO && o.responseFormat().type() != ResponseFormat.Type.TEXT;
     ToolSpecification named = mode == ToolChoice.Mode.NAMED ? o.tool(o.toolChoice().toolName()) : null;
     if (mode == ToolChoice.Mode.NAMED && named == null) {
       throw new InvalidRequestException("toolChoice names " + o.toolChoice().toolName() + ", which is not one of the tools");
@@ -70,23 +73,24 @@ final class ToolUse {
     String grammar = switch (mode) {
       case REQUIRED, NAMED -> syntax.grammar(choosable, false);
       // The model writes freely until it opens a call; from there a lazy grammar keeps the call valid.
-      case AUTO -> syntax.generic ? syntax.grammar(choosable, true) : syntax.lazyGrammar(choosable);
+      case AUTO -> jsonAnswer ? syntax.grammarOrJsonAnswer(choosable, o.responseFormat())
+          : syntax.generic ? syntax.grammar(choosable, true) : syntax.lazyGrammar(choosable);
       case NONE -> null;
     };
-    String trigger = mode == ToolChoice.Mode.AUTO && !syntax.generic ? syntax.trigger() : null;
+    String trigger = mode == ToolChoice.Mode.AUTO && !syntax.generic && !jsonAnswer ? syntax.trigger() : null;
     boolean forced = mode == ToolChoice.Mode.REQUIRED || mode == ToolChoice.Mode.NAMED
         || (mode == ToolChoice.Mode.AUTO && syntax.generic);
     if (!syntax.generic) {
-      return new ToolUse(syntax, messages, o.tools(), grammar, trigger, calls, forced, o.parallelToolCalls());
+      return new ToolUse(syntax, messages, o.tools(), grammar, trigger, calls, forced, jsonAnswer, o.parallelToolCalls());
     }
     List<Message> rewritten = new ArrayList<>();
     if (calls) {
-      rewritten.add(Message.system(ToolCallSyntax.describe(choosable, mode != ToolChoice.Mode.AUTO)));
+      rewritten.add(Message.system(ToolCallSyntax.describe(choosable, mode != ToolChoice.Mode.AUTO, jsonAnswer)));
     }
     for (Message m : messages) {
       rewritten.add(asText(m));
     }
-    return new ToolUse(syntax, rewritten, List.of(), grammar, trigger, calls, forced, o.parallelToolCalls());
+    return new ToolUse(syntax, rewritten, List.of(), grammar, trigger, calls, forced, jsonAnswer, o.parallelToolCalls());
   }
 
   /** For the generic syntax: a call or a result as the JSON text the model is told to write and read. */
@@ -118,6 +122,6 @@ final class ToolUse {
 
   /** The caller's handler, behind a reader of calls when the reply may hold them. */
   StreamHandler wrap(StreamHandler handler) {
-    return reads ? new ToolCallStream(handler, syntax, forced, parallel) : handler;
+    return reads ? new ToolCallStream(handler, syntax, forced, jsonAnswer, parallel) : handler;
   }
 }

@@ -96,6 +96,39 @@ class FfmModelFamiliesTest {
     }
   }
 
+  /**
+   * Tools under an auto choice beside a JSON Schema response format, as LangChain4j's AI services
+   * send them for a typed answer: each reply is a call that parses or an answer that fits the schema,
+   * in the family's own call syntax (Qwen3's marker, Llama 3.1's bare JSON, the generic one on Gemma).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"qwen3", "gemma3", "llama"})
+  void anAutoChoiceUnderAJsonSchemaRepliesWithACallOrThatJson(String architecture) throws Exception {
+    Path file = ModelFamilies.write(architecture, temp);
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    dev.parley.chat.ToolSpecification weather = new dev.parley.chat.ToolSpecification("get_weather", "Weather.",
+        "{\"type\":\"object\",\"properties\":{\"city\":{\"enum\":[\"Paris\",\"Lyon\"]}},\"required\":[\"city\"],"
+            + "\"additionalProperties\":false}");
+    dev.parley.chat.ResponseFormat answer = dev.parley.chat.ResponseFormat.jsonSchema("forecast",
+        "{\"type\":\"object\",\"properties\":{\"sky\":{\"enum\":[\"SUNNY\",\"RAINY\"]}},\"required\":[\"sky\"],"
+            + "\"additionalProperties\":false}", true);
+    try (LlamaChatModel model = LlamaChatModel.builder(file).contextSize(512).slots(1).threads(2).build()) {
+      for (long seed = 1; seed <= 4; seed++) {
+        ChatResponse r = model.generate(new ChatRequest(List.of(Message.user("Weather in Paris?")),
+            GenerationOptions.builder().temperature(0.9).seed(seed).maxTokens(96).tools(weather)
+                .toolChoice(dev.parley.chat.ToolChoice.AUTO).responseFormat(answer).build()));
+        if (r.finishReason() == dev.parley.chat.FinishReason.TOOL_CALLS) {
+          String city = json.readTree(r.toolCalls().get(0).arguments()).path("city").asText();
+          assertTrue(city.equals("Paris") || city.equals("Lyon"), architecture + " seed " + seed + ": " + r);
+        } else {
+          assertEquals(dev.parley.chat.FinishReason.STOP, r.finishReason(), architecture + " seed " + seed + ": " + r);
+          String sky = json.readTree(r.text()).path("sky").asText();
+          assertTrue(sky.equals("SUNNY") || sky.equals("RAINY"), architecture + " seed " + seed + ": " + r);
+        }
+      }
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"qwen3", "qwen3moe", "gemma3", "llama"})
   void aRestoredStateRepliesAsARecomputation(String architecture) {

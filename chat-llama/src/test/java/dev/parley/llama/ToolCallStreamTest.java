@@ -33,8 +33,13 @@ class ToolCallStreamTest {
 
   private static RecordingStreamHandler run(ToolCallSyntax syntax, boolean forced, boolean parallel, FinishReason end,
       String... tokens) {
+    return run(syntax, forced, false, parallel, end, tokens);
+  }
+
+  private static RecordingStreamHandler run(ToolCallSyntax syntax, boolean forced, boolean jsonAnswer, boolean parallel,
+      FinishReason end, String... tokens) {
     RecordingStreamHandler h = new RecordingStreamHandler();
-    ToolCallStream s = new ToolCallStream(h, syntax, forced, parallel);
+    ToolCallStream s = new ToolCallStream(h, syntax, forced, jsonAnswer, parallel);
     for (String t : tokens) {
       s.onToken(t);
     }
@@ -96,6 +101,21 @@ class ToolCallStreamTest {
     RecordingStreamHandler h = run(ToolCallSyntax.GENERIC, true, true, FinishReason.STOP, "{\"response\": ", "\"It is noon.\"}");
     assertEquals("It is noon.", h.response().text());
     assertEquals(List.of("It is noon."), h.tokens());
+    assertEquals(FinishReason.STOP, h.response().finishReason());
+  }
+
+  @Test
+  void aGenericAnswerUnderAJsonFormatIsItsJsonBare() {
+    RecordingStreamHandler h = run(ToolCallSyntax.GENERIC, true, true, true, FinishReason.STOP, "{\"sky\": ", "\"SUNNY\"}");
+    assertEquals("{\"sky\": \"SUNNY\"}", h.response().text());
+    assertEquals(FinishReason.STOP, h.response().finishReason());
+    assertTrue(h.response().toolCalls().isEmpty());
+  }
+
+  @Test
+  void aBareJsonAnswerWithoutACallMarkerIsText() {
+    RecordingStreamHandler h = run(hermes, false, true, true, FinishReason.STOP, "{\"sky\": ", "\"RAINY\"}");
+    assertEquals("{\"sky\": \"RAINY\"}", h.response().text());
     assertEquals(FinishReason.STOP, h.response().finishReason());
   }
 }
