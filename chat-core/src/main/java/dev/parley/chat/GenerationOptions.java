@@ -402,6 +402,11 @@ public final class GenerationOptions {
       return this;
     }
 
+    /**
+     * The shape of the answer: free text (the default), any JSON object, or JSON that fits a schema.
+     * Beside tools under an {@link ToolChoice#AUTO auto} choice, the reply is a call or an answer
+     * in this format; a required call is a call.
+     */
     public Builder responseFormat(ResponseFormat responseFormat) {
       this.responseFormat = Checks.notNull(responseFormat, "responseFormat");
       return this;
