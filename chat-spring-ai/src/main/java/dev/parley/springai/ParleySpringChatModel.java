@@ -300,7 +300,29 @@ public final class ParleySpringChatModel implements ChatModel {
     if (schema != null) {
       b.responseFormat(ResponseFormat.jsonSchema("response", schema, false));
     }
+    Long seed = parley(given, ParleyChatOptions::getSeed);
+    if (seed != null) {
+      b.seed(seed);
+    }
+    Double minP = parley(given, ParleyChatOptions::getMinP);
+    if (minP != null) {
+      b.minP(minP);
+    }
+    Double repeatPenalty = parley(given, ParleyChatOptions::getRepeatPenalty);
+    if (repeatPenalty != null) {
+      b.repeatPenalty(repeatPenalty);
+    }
+    Boolean thinking = parley(given, ParleyChatOptions::getThinking);
+    if (thinking != null) {
+      b.thinking(thinking);
+    }
     return b.build();
+  }
+
+  /** A Parley option: the prompt's where it has Parley options that set it, else the defaults'. */
+  private <T> @Nullable T parley(@Nullable ChatOptions given, Function<ParleyChatOptions, @Nullable T> getter) {
+    T value = given instanceof ParleyChatOptions p ? getter.apply(p) : null;
+    return value != null ? value : defaults instanceof ParleyChatOptions d ? getter.apply(d) : null;
   }
 
   private <T> @Nullable T either(@Nullable ChatOptions given, Function<ChatOptions, @Nullable T> getter) {
@@ -316,7 +338,7 @@ public final class ParleySpringChatModel implements ChatModel {
   /** Settings of {@link ParleySpringChatModel}. */
   public static final class Builder {
     private final dev.parley.chat.ChatModel model;
-    private ChatOptions defaults = ToolCallingChatOptions.builder().build();
+    private ChatOptions defaults = ParleyChatOptions.builder().build();
     private ObservationRegistry observations = ObservationRegistry.NOOP;
     private @Nullable ChatModelObservationConvention convention;
 
@@ -324,7 +346,10 @@ public final class ParleySpringChatModel implements ChatModel {
       this.model = Objects.requireNonNull(model, "model");
     }
 
-    /** Options a prompt's own override, field by field (none by default). */
+    /**
+     * Options a prompt's own override, field by field (none by default). Give {@link
+     * ParleyChatOptions} to keep native structured output working through a {@code ChatClient}.
+     */
     public Builder defaultOptions(ChatOptions options) {
       this.defaults = Objects.requireNonNull(options, "options");
       return this;

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.prompt.Prompt;
-import org.springframework.ai.converter.BeanOutputConverter;
+import org.springframework.ai.chat.client.AdvisorParams;
+import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.model.tool.StructuredOutputChatOptions;
 import reactor.core.Disposable;
 
@@ -38,13 +39,12 @@ class LlamaModelTest {
   }
 
   @Test
-  void aNativeOutputSchemaGivesAnEntityEvenFromARandomModel() {
-    BeanOutputConverter<Forecast> converter = new BeanOutputConverter<>(Forecast.class);
-    String reply = ParleySpringChatModel.builder(llama).build().call(new Prompt("Weather in Paris?",
-        StructuredOutputChatOptions.builder().outputSchema(converter.getJsonSchema()).temperature(0.0).maxTokens(200).build()))
-        .getResult().getOutput().getText();
-    Forecast forecast = converter.convert(reply);
-    assertTrue(forecast != null && forecast.sky() != null, reply);
+  void aChatClientsNativeStructuredOutputGivesAnEntityEvenFromARandomModel() {
+    Forecast forecast = ChatClient.create(ParleySpringChatModel.builder(llama).build()).prompt()
+        .advisors(AdvisorParams.ENABLE_NATIVE_STRUCTURED_OUTPUT)
+        .options(ParleyChatOptions.builder().temperature(0.0).maxTokens(200))
+        .user("Weather in Paris?").call().entity(Forecast.class);
+    assertTrue(forecast != null, "the schema-bound reply parsed");
   }
 
   @Test

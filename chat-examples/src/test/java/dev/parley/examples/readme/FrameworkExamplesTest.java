@@ -58,5 +58,7 @@ class FrameworkExamplesTest {
     assertEquals(2, model.requests().size(), "a call, then the answer");
     assertTrue(model.requests().get(1).messages().stream().anyMatch(m -> m.role() == Role.TOOL && m.content().strip().equals("21")),
         "the tool's result went back to the model");
+    assertEquals(ResponseFormat.Type.JSON_SCHEMA, model.requests().get(1).options().responseFormat().type(),
+        "the entity's schema reached the model as a response format");
   }
 }

@@ -3,6 +3,7 @@ package dev.parley.examples.readme;
 // README:springai
 import dev.parley.chat.ChatModel;
 import dev.parley.springai.ParleySpringChatModel;
+import org.springframework.ai.chat.client.AdvisorParams;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.client.advisor.ToolCallingAdvisor;
 import org.springframework.ai.tool.annotation.Tool;
@@ -22,6 +23,7 @@ public class SpringAiWeather {
         .defaultAdvisors(ToolCallingAdvisor.builder().build())
         .build()
         .prompt().user("How warm is it in Paris?")
+        .advisors(AdvisorParams.ENABLE_NATIVE_STRUCTURED_OUTPUT) // the reply is sampled under Forecast's schema
         .tools(new Weather())
         .call()
         .entity(Forecast.class);
