@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.langchain4j.agent.tool.Tool;
-import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.response.PartialResponse;
-import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.service.AiServices;
 import dev.parley.chat.ChatModel;
 import dev.parley.chat.GenerationHandle;
@@ -19,11 +15,7 @@ import dev.parley.chat.ToolChoice;
 import dev.parley.llama.LlamaChatModel;
 import dev.parley.llama.ModelFamilies;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -90,28 +82,7 @@ class FamiliesIT {
   @ValueSource(strings = {"qwen3", "gemma3"})
   void aCancelledStreamFreesTheSequence(String family) throws Exception {
     try (LlamaChatModel llama = load(family)) {
-      CountDownLatch first = new CountDownLatch(1);
-      CountDownLatch release = new CountDownLatch(1);
-      // Held at its first token until the test lets it go: the reply keeps its sequence on any machine.
-      ParleyStreamingChatModelTest.Recorder r = new ParleyStreamingChatModelTest.Recorder() {
-        @Override
-        public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
-          super.onPartialResponse(partial, context);
-          first.countDown();
-          try {
-            release.await(2, TimeUnit.MINUTES);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-      };
-      ParleyChatModel.builder(llama).buildStreaming().chat(ChatRequest.builder()
-          .messages(UserMessage.from("Tell me a story.")).maxOutputTokens(400).build(), r);
-      assertTrue(first.await(60, TimeUnit.SECONDS), family + ": no first token");
-      assertEquals(1, llama.slotStatistics().busySlots(), "the reply holds a sequence while it streams");
-      r.context.streamingHandle().cancel();
-      release.countDown();
-      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> llama.slotStatistics().busySlots() == 0);
+      LlamaModelTest.assertACancelledStreamFreesItsSlot(llama);
     }
   }
 

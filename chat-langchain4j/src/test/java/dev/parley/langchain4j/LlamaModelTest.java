@@ -57,6 +57,11 @@ class LlamaModelTest {
 
   @Test
   void aCancelledStreamFreesTheEnginesSlot() throws Exception {
+    assertACancelledStreamFreesItsSlot(llama);
+  }
+
+  /** A stream held at its first token, cancelled there: its slot (sequence) is free again. */
+  static void assertACancelledStreamFreesItsSlot(LlamaChatModel llama) throws InterruptedException {
     CountDownLatch first = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     // Held at its first token until the test lets it go: the reply keeps its slot on any machine.
@@ -74,7 +79,7 @@ class LlamaModelTest {
     };
     ParleyChatModel.builder(llama).buildStreaming().chat(ChatRequest.builder().messages(UserMessage.from("Tell me a story."))
         .maxOutputTokens(400).build(), r);
-    assertTrue(first.await(60, TimeUnit.SECONDS), "no first token");
+    assertTrue(first.await(60, TimeUnit.SECONDS), llama.id() + ": no first token");
     assertEquals(1, llama.slotStatistics().busySlots(), "the reply holds a slot while it streams");
     r.context.streamingHandle().cancel();
     release.countDown();
