@@ -15,25 +15,26 @@ import dev.parley.testing.FakeChatModel;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The README's example, line for line, so it keeps compiling and working. */
+/** The README's first chat, line for line ({@code ReadmeSnippetsTest} compares them), so it keeps compiling and working. */
 class ReadmeExampleTest {
-  private final FakeChatModel backend = FakeChatModel.thatEchoes();
-
-  String readmeExample(String conversationId, String userText) {
+  static String readmeExample(String conversationId, String userText) {
+    // README:first
+    FakeChatModel backend = FakeChatModel.thatEchoes();              // or LlamaChatModel.load(Path.of("model.gguf"))
     InputSanitizer sanitizer = InputSanitizer.defaults();
     ConversationManager memory = ConversationManager.builder()
         .tokenizer(backend.tokenizer()).maxTokens(2_048).maxMessages(40).build();
     ResponseCache cache = ResponseCache.builder().build();
     ChatModel model = cache.decorate(CircuitBreaker.ofDefaults().decorate(backend, Duration.ofSeconds(60)));
 
-    SanitizationResult input = sanitizer.sanitize(userText);
+    SanitizationResult input = sanitizer.sanitize(userText);         // cleaned, or rejected with a reason
     if (input instanceof SanitizationResult.Rejected rejected) {
       return rejected.message();
     }
-    memory.append(conversationId, Message.user(input.text()));
+    memory.append(conversationId, Message.user(input.text()));       // trims whole old turns to the budget
     ChatResponse reply = model.generate(memory.request(conversationId, GenerationOptions.defaults()));
     memory.append(conversationId, reply.toMessage());
     return reply.text();
+    // README:end
   }
 
   @Test

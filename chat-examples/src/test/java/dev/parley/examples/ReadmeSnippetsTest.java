@@ -1,6 +1,7 @@
 package dev.parley.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.chat.ChatModel;
@@ -30,18 +31,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's "use it" snippets, run here; {@link #everySnippetIsInTheReadmeVerbatim} fails when
- * the README and this file drift apart. A snippet is the code between {@code // README:name} and
- * {@code // README:end}, compared without its indentation.
+ * The README's and the docs' snippets, run here; {@link #everyJavaBlockOfTheReadmeAndTheDocsIsATestedSnippet}
+ * fails when a page and the tests drift apart. A snippet is the code between {@code // README:name}
+ * and {@code // README:end} in any test of this module, compared without its indentation.
  */
 class ReadmeSnippetsTest {
 
@@ -133,22 +139,41 @@ class ReadmeSnippetsTest {
     assertEquals(0, registry.get("parley.replies.in.flight").gauge().value());
   }
 
+  /**
+   * Every Java block of the README and of {@code docs/} is a snippet of this module's tests, word for
+   * word (indentation aside), and every snippet is on a page: a page's code compiles, and most of it
+   * runs, or this fails.
+   */
   @Test
-  void everySnippetIsInTheReadmeVerbatim() throws Exception {
-    String source = Files.readString(Path.of("src/test/java/dev/parley/examples/ReadmeSnippetsTest.java"),
-        StandardCharsets.UTF_8);
-    for (String example : List.of("LangChain4jWeather", "SpringAiWeather")) { // whole files: FrameworkExamplesTest runs them
-      source += Files.readString(Path.of("src/test/java/dev/parley/examples/readme/" + example + ".java"), StandardCharsets.UTF_8);
+  void everyJavaBlockOfTheReadmeAndTheDocsIsATestedSnippet() throws Exception {
+    Map<String, String> snippets = new LinkedHashMap<>();
+    try (Stream<Path> sources = Files.walk(Path.of("src/test/java"))) {
+      for (Path source : sources.filter(p -> p.toString().endsWith(".java")).toList()) {
+        Matcher m = Pattern.compile("// README:(\\w+)\\n(.*?)\\n\\s*// README:end", Pattern.DOTALL)
+            .matcher(Files.readString(source, StandardCharsets.UTF_8));
+        while (m.find()) {
+          assertNull(snippets.put(normalize(m.group(2)), m.group(1) + " in " + source.getFileName()), "twice: " + m.group(1));
+        }
+      }
     }
-    String readme = normalize(Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8));
-    Matcher m = Pattern.compile("// README:(\\w+)\\n(.*?)\\n\\s*// README:end", Pattern.DOTALL).matcher(source);
-    List<String> names = new ArrayList<>();
-    while (m.find()) {
-      names.add(m.group(1));
-      assertTrue(readme.contains(normalize(m.group(2))), "the README's '" + m.group(1) + "' snippet differs from "
-          + "ReadmeSnippetsTest; copy it again:\n" + m.group(2));
+    List<Path> pages = new ArrayList<>(List.of(Path.of("../README.md")));
+    try (Stream<Path> docs = Files.list(Path.of("../docs"))) {
+      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
     }
-    assertEquals(List.of("javalin", "openai", "micrometer", "langchain4j", "springai"), names);
+    Set<String> onPages = new HashSet<>();
+    for (Path page : pages) {
+      Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(page, StandardCharsets.UTF_8));
+      while (m.find()) {
+        String block = normalize(m.group(1));
+        assertTrue(snippets.containsKey(block), page + " has a Java block no test compiles; mark it in a test with "
+            + "// README:name ... // README:end:\n" + m.group(1));
+        onPages.add(block);
+      }
+    }
+    for (Map.Entry<String, String> s : snippets.entrySet()) {
+      assertTrue(onPages.contains(s.getKey()), "the snippet " + s.getValue() + " is on no page; copy it again:\n" + s.getKey());
+    }
+    assertTrue(onPages.size() >= 9, "Java blocks found on the pages: " + onPages.size());
   }
 
   /** Each line without its leading and trailing blanks. */

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A project of the README's "In LangChain4j and Spring AI" section alone: its XML (the BOM import and
- * the adapters' dependencies) around a bare pom, its Java as source files, compiled by Maven. It
+ * A project of the README alone: its BOM import and the "In LangChain4j and Spring AI" section's
+ * dependencies around a bare pom, its Java as source files, compiled by Maven. It
  * resolves Parley's artifacts from the local repository, where {@code scripts/test.sh} ({@code mvn
  * install}) has put this build's before this module's integration tests run.
  */
@@ -32,10 +32,10 @@ class ReadmeConsumerIT {
     int end = readme.indexOf("\n## ", start + SECTION.length());
     String section = readme.substring(start, end < 0 ? readme.length() : end);
 
-    List<String> xml = blocks(section, "xml");
-    String bom = xml.stream().filter(b -> b.contains("<dependencyManagement>")).findFirst().orElseThrow();
+    String bom = blocks(readme, "xml").stream().filter(b -> b.contains("<dependencyManagement>")).findFirst()
+        .orElseThrow(() -> new AssertionError("the README imports no BOM"));
     StringBuilder dependencies = new StringBuilder();
-    xml.stream().filter(b -> !b.equals(bom)).forEach(b -> dependencies.append(b).append('\n'));
+    blocks(section, "xml").forEach(b -> dependencies.append(b).append('\n'));
     Files.writeString(project.resolve("pom.xml"), """
         <project xmlns="http://maven.apache.org/POM/4.0.0">
           <modelVersion>4.0.0</modelVersion>
