@@ -30,6 +30,9 @@ import org.springframework.context.annotation.Conditional;
 @ConditionalOnClass({ModelPool.class, ParleySpringChatModel.class})
 @EnableConfigurationProperties(ParleyProperties.class)
 public class ParleyAutoConfiguration {
+  /** Created by Spring Boot. */
+  public ParleyAutoConfiguration() {}
+
 
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean(dev.parley.chat.ChatModel.class)
@@ -93,7 +96,7 @@ public class ParleyAutoConfiguration {
     return downloader.build().fetch(ModelSource.url(p.getUrl(), p.getSha256()), DownloadProgress.none());
   }
 
-  /** A model file or address is set. */
+  /** The condition of {@link #parleyModelPool}: a model file or address is set. */
   static final class ModelConfigured extends AnyNestedCondition {
     ModelConfigured() {
       super(ConfigurationPhase.REGISTER_BEAN);

@@ -15,6 +15,9 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(ModelPool.class)
 @ConditionalOnEnabledHealthIndicator("parley")
 public class ParleyHealthAutoConfiguration {
+  /** Created by Spring Boot. */
+  public ParleyHealthAutoConfiguration() {}
+
 
   @Bean
   @ConditionalOnMissingBean(name = "parleyHealthIndicator")

@@ -17,6 +17,9 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass({MeterBinder.class, ModelPoolMetrics.class})
 @ConditionalOnBean(ModelPool.class)
 public class ParleyMetricsAutoConfiguration {
+  /** Created by Spring Boot. */
+  public ParleyMetricsAutoConfiguration() {}
+
 
   @Bean
   @ConditionalOnMissingBean(name = "parleyModelMetrics")

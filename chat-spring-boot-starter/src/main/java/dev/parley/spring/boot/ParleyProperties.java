@@ -20,6 +20,9 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties("parley.model")
 public class ParleyProperties {
+  /** Unset: each value has its default; Spring Boot binds the properties. */
+  public ParleyProperties() {}
+
   private @Nullable Path file;
   private @Nullable String url;
   private @Nullable String sha256;
