@@ -26,7 +26,7 @@ public record ChatRequest(List<Message> messages, GenerationOptions options, @Nu
     }
     for (int i = 0; i < messages.size(); i++) {
       if (messages.get(i) == null) {
-        throw new IllegalArgumentException("messages[" + i + "] must not be null");
+        throw new NullPointerException("messages[" + i + "] must not be null");
       }
     }
     messages = List.copyOf(messages);

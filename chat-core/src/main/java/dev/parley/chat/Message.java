@@ -61,6 +61,9 @@ public record Message(
       throw new IllegalArgumentException("only an assistant message has reasoning, this is a " + role + " message");
     }
     if (role == Role.TOOL) {
+      if (toolCallId == null) {
+        throw new IllegalArgumentException("a TOOL message needs a toolCallId");
+      }
       Checks.notBlank(toolCallId, "toolCallId of a TOOL message");
     } else if (toolCallId != null) {
       throw new IllegalArgumentException("only a TOOL message has a toolCallId, this is a " + role + " message");

@@ -194,7 +194,7 @@ class ResponseCacheTest {
     var e = assertThrows(IllegalArgumentException.class, () -> ResponseCache.builder().maximumWeightBytes(0));
     assertEquals("maximumWeightBytes must be > 0, was 0", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ResponseCache.builder().expireAfterWrite(Duration.ZERO));
-    assertThrows(IllegalArgumentException.class, () -> ResponseCache.builder().build().get(null, ask("x", GREEDY), r -> reply("x")));
+    assertThrows(NullPointerException.class, () -> ResponseCache.builder().build().get(null, ask("x", GREEDY), r -> reply("x")));
   }
 
   @Test

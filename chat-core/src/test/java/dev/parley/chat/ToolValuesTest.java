@@ -73,7 +73,8 @@ class ToolValuesTest {
   void responseFormatsCarryASchemaOnlyForJsonSchema() {
     assertEquals("only a JSON_SCHEMA format has a name, a schema or strict, this is JSON_OBJECT",
         message(() -> new ResponseFormat(ResponseFormat.Type.JSON_OBJECT, null, "{}", false)));
-    assertEquals("schema must not be null", message(() -> ResponseFormat.jsonSchema("n", null, true)));
+    assertEquals("schema must not be null",
+        assertThrows(NullPointerException.class, () -> ResponseFormat.jsonSchema("n", null, true)).getMessage());
     assertTrue(ResponseFormat.jsonSchema("n", "{}", true).isJson());
     assertFalse(ResponseFormat.TEXT.isJson());
   }
@@ -88,7 +89,7 @@ class ToolValuesTest {
         message(() -> Message.user("x").withToolCalls(List.of(CALL))));
     assertEquals("only an assistant message has reasoning, this is a SYSTEM message",
         message(() -> Message.system("x").withReasoning("hm")));
-    assertEquals("toolCallId of a TOOL message must not be null", message(() -> new Message(Role.TOOL, "4 degrees")));
+    assertEquals("a TOOL message needs a toolCallId", message(() -> new Message(Role.TOOL, "4 degrees")));
     assertEquals("only a TOOL message has a toolCallId, this is a USER message",
         message(() -> new Message(Role.USER, "x", java.time.Instant.EPOCH, java.util.Map.of(), null, List.of(), "call_1", null)));
     Message result = Message.toolResult("call_1", "4 degrees");

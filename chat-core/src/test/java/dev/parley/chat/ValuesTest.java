@@ -41,9 +41,9 @@ class ValuesTest {
 
   @Test
   void messageRejectsNullsNamingTheField() {
-    var e = assertThrows(IllegalArgumentException.class, () -> new Message(null, "x"));
+    var e = assertThrows(NullPointerException.class, () -> new Message(null, "x"));
     assertEquals("role must not be null", e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> new Message(Role.USER, null));
+    assertThrows(NullPointerException.class, () -> new Message(Role.USER, null));
   }
 
   @Test
@@ -113,11 +113,11 @@ class ValuesTest {
     assertEquals("c-1", named.withOptions(GenerationOptions.builder().maxTokens(3).build()).conversationId(),
         "other options keep the conversation");
     assertEquals(java.util.Optional.empty(), named.withConversation(null).conversation());
-    assertThrows(IllegalArgumentException.class, () -> new ChatRequest(List.of(Message.user("x")), null));
+    assertThrows(NullPointerException.class, () -> new ChatRequest(List.of(Message.user("x")), null));
     java.util.List<Message> withNull = new java.util.ArrayList<>();
     withNull.add(null);
     assertEquals("messages[0] must not be null",
-        assertThrows(IllegalArgumentException.class, () -> ChatRequest.of(withNull)).getMessage());
+        assertThrows(NullPointerException.class, () -> ChatRequest.of(withNull)).getMessage());
   }
 
   @Test

@@ -132,6 +132,6 @@ class InputSanitizerTest {
     assertEquals("maxCharacters must be > 0, was 0", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> InputSanitizer.builder().maxUtf8Bytes(-1));
     assertThrows(IllegalArgumentException.class, () -> InputSanitizer.builder().maxRepeatedCharacters(1));
-    assertThrows(IllegalArgumentException.class, () -> sanitizer.sanitize(null));
+    assertThrows(NullPointerException.class, () -> sanitizer.sanitize(null));
   }
 }

@@ -26,7 +26,7 @@ public final class ParleyChatMemoryStore implements ChatMemoryStore {
   private final ConversationStore store;
 
   public ParleyChatMemoryStore(ConversationStore store) {
-    this.store = Objects.requireNonNull(store, "store");
+    this.store = Objects.requireNonNull(store, "store must not be null");
   }
 
   @Override
@@ -37,7 +37,7 @@ public final class ParleyChatMemoryStore implements ChatMemoryStore {
 
   @Override
   public void updateMessages(Object memoryId, List<ChatMessage> messages) {
-    Objects.requireNonNull(messages, "messages");
+    Objects.requireNonNull(messages, "messages must not be null");
     List<Message> window = messages.stream().map(Conversions::message).toList();
     String id = id(memoryId);
     store.update(id, current -> {
@@ -70,7 +70,7 @@ public final class ParleyChatMemoryStore implements ChatMemoryStore {
   }
 
   private static String id(Object memoryId) {
-    return String.valueOf(Objects.requireNonNull(memoryId, "memoryId"));
+    return String.valueOf(Objects.requireNonNull(memoryId, "memoryId must not be null"));
   }
 
   private static int indexOf(List<StoredMessage> stored, Message m, int from) {

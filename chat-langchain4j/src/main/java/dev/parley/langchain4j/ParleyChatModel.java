@@ -90,7 +90,7 @@ public final class ParleyChatModel implements ChatModel {
     private boolean strictJsonSchema = true;
 
     Builder(dev.parley.chat.ChatModel model) {
-      this.model = Objects.requireNonNull(model, "model");
+      this.model = Objects.requireNonNull(model, "model must not be null");
     }
 
     /**
@@ -101,14 +101,14 @@ public final class ParleyChatModel implements ChatModel {
      * @throws dev.langchain4j.exception.UnsupportedFeatureException if they name another model
      */
     public Builder defaultRequestParameters(ChatRequestParameters parameters) {
-      Conversions.checkModelName(Objects.requireNonNull(parameters, "parameters"), model.id());
+      Conversions.checkModelName(Objects.requireNonNull(parameters, "parameters must not be null"), model.id());
       this.defaults = parameters;
       return this;
     }
 
     /** Listeners LangChain4j calls around each request, as for its own models. */
     public Builder listeners(List<ChatModelListener> listeners) {
-      Objects.requireNonNull(listeners, "listeners").forEach(l -> this.listeners.add(Objects.requireNonNull(l, "listener")));
+      Objects.requireNonNull(listeners, "listeners must not be null").forEach(l -> this.listeners.add(Objects.requireNonNull(l, "listener must not be null")));
       return this;
     }
 
@@ -118,7 +118,7 @@ public final class ParleyChatModel implements ChatModel {
      * structured outputs). Give an empty set for a model that cannot.
      */
     public Builder supportedCapabilities(Set<Capability> capabilities) {
-      this.capabilities = Set.copyOf(Objects.requireNonNull(capabilities, "capabilities"));
+      this.capabilities = Set.copyOf(Objects.requireNonNull(capabilities, "capabilities must not be null"));
       return this;
     }
 

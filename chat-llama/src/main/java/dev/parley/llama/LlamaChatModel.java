@@ -562,7 +562,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * gone) loses that state, never a reply. Off by default; needs {@code stateCacheBytes > 0}. FFM
      * engine only.
      *
-     * @throws IllegalArgumentException if null
+     * @throws NullPointerException if null
      */
     public Builder stateSpillFolder(Path folder) {
       this.stateSpillFolder = Checks.notNull(folder, "stateSpillFolder");
@@ -603,7 +603,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * per JVM: every model of it must name the same folder or none. FFM engine only.
      */
     public Builder nativeLibraries(Path folder) {
-      this.nativeLibraries = Objects.requireNonNull(folder, "folder");
+      this.nativeLibraries = Objects.requireNonNull(folder, "folder must not be null");
       return this;
     }
 
@@ -615,7 +615,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * {@code PARLEY_LLAMA_CPU_VARIANT}. Chosen once per JVM. FFM engine only.
      */
     public Builder cpuVariant(String variant) {
-      Objects.requireNonNull(variant, "variant");
+      Objects.requireNonNull(variant, "variant must not be null");
       if (!variant.matches("[A-Za-z0-9_.]+")) {
         throw new IllegalArgumentException("cpuVariant must be a variant's name such as haswell, was \"" + variant + "\"");
       }

@@ -44,7 +44,7 @@ public record ModelSource(URI uri, String fileName, Optional<String> sha256) {
    */
   public static ModelSource huggingFace(String reference, @Nullable String sha256) {
     if (reference == null) {
-      throw new IllegalArgumentException("reference must not be null");
+      throw new NullPointerException("reference must not be null");
     }
     String revision = "main";
     String ref = reference;

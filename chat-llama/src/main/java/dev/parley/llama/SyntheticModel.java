@@ -399,7 +399,7 @@ public final class SyntheticModel {
 
     private Builder(Path tokenizerSource) {
       if (tokenizerSource == null) {
-        throw new IllegalArgumentException("tokenizerSource must not be null");
+        throw new NullPointerException("tokenizerSource must not be null");
       }
       this.tokenizerSource = tokenizerSource;
     }

@@ -18,7 +18,7 @@ public final class CircuitBreakerMetrics implements MeterBinder {
   private final Tags tags;
 
   public CircuitBreakerMetrics(CircuitBreaker breaker, Iterable<Tag> tags) {
-    this.breaker = Objects.requireNonNull(breaker, "breaker");
+    this.breaker = Objects.requireNonNull(breaker, "breaker must not be null");
     this.tags = Tags.of(tags);
   }
 

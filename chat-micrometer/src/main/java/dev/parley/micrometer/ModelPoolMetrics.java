@@ -31,7 +31,7 @@ public final class ModelPoolMetrics implements MeterBinder {
    */
   public ModelPoolMetrics(Supplier<PoolStatistics> pool, @Nullable Supplier<EngineStatistics> engine,
       Iterable<Tag> tags) {
-    this.pool = Objects.requireNonNull(pool, "pool");
+    this.pool = Objects.requireNonNull(pool, "pool must not be null");
     this.engine = engine;
     this.tags = Tags.of(tags);
   }

@@ -37,7 +37,7 @@ public final class PipelineMetrics implements PipelineListener {
   private final Counter cachedReplies;
 
   public PipelineMetrics(MeterRegistry registry, Iterable<Tag> tags) {
-    this.registry = Objects.requireNonNull(registry, "registry");
+    this.registry = Objects.requireNonNull(registry, "registry must not be null");
     this.tags = Tags.of(tags);
     rateLimited = Counter.builder("parley.rate.limit.denials").tags(this.tags)
         .description("Turns refused by a rate limit").register(registry);

@@ -19,9 +19,9 @@ public final class RateLimiterMetrics {
 
   /** {@code limiter}, counted in {@code registry} under {@code name}. */
   public static RateLimiter metered(RateLimiter limiter, MeterRegistry registry, String name) {
-    Objects.requireNonNull(limiter, "limiter");
-    Objects.requireNonNull(registry, "registry");
-    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(limiter, "limiter must not be null");
+    Objects.requireNonNull(registry, "registry must not be null");
+    Objects.requireNonNull(name, "name must not be null");
     Tags tags = Tags.of("limiter", name);
     Counter allowed = registry.counter("parley.rate.limit.decisions", tags.and("result", "allowed", "limit", ""));
     Counter charged = registry.counter("parley.rate.limit.permits", tags.and("operation", "charged"));

@@ -18,7 +18,7 @@ public final class ResponseCacheMetrics implements MeterBinder {
   private final Tags tags;
 
   public ResponseCacheMetrics(ResponseCache cache, Iterable<Tag> tags) {
-    this.cache = Objects.requireNonNull(cache, "cache");
+    this.cache = Objects.requireNonNull(cache, "cache must not be null");
     this.tags = Tags.of(tags);
   }
 

@@ -20,6 +20,6 @@ public record ChatCompletionRequest(List<Message> messages, GenerationOptions op
     if (messages.isEmpty()) {
       throw new IllegalArgumentException("messages must not be empty");
     }
-    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(options, "options must not be null");
   }
 }

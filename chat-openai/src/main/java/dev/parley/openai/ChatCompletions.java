@@ -434,7 +434,7 @@ public final class ChatCompletions {
     private Clock clock = Clock.systemUTC();
 
     private Builder(String modelId) {
-      this.modelId = Objects.requireNonNull(modelId, "modelId");
+      this.modelId = Objects.requireNonNull(modelId, "modelId must not be null");
       if (modelId.isBlank()) {
         throw new IllegalArgumentException("modelId must not be blank");
       }
@@ -454,7 +454,7 @@ public final class ChatCompletions {
 
     /** The options a request starts from before its own fields; {@link GenerationOptions#defaults()} by default. */
     public Builder defaults(GenerationOptions defaults) {
-      this.defaults = Objects.requireNonNull(defaults, "defaults");
+      this.defaults = Objects.requireNonNull(defaults, "defaults must not be null");
       return this;
     }
 
@@ -463,13 +463,13 @@ public final class ChatCompletions {
      * throws to refuse the request. Identity by default.
      */
     public Builder userText(UnaryOperator<String> userText) {
-      this.userText = Objects.requireNonNull(userText, "userText");
+      this.userText = Objects.requireNonNull(userText, "userText must not be null");
       return this;
     }
 
     /** The clock of the {@code created} field; the system's by default. */
     public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      this.clock = Objects.requireNonNull(clock, "clock must not be null");
       return this;
     }
 

@@ -23,12 +23,12 @@ public final class OpenAiError extends RuntimeException {
    * @param param the request field at fault, if any
    */
   public OpenAiError(int status, String code, @Nullable String param, String message) {
-    super(Objects.requireNonNull(message, "message"), null, false, false);
+    super(Objects.requireNonNull(message, "message must not be null"), null, false, false);
     if (status < 400 || status > 599) {
       throw new IllegalArgumentException("status must be 400 to 599, was " + status);
     }
     this.status = status;
-    this.code = Objects.requireNonNull(code, "code");
+    this.code = Objects.requireNonNull(code, "code must not be null");
     this.param = param;
   }
 

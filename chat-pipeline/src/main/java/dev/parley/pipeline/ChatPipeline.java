@@ -142,8 +142,8 @@ public final class ChatPipeline implements AutoCloseable {
    * @throws RuntimeException what the store throws when it fails (the user's permit is given back)
    */
   public TurnOutcome send(Turn turn, ReplyListener listener) {
-    Objects.requireNonNull(turn, "turn");
-    Objects.requireNonNull(listener, "listener");
+    Objects.requireNonNull(turn, "turn must not be null");
+    Objects.requireNonNull(listener, "listener must not be null");
     if (draining) {
       return reject(Rejection.DRAINING, "the server is shutting down");
     }
@@ -200,10 +200,10 @@ public final class ChatPipeline implements AutoCloseable {
    * for it.
    */
   public TurnOutcome complete(String user, List<Message> messages, GenerationOptions options, ReplyListener listener) {
-    Objects.requireNonNull(user, "user");
-    Objects.requireNonNull(messages, "messages");
-    Objects.requireNonNull(options, "options");
-    Objects.requireNonNull(listener, "listener");
+    Objects.requireNonNull(user, "user must not be null");
+    Objects.requireNonNull(messages, "messages must not be null");
+    Objects.requireNonNull(options, "options must not be null");
+    Objects.requireNonNull(listener, "listener must not be null");
     if (draining) {
       return reject(Rejection.DRAINING, "the server is shutting down");
     }
@@ -239,7 +239,7 @@ public final class ChatPipeline implements AutoCloseable {
    * reaches their listeners or the store. Returns whether it existed.
    */
   public boolean delete(String conversationId) {
-    Objects.requireNonNull(conversationId, "conversationId");
+    Objects.requireNonNull(conversationId, "conversationId must not be null");
     for (Reply r : inFlight) {
       if (conversationId.equals(r.conversationId())) {
         r.discarded = true;
@@ -506,19 +506,19 @@ public final class ChatPipeline implements AutoCloseable {
     private Duration drainGrace = Duration.ofSeconds(5);
 
     private Builder(ChatModel model, ConversationManager memory) {
-      this.model = Objects.requireNonNull(model, "model");
-      this.memory = Objects.requireNonNull(memory, "memory");
+      this.model = Objects.requireNonNull(model, "model must not be null");
+      this.memory = Objects.requireNonNull(memory, "memory must not be null");
     }
 
     /** Cleans and checks every user message; {@link InputSanitizer#defaults()} by default. */
     public Builder sanitizer(InputSanitizer sanitizer) {
-      this.sanitizer = Objects.requireNonNull(sanitizer, "sanitizer");
+      this.sanitizer = Objects.requireNonNull(sanitizer, "sanitizer must not be null");
       return this;
     }
 
     /** One permit per message, keyed by user (requests a minute, a day...); none by default. */
     public Builder rateLimiter(RateLimiter requests) {
-      this.requests = Objects.requireNonNull(requests, "requests");
+      this.requests = Objects.requireNonNull(requests, "requests must not be null");
       return this;
     }
 
@@ -527,19 +527,19 @@ public final class ChatPipeline implements AutoCloseable {
      * spent is refused until it refills. None by default.
      */
     public Builder tokenLimiter(RateLimiter tokens) {
-      this.tokens = Objects.requireNonNull(tokens, "tokens");
+      this.tokens = Objects.requireNonNull(tokens, "tokens must not be null");
       return this;
     }
 
     /** Serves repeated deterministic requests without the model; none by default. */
     public Builder cache(ResponseCache cache) {
-      this.cache = Objects.requireNonNull(cache, "cache");
+      this.cache = Objects.requireNonNull(cache, "cache must not be null");
       return this;
     }
 
     /** Stops calling a failing model for a while; none by default. */
     public Builder breaker(CircuitBreaker breaker, Duration replyTimeout) {
-      this.breaker = Objects.requireNonNull(breaker, "breaker");
+      this.breaker = Objects.requireNonNull(breaker, "breaker must not be null");
       if (replyTimeout.isNegative() || replyTimeout.isZero()) {
         throw new IllegalArgumentException("replyTimeout must be positive, was " + replyTimeout);
       }
@@ -549,7 +549,7 @@ public final class ChatPipeline implements AutoCloseable {
 
     /** The options of a turn that names none; {@link GenerationOptions#defaults()} by default. */
     public Builder defaults(GenerationOptions defaults) {
-      this.defaults = Objects.requireNonNull(defaults, "defaults");
+      this.defaults = Objects.requireNonNull(defaults, "defaults must not be null");
       return this;
     }
 
@@ -559,7 +559,7 @@ public final class ChatPipeline implements AutoCloseable {
      * model's thread, so a slow database does not hold a model slot.
      */
     public Builder storeExecutor(Executor executor) {
-      this.storeExecutor = Objects.requireNonNull(executor, "executor");
+      this.storeExecutor = Objects.requireNonNull(executor, "executor must not be null");
       return this;
     }
 
@@ -574,13 +574,13 @@ public final class ChatPipeline implements AutoCloseable {
 
     /** Told of refusals, rate limits and reply timings, for metrics. */
     public Builder listener(PipelineListener listener) {
-      this.events = Objects.requireNonNull(listener, "listener");
+      this.events = Objects.requireNonNull(listener, "listener must not be null");
       return this;
     }
 
     /** The nanosecond clock of reply timings; {@link System#nanoTime()} by default. */
     public Builder ticker(LongSupplier ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      this.ticker = Objects.requireNonNull(ticker, "ticker must not be null");
       return this;
     }
 

@@ -25,7 +25,7 @@ public record ReplyResult(ReplyStatus status, @Nullable ChatResponse response, @
   }
 
   public ReplyResult {
-    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(status, "status must not be null");
     if ((status == ReplyStatus.FAILED) != (error != null)) {
       throw new IllegalArgumentException("an error comes with FAILED and only with it");
     }

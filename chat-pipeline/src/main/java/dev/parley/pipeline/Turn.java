@@ -17,9 +17,9 @@ import org.jspecify.annotations.Nullable;
 public record Turn(String user, String conversationId, String text, boolean reply, @Nullable String replyAuthor,
     @Nullable GenerationOptions options) {
   public Turn {
-    Objects.requireNonNull(user, "user");
-    Objects.requireNonNull(conversationId, "conversationId");
-    Objects.requireNonNull(text, "text");
+    Objects.requireNonNull(user, "user must not be null");
+    Objects.requireNonNull(conversationId, "conversationId must not be null");
+    Objects.requireNonNull(text, "text must not be null");
     if (user.isBlank()) {
       throw new IllegalArgumentException("user must not be blank");
     }
@@ -40,11 +40,11 @@ public record Turn(String user, String conversationId, String text, boolean repl
 
   /** This message, answered by a reply recorded as written by {@code author}. */
   public Turn replyAs(String author) {
-    return new Turn(user, conversationId, text, true, Objects.requireNonNull(author, "author"), options);
+    return new Turn(user, conversationId, text, true, Objects.requireNonNull(author, "author must not be null"), options);
   }
 
   /** This message, answered with {@code options}. */
   public Turn withOptions(GenerationOptions options) {
-    return new Turn(user, conversationId, text, reply, replyAuthor, Objects.requireNonNull(options, "options"));
+    return new Turn(user, conversationId, text, reply, replyAuthor, Objects.requireNonNull(options, "options must not be null"));
   }
 }

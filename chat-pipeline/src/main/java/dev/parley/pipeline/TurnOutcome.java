@@ -14,15 +14,15 @@ public sealed interface TurnOutcome {
   /** Refused before anything was stored or any permit spent. */
   record Rejected(Rejection reason, String message) implements TurnOutcome {
     public Rejected {
-      Objects.requireNonNull(reason, "reason");
-      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(reason, "reason must not be null");
+      Objects.requireNonNull(message, "message must not be null");
     }
   }
 
   /** Over a limit of the user's; nothing was stored. The decision says which limit and when to retry. */
   record RateLimited(Decision decision) implements TurnOutcome {
     public RateLimited {
-      Objects.requireNonNull(decision, "decision");
+      Objects.requireNonNull(decision, "decision must not be null");
     }
   }
 
@@ -33,7 +33,7 @@ public sealed interface TurnOutcome {
    */
   record Stored(StoredMessage message, @Nullable Decision decision, @Nullable Decision tokens) implements TurnOutcome {
     public Stored {
-      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(message, "message must not be null");
     }
   }
 
@@ -45,7 +45,7 @@ public sealed interface TurnOutcome {
   record Started(@Nullable StoredMessage message, @Nullable Decision decision, @Nullable Decision tokens, Reply reply)
       implements TurnOutcome {
     public Started {
-      Objects.requireNonNull(reply, "reply");
+      Objects.requireNonNull(reply, "reply must not be null");
     }
   }
 }

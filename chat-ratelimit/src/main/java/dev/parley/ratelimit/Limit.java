@@ -203,7 +203,7 @@ public final class Limit {
 
     private Builder(String name) {
       if (name == null) {
-        throw new IllegalArgumentException("name must not be null");
+        throw new NullPointerException("name must not be null");
       }
       if (!NAME.matcher(name).matches()) {
         throw new IllegalArgumentException(

@@ -17,7 +17,7 @@ public record LimitStatus(Limit limit, long remaining, long resetAfterNanos, lon
   /** Checks the values. */
   public LimitStatus {
     if (limit == null) {
-      throw new IllegalArgumentException("limit must not be null");
+      throw new NullPointerException("limit must not be null");
     }
     if (remaining < 0 || resetAfterNanos < 0 || retryAfterNanos < 0) {
       throw new IllegalArgumentException(

@@ -29,7 +29,7 @@ public final class RateLimitHeaders {
   /** The headers for this decision, in a stable order; unmodifiable. */
   public static Map<String, String> of(Decision decision) {
     if (decision == null) {
-      throw new IllegalArgumentException("decision must not be null");
+      throw new NullPointerException("decision must not be null");
     }
     String limit = Long.toString(decision.limit());
     String remaining = Long.toString(decision.remaining());

@@ -23,7 +23,8 @@ public interface RateLimiter {
    * Takes {@code permits} from every limit of {@code key} if all of them have enough, and never
    * waits. A denial takes nothing and says how long to wait ({@link Decision#retryAfter()}).
    *
-   * @throws IllegalArgumentException if the key is null or empty, permits is not positive, or
+   * @throws NullPointerException if the key is null
+   * @throws IllegalArgumentException if the key is empty, permits is not positive, or
    *     permits exceeds the capacity of a limit (such a request could never be admitted)
    */
   Decision tryAcquire(String key, long permits);
@@ -40,7 +41,8 @@ public interface RateLimiter {
    * returned describes the key afterwards: {@link Decision#allowed()} says whether a one-permit
    * request would now be admitted.
    *
-   * @throws IllegalArgumentException if the key is null or empty or permits is not positive
+   * @throws NullPointerException if the key is null
+   * @throws IllegalArgumentException if the key is empty or permits is not positive
    */
   Decision charge(String key, long permits);
 
@@ -50,7 +52,8 @@ public interface RateLimiter {
    * to its capacity. The decision returned describes the key afterwards, as {@link #charge} does.
    * Giving back more than was taken only fills the buckets; it never raises a limit.
    *
-   * @throws IllegalArgumentException if the key is null or empty or permits is not positive
+   * @throws NullPointerException if the key is null
+   * @throws IllegalArgumentException if the key is empty or permits is not positive
    */
   Decision release(String key, long permits);
 
@@ -60,7 +63,8 @@ public interface RateLimiter {
    * never sleeps when waiting cannot succeed.
    *
    * @throws InterruptedException if interrupted while waiting; nothing has been taken then
-   * @throws IllegalArgumentException as {@link #tryAcquire(String, long)}, or if maxWait is null
+   * @throws NullPointerException if the key or maxWait is null
+   * @throws IllegalArgumentException as {@link #tryAcquire(String, long)}
    *     or negative
    */
   default Decision acquire(String key, long permits, Duration maxWait)

@@ -287,7 +287,8 @@ public final class TokenBucketRateLimiter implements RateLimiter {
     /**
      * Adds a limit every key is held to.
      *
-     * @throws IllegalArgumentException if null, or if another limit already has its name
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if another limit already has its name
      */
     public Builder limit(Limit limit) {
       Checks.notNull(limit, "limit");
@@ -302,7 +303,7 @@ public final class TokenBucketRateLimiter implements RateLimiter {
     /** The source of time, in nanoseconds; {@link System#nanoTime()} by default. */
     public Builder ticker(LongSupplier nanoTicker) {
       if (nanoTicker == null) {
-        throw new IllegalArgumentException("nanoTicker must not be null");
+        throw new NullPointerException("nanoTicker must not be null");
       }
       this.ticker = nanoTicker;
       return this;

@@ -50,6 +50,6 @@ class RateLimitHeadersTest {
 
   @Test
   void aNullDecisionIsRejected() {
-    assertThrows(IllegalArgumentException.class, () -> RateLimitHeaders.of(null));
+    assertThrows(NullPointerException.class, () -> RateLimitHeaders.of(null));
   }
 }

@@ -434,7 +434,8 @@ class TokenBucketRateLimiterTest {
         () -> assertMessage("name must be 1 to 64 letters, digits, '.', '_' or '-', was \"a b\"",
             () -> Limit.builder("a b")),
         () -> assertMessage("key must not be empty", () -> limiter.tryAcquire("")),
-        () -> assertMessage("key must not be null", () -> limiter.tryAcquire(null)),
+        () -> assertEquals("key must not be null",
+            assertThrows(NullPointerException.class, () -> limiter.tryAcquire(null)).getMessage()),
         () -> assertMessage("permits must be > 0, was 0", () -> limiter.tryAcquire("k", 0)),
         () -> assertMessage("permits must be > 0, was -3", () -> limiter.charge("k", -3)),
         () -> assertMessage("permits 21 exceeds the capacity 20 of limit '20-per-minute':"

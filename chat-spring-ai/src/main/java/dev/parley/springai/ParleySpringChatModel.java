@@ -343,7 +343,7 @@ public final class ParleySpringChatModel implements ChatModel {
     private @Nullable ChatModelObservationConvention convention;
 
     private Builder(dev.parley.chat.ChatModel model) {
-      this.model = Objects.requireNonNull(model, "model");
+      this.model = Objects.requireNonNull(model, "model must not be null");
     }
 
     /**
@@ -351,7 +351,7 @@ public final class ParleySpringChatModel implements ChatModel {
      * ParleyChatOptions} to keep native structured output working through a {@code ChatClient}.
      */
     public Builder defaultOptions(ChatOptions options) {
-      this.defaults = Objects.requireNonNull(options, "options");
+      this.defaults = Objects.requireNonNull(options, "options must not be null");
       return this;
     }
 
@@ -360,13 +360,13 @@ public final class ParleySpringChatModel implements ChatModel {
      * models report it: the request's options, the usage and the finish reasons); none by default.
      */
     public Builder observationRegistry(ObservationRegistry registry) {
-      this.observations = Objects.requireNonNull(registry, "registry");
+      this.observations = Objects.requireNonNull(registry, "registry must not be null");
       return this;
     }
 
     /** Names and tags observations differently than Spring AI's default convention. */
     public Builder observationConvention(ChatModelObservationConvention convention) {
-      this.convention = Objects.requireNonNull(convention, "convention");
+      this.convention = Objects.requireNonNull(convention, "convention must not be null");
       return this;
     }
 

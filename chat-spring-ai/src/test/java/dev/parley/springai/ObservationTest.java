@@ -17,7 +17,9 @@ import dev.parley.chat.ModelUnavailableException;
 import dev.parley.testing.FakeChatModel;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import java.time.Duration;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.metadata.ChatResponseMetadata;
 import org.springframework.ai.chat.model.ChatResponse;
@@ -46,7 +48,9 @@ class ObservationTest {
     List<ChatResponse> chunks = model.stream(prompt).collectList().block();
 
     ChatResponseMetadata last = chunks.get(chunks.size() - 1).getMetadata();
-    assertObserved(last, "[\"LENGTH\"]");
+    // The observation stops after the subscriber has the last response (Spring AI's models stop it
+    // in doFinally, once the aggregator has the whole reply), so it is awaited, not raced.
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertObserved(last, "[\"LENGTH\"]"));
   }
 
   @Test

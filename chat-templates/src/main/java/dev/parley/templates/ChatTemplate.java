@@ -49,7 +49,7 @@ public final class ChatTemplate {
       if (maxOutputChars <= 0) {
         throw new IllegalArgumentException("maxOutputChars must be > 0, was " + maxOutputChars);
       }
-      Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(timeout, "timeout must not be null");
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("timeout must be positive, was " + timeout);
       }
@@ -75,17 +75,17 @@ public final class ChatTemplate {
    * @throws TemplateException when the source is not a template this interpreter can run, naming the line
    */
   public static ChatTemplate parse(String source) {
-    return new ChatTemplate(Objects.requireNonNull(source, "source"), Limits.DEFAULT, Clock.systemDefaultZone());
+    return new ChatTemplate(Objects.requireNonNull(source, "source must not be null"), Limits.DEFAULT, Clock.systemDefaultZone());
   }
 
   /** The same template with other limits. */
   public ChatTemplate withLimits(Limits limits) {
-    return new ChatTemplate(source, Objects.requireNonNull(limits, "limits"), clock);
+    return new ChatTemplate(source, Objects.requireNonNull(limits, "limits must not be null"), clock);
   }
 
   /** The same template with another clock for {@code strftime_now} (tests fix the date with it). */
   public ChatTemplate withClock(Clock clock) {
-    return new ChatTemplate(source, limits, Objects.requireNonNull(clock, "clock"));
+    return new ChatTemplate(source, limits, Objects.requireNonNull(clock, "clock must not be null"));
   }
 
   /** The template's source, as given. */
@@ -103,7 +103,7 @@ public final class ChatTemplate {
    * @throws IllegalArgumentException when the context holds another kind of value, naming its path
    */
   public String render(Map<String, ?> context) {
-    Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(context, "context must not be null");
     Scope globals = new Scope(null);
     LocalDateTime now = LocalDateTime.now(clock);
     globals.vars.put("raise_exception", (Callable) (args, kwargs, line) -> {

@@ -11,7 +11,7 @@ public final class Checks {
 
   public static <T> T notNull(T value, String name) {
     if (value == null) {
-      throw new IllegalArgumentException(name + " must not be null");
+      throw new NullPointerException(name + " must not be null");
     }
     return value;
   }

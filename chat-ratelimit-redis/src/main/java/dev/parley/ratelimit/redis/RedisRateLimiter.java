@@ -487,7 +487,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     /**
      * Adds a limit every key is held to.
      *
-     * @throws IllegalArgumentException if null, if another limit has its name, or if its period is
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if another limit has its name, or if its period is
      *     not a whole number of microseconds
      */
     public Builder limit(Limit limit) {

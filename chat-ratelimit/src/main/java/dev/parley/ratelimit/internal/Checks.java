@@ -18,7 +18,7 @@ public final class Checks {
    */
   public static String requireKey(String key) {
     if (key == null) {
-      throw new IllegalArgumentException("key must not be null");
+      throw new NullPointerException("key must not be null");
     }
     if (key.isEmpty()) {
       throw new IllegalArgumentException("key must not be empty");
@@ -63,7 +63,7 @@ public final class Checks {
    */
   public static <T> T notNull(T value, String name) {
     if (value == null) {
-      throw new IllegalArgumentException(name + " must not be null");
+      throw new NullPointerException(name + " must not be null");
     }
     return value;
   }

@@ -15,7 +15,7 @@ public class ParleyHealthIndicator extends AbstractHealthIndicator {
 
   public ParleyHealthIndicator(ModelPool pool) {
     super("the Parley model's health could not be read");
-    this.pool = Objects.requireNonNull(pool, "pool");
+    this.pool = Objects.requireNonNull(pool, "pool must not be null");
   }
 
   @Override

@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
  */
 public record ChatSession(String id, @Nullable String owner, String title, Instant createdAt) {
   public ChatSession {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(title, "title");
-    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(id, "id must not be null");
+    Objects.requireNonNull(title, "title must not be null");
+    Objects.requireNonNull(createdAt, "createdAt must not be null");
   }
 }

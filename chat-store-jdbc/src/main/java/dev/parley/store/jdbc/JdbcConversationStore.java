@@ -99,7 +99,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
    * @throws IllegalArgumentException for any other kind of URL
    */
   public static Builder builder(String jdbcUrl) {
-    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    Objects.requireNonNull(jdbcUrl, "jdbcUrl must not be null");
     return new Builder(jdbcUrl, null, Dialect.of(jdbcUrl));
   }
 
@@ -108,7 +108,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
    * {@link #close()} leaves it open. For SQLite, it must hand out one connection at a time.
    */
   public static Builder builder(DataSource dataSource, Dialect dialect) {
-    return new Builder(null, Objects.requireNonNull(dataSource, "dataSource"), Objects.requireNonNull(dialect, "dialect"));
+    return new Builder(null, Objects.requireNonNull(dataSource, "dataSource must not be null"), Objects.requireNonNull(dialect, "dialect must not be null"));
   }
 
   /** Creates a conversation owned by {@code owner}, with a random id. */
@@ -135,7 +135,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
    * {@code offset}: ask for {@code limit + 1} to know whether there is a next page.
    */
   public List<ChatSession> sessions(String owner, int offset, int limit) {
-    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(owner, "owner must not be null");
     if (offset < 0) {
       throw new IllegalArgumentException("offset must be >= 0, was " + offset);
     }
@@ -162,7 +162,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
 
   /** How many conversations {@code owner} has. */
   public int sessionCount(String owner) {
-    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(owner, "owner must not be null");
     return run(c -> {
       try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM chat_sessions WHERE owner = ?")) {
         p.setString(1, owner);
@@ -176,7 +176,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
 
   /** The conversation with this id, whoever owns it. */
   public Optional<ChatSession> session(String id) {
-    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(id, "id must not be null");
     return run(c -> {
       try (PreparedStatement p = c.prepareStatement(
           "SELECT id, owner, title, created_at FROM chat_sessions WHERE id = ?")) {
@@ -198,7 +198,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
    * including messages trimmed from the model's memory.
    */
   public List<StoredMessage> transcriptPage(String id, long beforeSequence, int limit) {
-    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(id, "id must not be null");
     if (limit <= 0) {
       throw new IllegalArgumentException("limit must be > 0, was " + limit);
     }
@@ -223,13 +223,13 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
 
   /** Every message of the conversation, oldest first, including those trimmed from the model's memory. */
   public List<StoredMessage> transcript(String id) {
-    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(id, "id must not be null");
     return run(c -> messages(c, id, false));
   }
 
   @Override
   public Optional<Conversation> find(String conversationId) {
-    Objects.requireNonNull(conversationId, "conversationId");
+    Objects.requireNonNull(conversationId, "conversationId must not be null");
     return run(c -> {
       Long next = nextSequence(c, conversationId, false);
       if (next == null) {
@@ -265,7 +265,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
    * NoSuchConversationException}.
    */
   public ConversationStore creating(Predicate<String> mayCreate) {
-    Objects.requireNonNull(mayCreate, "mayCreate");
+    Objects.requireNonNull(mayCreate, "mayCreate must not be null");
     JdbcConversationStore store = this;
     return new ConversationStore() {
       @Override
@@ -291,7 +291,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
   }
 
   private Conversation update(String conversationId, UnaryOperator<Conversation> change, boolean create) {
-    Objects.requireNonNull(change, "change");
+    Objects.requireNonNull(change, "change must not be null");
     checkId(conversationId);
     return run(c -> inTransaction(c, () -> {
       if (create) {
@@ -374,7 +374,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
   /** Deletes the conversation and its messages; returns whether it existed. */
   @Override
   public boolean delete(String conversationId) {
-    Objects.requireNonNull(conversationId, "conversationId");
+    Objects.requireNonNull(conversationId, "conversationId must not be null");
     return run(c -> inTransaction(c, () -> {
       try (PreparedStatement messages = c.prepareStatement("DELETE FROM chat_messages WHERE session_id = ?");
           PreparedStatement session = c.prepareStatement("DELETE FROM chat_sessions WHERE id = ?")) {
@@ -551,7 +551,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
   // ---- helpers ----
 
   private static void checkId(String id) {
-    Objects.requireNonNull(id, "conversationId");
+    Objects.requireNonNull(id, "conversationId must not be null");
     if (id.isEmpty() || id.length() > MAX_ID_LENGTH || id.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("conversation id must be 1 to " + MAX_ID_LENGTH
           + " characters with no NUL, was " + id.length() + " characters");
@@ -733,7 +733,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
      * fails with a {@link StoreException}; 5 s by default.
      */
     public Builder connectionTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(timeout, "timeout must not be null");
       if (timeout.toMillis() < 250) {
         throw new IllegalArgumentException("connectionTimeout must be at least 250 ms, was " + timeout);
       }
@@ -743,7 +743,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
 
     /** The clock of creation times; the system's by default. */
     public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      this.clock = Objects.requireNonNull(clock, "clock must not be null");
       return this;
     }
 

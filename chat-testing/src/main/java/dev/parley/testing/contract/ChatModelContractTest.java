@@ -268,10 +268,10 @@ public abstract class ChatModelContractTest {
   }
 
   @Test
-  void rejectsNullArgumentsWithIllegalArgumentException() {
-    assertThrows(IllegalArgumentException.class, () -> model().stream(null, new RecordingStreamHandler()));
-    assertThrows(IllegalArgumentException.class, () -> model().stream(request(4), null));
-    assertThrows(IllegalArgumentException.class, () -> model().generate(null));
+  void rejectsNullArgumentsWithNullPointerException() {
+    assertThrows(NullPointerException.class, () -> model().stream(null, new RecordingStreamHandler()));
+    assertThrows(NullPointerException.class, () -> model().stream(request(4), null));
+    assertThrows(NullPointerException.class, () -> model().generate(null));
   }
 
   private GenerationOptions.Builder withTools(ToolChoice choice) {

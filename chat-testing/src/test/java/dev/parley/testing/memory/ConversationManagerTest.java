@@ -214,6 +214,6 @@ class ConversationManagerTest {
     assertTrue(e3.getMessage().contains("tokenizer"), e3.getMessage());
     var e4 = assertThrows(IllegalArgumentException.class, () -> ConversationManager.builder().build().append(" ", Message.user("x")));
     assertTrue(e4.getMessage().startsWith("conversationId must not be blank"), e4.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> ConversationManager.builder().build().append("c", null));
+    assertThrows(NullPointerException.class, () -> ConversationManager.builder().build().append("c", null));
   }
 }
