@@ -2,9 +2,10 @@
  * Parley's core: the chat model SPI, conversation memory, input sanitizing, response caching and a
  * circuit breaker. Depends on no other Parley module and on nothing native. {@code
  * dev.parley.core.internal} is exported only to {@code dev.parley.testing}, whose fakes check their
- * arguments and schedule their delays as core does.
+ * arguments and schedule their delays as core does, and to {@code dev.parley.llama}: the engines and
+ * the fakes apply stop sequences with one {@code StopSequenceMatcher}.
  */
-// dev.parley.testing is built after this module, so javac cannot see it here.
+// dev.parley.testing and dev.parley.llama are built after this module, so javac cannot see them here.
 @SuppressWarnings("module")
 module dev.parley.core {
   requires transitive org.jspecify;
@@ -17,5 +18,5 @@ module dev.parley.core {
   exports dev.parley.sanitize;
   exports dev.parley.cache;
   exports dev.parley.resilience;
-  exports dev.parley.core.internal to dev.parley.testing;
+  exports dev.parley.core.internal to dev.parley.testing, dev.parley.llama;
 }

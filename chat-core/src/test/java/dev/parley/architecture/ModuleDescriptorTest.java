@@ -23,7 +23,7 @@ class ModuleDescriptorTest {
     for (ModuleDescriptor.Exports e : descriptor.exports()) {
       if (e.isQualified()) {
         assertEquals("dev.parley.core.internal", e.source(), "the only qualified export");
-        assertEquals(Set.of("dev.parley.testing"), e.targets());
+        assertEquals(Set.of("dev.parley.testing", "dev.parley.llama"), e.targets());
       } else {
         exported.add(e.source());
       }

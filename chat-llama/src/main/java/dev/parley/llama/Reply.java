@@ -5,7 +5,7 @@ import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.ParleyException;
-import dev.parley.chat.StopSequenceMatcher;
+import dev.parley.core.internal.StopSequenceMatcher;
 import dev.parley.chat.StreamHandler;
 import dev.parley.chat.TokenUsage;
 import java.util.concurrent.CompletableFuture;

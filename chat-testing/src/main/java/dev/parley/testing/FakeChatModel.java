@@ -11,7 +11,7 @@ import dev.parley.chat.Message;
 import dev.parley.chat.ModelUnavailableException;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.Role;
-import dev.parley.chat.StopSequenceMatcher;
+import dev.parley.core.internal.StopSequenceMatcher;
 import dev.parley.chat.StreamHandler;
 import dev.parley.chat.TokenUsage;
 import dev.parley.chat.ToolCall;

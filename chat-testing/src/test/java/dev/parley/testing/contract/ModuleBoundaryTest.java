@@ -43,14 +43,14 @@ class ModuleBoundaryTest {
   }
 
   @Test
-  void coreExportsItsInternalPackageToThisModuleOnly() throws Exception {
+  void coreExportsItsInternalPackageToThisModuleAndTheLlamaEngineOnly() throws Exception {
     // chat-core's classes folder or jar, wherever the build resolved it from.
     Path coreLocation = Path.of(dev.parley.chat.ChatModel.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     ModuleDescriptor core = ModuleFinder.of(coreLocation).findAll().iterator().next().descriptor();
     assertEquals("dev.parley.core", core.name());
     Map<String, Set<String>> qualified = core.exports().stream().filter(ModuleDescriptor.Exports::isQualified)
         .collect(Collectors.toMap(ModuleDescriptor.Exports::source, ModuleDescriptor.Exports::targets));
-    assertEquals(Map.of("dev.parley.core.internal", Set.of("dev.parley.testing")), qualified);
+    assertEquals(Map.of("dev.parley.core.internal", Set.of("dev.parley.testing", "dev.parley.llama")), qualified);
   }
 
   private static ModuleDescriptor descriptor(Path file) throws Exception {

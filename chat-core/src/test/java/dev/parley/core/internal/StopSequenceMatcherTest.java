@@ -1,4 +1,4 @@
-package dev.parley.chat;
+package dev.parley.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,5 @@
-package dev.parley.chat;
+package dev.parley.core.internal;
 
-import dev.parley.core.internal.Checks;
 import java.util.List;
 
 /**
