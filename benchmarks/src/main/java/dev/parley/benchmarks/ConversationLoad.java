@@ -212,7 +212,7 @@ final class ConversationLoad {
         }
       }
       if (pool != null) {
-        result.set("engine", JSON.valueToTree(pool.engineStatistics()));
+        result.set("engine", engineJson(pool.engineStatistics()));
       }
     } finally {
       clients.shutdownNow();
@@ -274,5 +274,18 @@ final class ConversationLoad {
   @FunctionalInterface
   private interface Turn {
     Reply take(String conversation, ChatRequest request) throws Exception;
+  }
+
+  /** The engine's counts as JSON, by name. */
+  private static com.fasterxml.jackson.databind.node.ObjectNode engineJson(EngineStatistics s) {
+    com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+    o.put("engine", s.engine()).put("steps", s.steps()).put("stepTokens", s.stepTokens())
+        .put("promptTokens", s.promptTokens()).put("promptTokensReused", s.promptTokensReused())
+        .put("statesSaved", s.statesSaved()).put("statesRestored", s.statesRestored()).put("stateMisses", s.stateMisses())
+        .put("statesEvicted", s.statesEvicted()).put("stateBytes", s.stateBytes()).put("stateBytesLimit", s.stateBytesLimit())
+        .put("decodeNanos", s.decodeNanos()).put("stepNanos", s.stepNanos()).put("stateNanos", s.stateNanos())
+        .put("statesSpilled", s.statesSpilled()).put("statesReadBack", s.statesReadBack()).put("spillBytes", s.spillBytes())
+        .put("spillBytesLimit", s.spillBytesLimit());
+    return o;
   }
 }

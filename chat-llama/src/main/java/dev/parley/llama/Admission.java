@@ -159,7 +159,8 @@ final class Admission {
       inUse += b;
     }
     Duration ttft = firstTokenCount == 0 ? Duration.ZERO : Duration.ofNanos(firstTokenNanos / firstTokenCount);
-    return new PoolStatistics(!closed, slots(), inUse, queue.size(), started, rejected, tokens, ttft);
+    return PoolStatistics.builder().loaded(!closed).slots(slots()).busySlots(inUse).queued(queue.size())
+        .started(started).rejected(rejected).tokensGenerated(tokens).meanTimeToFirstToken(ttft).build();
   }
 
   /** Refuses new requests and fails the queued ones; the owner then closes its engines, which cancels the running. */

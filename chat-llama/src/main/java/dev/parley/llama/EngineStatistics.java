@@ -5,40 +5,147 @@ package dev.parley.llama;
  * process again. The FFM engine counts all of it; the JNI engine (llama.cpp's server inside
  * java-llama.cpp) reports none of it, and every count is 0.
  *
- * @param engine {@code "ffm"} or {@code "jni"}
- * @param steps decode steps ({@code llama_decode} calls) run
- * @param stepTokens tokens in those steps (generated tokens and prompt chunks): {@code
- *     stepTokens / steps} is the mean batch size
- * @param promptTokens prompt tokens of the requests started
- * @param promptTokensReused prompt tokens whose KV cells were already there (the sequence's cache,
- *     a restored conversation state, or a prefix copied from another sequence): not processed again
- * @param statesSaved conversation states saved to host memory when their sequence was needed
- * @param statesRestored saved states put back for a returning conversation
- * @param stateMisses requests naming a conversation with no cells and no saved state
- * @param statesEvicted saved states dropped: to keep within the byte bounds (of memory, or with a
- *     spill folder, of the folder), or because the folder could not take or give one back
- * @param stateBytes bytes the saved states hold now
- * @param stateBytesLimit the bound on {@code stateBytes}
- * @param decodeNanos time spent inside {@code llama_decode}
- * @param stepNanos time the decode loop spent on its steps in all: {@code llama_decode} plus the
- *     loop's own work (batch building, sampling, handing tokens to the delivery threads); {@code
- *     1 - decodeNanos / stepNanos} is the share of a step not spent computing
- * @param stateNanos time the decode loop spent saving conversations' states to host memory and
- *     putting them back, reading spilled ones included (no step runs meanwhile)
- * @param statesSpilled states moved from memory to the spill folder when memory was full
- * @param statesReadBack states read back from the spill folder (counted in {@code statesRestored}
- *     too once put back)
- * @param spillBytes bytes the spill folder holds now
- * @param spillBytesLimit the bound on {@code spillBytes}; 0 without a spill folder
+ * <p>A value that can grow: new counts are added as new accessors (and builder setters), so code
+ * that reads or builds one keeps compiling; it is not a record for that reason.
  */
-public record EngineStatistics(
-    String engine, long steps, long stepTokens, long promptTokens, long promptTokensReused, long statesSaved,
-    long statesRestored, long stateMisses, long statesEvicted, long stateBytes, long stateBytesLimit,
-    long decodeNanos, long stepNanos, long stateNanos, long statesSpilled, long statesReadBack, long spillBytes,
-    long spillBytesLimit) {
+public final class EngineStatistics {
+  private final String engine;
+  private final long steps;
+  private final long stepTokens;
+  private final long promptTokens;
+  private final long promptTokensReused;
+  private final long statesSaved;
+  private final long statesRestored;
+  private final long stateMisses;
+  private final long statesEvicted;
+  private final long stateBytes;
+  private final long stateBytesLimit;
+  private final long decodeNanos;
+  private final long stepNanos;
+  private final long stateNanos;
+  private final long statesSpilled;
+  private final long statesReadBack;
+  private final long spillBytes;
+  private final long spillBytesLimit;
+
+  private EngineStatistics(Builder b) {
+    this.engine = b.engine;
+    this.steps = b.steps;
+    this.stepTokens = b.stepTokens;
+    this.promptTokens = b.promptTokens;
+    this.promptTokensReused = b.promptTokensReused;
+    this.statesSaved = b.statesSaved;
+    this.statesRestored = b.statesRestored;
+    this.stateMisses = b.stateMisses;
+    this.statesEvicted = b.statesEvicted;
+    this.stateBytes = b.stateBytes;
+    this.stateBytesLimit = b.stateBytesLimit;
+    this.decodeNanos = b.decodeNanos;
+    this.stepNanos = b.stepNanos;
+    this.stateNanos = b.stateNanos;
+    this.statesSpilled = b.statesSpilled;
+    this.statesReadBack = b.statesReadBack;
+    this.spillBytes = b.spillBytes;
+    this.spillBytesLimit = b.spillBytesLimit;
+  }
+
+  /** Statistics to fill in: a model that reports its engine's work, or a test. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code "ffm"} or {@code "jni"}. */
+  public String engine() {
+    return engine;
+  }
+
+  /** Decode steps ({@code llama_decode} calls) run. */
+  public long steps() {
+    return steps;
+  }
+
+  /** Tokens in those steps (generated tokens and prompt chunks): {@code stepTokens / steps} is the mean batch size. */
+  public long stepTokens() {
+    return stepTokens;
+  }
+
+  /** Prompt tokens of the requests started. */
+  public long promptTokens() {
+    return promptTokens;
+  }
+
+  /** Prompt tokens whose KV cells were already there (the sequence's cache, a restored conversation state, or a prefix copied from another sequence): not processed again. */
+  public long promptTokensReused() {
+    return promptTokensReused;
+  }
+
+  /** Conversation states saved to host memory when their sequence was needed. */
+  public long statesSaved() {
+    return statesSaved;
+  }
+
+  /** Saved states put back for a returning conversation. */
+  public long statesRestored() {
+    return statesRestored;
+  }
+
+  /** Requests naming a conversation with no cells and no saved state. */
+  public long stateMisses() {
+    return stateMisses;
+  }
+
+  /** Saved states dropped: to keep within the byte bounds (of memory, or with a spill folder, of the folder), or because the folder could not take or give one back. */
+  public long statesEvicted() {
+    return statesEvicted;
+  }
+
+  /** Bytes the saved states hold now. */
+  public long stateBytes() {
+    return stateBytes;
+  }
+
+  /** The bound on {@link #stateBytes}. */
+  public long stateBytesLimit() {
+    return stateBytesLimit;
+  }
+
+  /** Time spent inside {@code llama_decode}. */
+  public long decodeNanos() {
+    return decodeNanos;
+  }
+
+  /** Time the decode loop spent on its steps in all: {@code llama_decode} plus the loop's own work (batch building, sampling, handing tokens to the delivery threads). */
+  public long stepNanos() {
+    return stepNanos;
+  }
+
+  /** Time the decode loop spent saving conversations' states to host memory and putting them back, reading spilled ones included (no step runs meanwhile). */
+  public long stateNanos() {
+    return stateNanos;
+  }
+
+  /** States moved from memory to the spill folder when memory was full. */
+  public long statesSpilled() {
+    return statesSpilled;
+  }
+
+  /** States read back from the spill folder (counted in {@link #statesRestored} too once put back). */
+  public long statesReadBack() {
+    return statesReadBack;
+  }
+
+  /** Bytes the spill folder holds now. */
+  public long spillBytes() {
+    return spillBytes;
+  }
+
+  /** The bound on {@link #spillBytes}; 0 without a spill folder. */
+  public long spillBytesLimit() {
+    return spillBytesLimit;
+  }
 
   static EngineStatistics none(String engine) {
-    return new EngineStatistics(engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return builder().engine(engine).build();
   }
 
   /** Mean tokens per decode step; 0 before the first. */
@@ -46,18 +153,172 @@ public record EngineStatistics(
     return steps == 0 ? 0 : (double) stepTokens / steps;
   }
 
-  /** The sum of two models' statistics (a pool's replicas). */
-  EngineStatistics plus(EngineStatistics o) {
-    return new EngineStatistics(engine, steps + o.steps, stepTokens + o.stepTokens, promptTokens + o.promptTokens,
-        promptTokensReused + o.promptTokensReused, statesSaved + o.statesSaved, statesRestored + o.statesRestored,
-        stateMisses + o.stateMisses, statesEvicted + o.statesEvicted, stateBytes + o.stateBytes,
-        stateBytesLimit + o.stateBytesLimit, decodeNanos + o.decodeNanos, stepNanos + o.stepNanos,
-        stateNanos + o.stateNanos, statesSpilled + o.statesSpilled, statesReadBack + o.statesReadBack,
-        spillBytes + o.spillBytes, spillBytesLimit + o.spillBytesLimit);
-  }
-
   /** The share of the decode loop's step time spent outside {@code llama_decode}; 0 before the first step. */
   public double loopOverhead() {
     return stepNanos == 0 ? 0 : 1.0 - (double) decodeNanos / stepNanos;
+  }
+
+  /** The sum of two models' statistics (a pool's replicas). */
+  EngineStatistics plus(EngineStatistics o) {
+    return builder().engine(engine).steps(steps + o.steps).stepTokens(stepTokens + o.stepTokens)
+        .promptTokens(promptTokens + o.promptTokens).promptTokensReused(promptTokensReused + o.promptTokensReused)
+        .statesSaved(statesSaved + o.statesSaved).statesRestored(statesRestored + o.statesRestored)
+        .stateMisses(stateMisses + o.stateMisses).statesEvicted(statesEvicted + o.statesEvicted)
+        .stateBytes(stateBytes + o.stateBytes).stateBytesLimit(stateBytesLimit + o.stateBytesLimit)
+        .decodeNanos(decodeNanos + o.decodeNanos).stepNanos(stepNanos + o.stepNanos).stateNanos(stateNanos + o.stateNanos)
+        .statesSpilled(statesSpilled + o.statesSpilled).statesReadBack(statesReadBack + o.statesReadBack)
+        .spillBytes(spillBytes + o.spillBytes).spillBytesLimit(spillBytesLimit + o.spillBytesLimit).build();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof EngineStatistics s)) {
+      return false;
+    }
+    return engine.equals(s.engine) && steps == s.steps && stepTokens == s.stepTokens &&
+        promptTokens == s.promptTokens && promptTokensReused == s.promptTokensReused &&
+        statesSaved == s.statesSaved && statesRestored == s.statesRestored && stateMisses == s.stateMisses &&
+        statesEvicted == s.statesEvicted && stateBytes == s.stateBytes &&
+        stateBytesLimit == s.stateBytesLimit && decodeNanos == s.decodeNanos && stepNanos == s.stepNanos &&
+        stateNanos == s.stateNanos && statesSpilled == s.statesSpilled &&
+        statesReadBack == s.statesReadBack && spillBytes == s.spillBytes &&
+        spillBytesLimit == s.spillBytesLimit;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(engine, steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
+        statesRestored, stateMisses, statesEvicted, stateBytes, stateBytesLimit, decodeNanos, stepNanos,
+        stateNanos, statesSpilled, statesReadBack, spillBytes, spillBytesLimit);
+  }
+
+  @Override
+  public String toString() {
+    return "EngineStatistics[" + "engine=" + engine + ", steps=" + steps + ", stepTokens=" + stepTokens +
+        ", promptTokens=" + promptTokens + ", promptTokensReused=" + promptTokensReused +
+        ", statesSaved=" + statesSaved + ", statesRestored=" + statesRestored +
+        ", stateMisses=" + stateMisses + ", statesEvicted=" + statesEvicted + ", stateBytes=" + stateBytes +
+        ", stateBytesLimit=" + stateBytesLimit + ", decodeNanos=" + decodeNanos +
+        ", stepNanos=" + stepNanos + ", stateNanos=" + stateNanos + ", statesSpilled=" + statesSpilled +
+        ", statesReadBack=" + statesReadBack + ", spillBytes=" + spillBytes +
+        ", spillBytesLimit=" + spillBytesLimit + "]";
+  }
+
+  /** Builds {@link EngineStatistics}: every value 0 or empty until set. */
+  public static final class Builder {
+    private String engine = "";
+    private long steps;
+    private long stepTokens;
+    private long promptTokens;
+    private long promptTokensReused;
+    private long statesSaved;
+    private long statesRestored;
+    private long stateMisses;
+    private long statesEvicted;
+    private long stateBytes;
+    private long stateBytesLimit;
+    private long decodeNanos;
+    private long stepNanos;
+    private long stateNanos;
+    private long statesSpilled;
+    private long statesReadBack;
+    private long spillBytes;
+    private long spillBytesLimit;
+
+    private Builder() {}
+
+    public Builder engine(String engine) {
+      this.engine = java.util.Objects.requireNonNull(engine, "engine must not be null");
+      return this;
+    }
+
+    public Builder steps(long steps) {
+      this.steps = steps;
+      return this;
+    }
+
+    public Builder stepTokens(long stepTokens) {
+      this.stepTokens = stepTokens;
+      return this;
+    }
+
+    public Builder promptTokens(long promptTokens) {
+      this.promptTokens = promptTokens;
+      return this;
+    }
+
+    public Builder promptTokensReused(long promptTokensReused) {
+      this.promptTokensReused = promptTokensReused;
+      return this;
+    }
+
+    public Builder statesSaved(long statesSaved) {
+      this.statesSaved = statesSaved;
+      return this;
+    }
+
+    public Builder statesRestored(long statesRestored) {
+      this.statesRestored = statesRestored;
+      return this;
+    }
+
+    public Builder stateMisses(long stateMisses) {
+      this.stateMisses = stateMisses;
+      return this;
+    }
+
+    public Builder statesEvicted(long statesEvicted) {
+      this.statesEvicted = statesEvicted;
+      return this;
+    }
+
+    public Builder stateBytes(long stateBytes) {
+      this.stateBytes = stateBytes;
+      return this;
+    }
+
+    public Builder stateBytesLimit(long stateBytesLimit) {
+      this.stateBytesLimit = stateBytesLimit;
+      return this;
+    }
+
+    public Builder decodeNanos(long decodeNanos) {
+      this.decodeNanos = decodeNanos;
+      return this;
+    }
+
+    public Builder stepNanos(long stepNanos) {
+      this.stepNanos = stepNanos;
+      return this;
+    }
+
+    public Builder stateNanos(long stateNanos) {
+      this.stateNanos = stateNanos;
+      return this;
+    }
+
+    public Builder statesSpilled(long statesSpilled) {
+      this.statesSpilled = statesSpilled;
+      return this;
+    }
+
+    public Builder statesReadBack(long statesReadBack) {
+      this.statesReadBack = statesReadBack;
+      return this;
+    }
+
+    public Builder spillBytes(long spillBytes) {
+      this.spillBytes = spillBytes;
+      return this;
+    }
+
+    public Builder spillBytesLimit(long spillBytesLimit) {
+      this.spillBytesLimit = spillBytesLimit;
+      return this;
+    }
+
+    public EngineStatistics build() {
+      return new EngineStatistics(this);
+    }
   }
 }

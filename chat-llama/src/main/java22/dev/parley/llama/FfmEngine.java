@@ -385,9 +385,11 @@ final class FfmEngine implements Engine {
       spillBytes = second.bytes();
       spillLimit = second.maxBytes();
     }
-    return new EngineStatistics(name(), steps, stepTokens, promptTokens, promptTokensReused, saved,
-        restored, misses, evicted, bytes, config.stateCacheBytes(), decodeNanos,
-        stepNanos, stateNanos, spilled, readBack, spillBytes, spillLimit);
+    return EngineStatistics.builder().engine(name()).steps(steps).stepTokens(stepTokens).promptTokens(promptTokens)
+        .promptTokensReused(promptTokensReused).statesSaved(saved).statesRestored(restored).stateMisses(misses)
+        .statesEvicted(evicted).stateBytes(bytes).stateBytesLimit(config.stateCacheBytes()).decodeNanos(decodeNanos)
+        .stepNanos(stepNanos).stateNanos(stateNanos).statesSpilled(spilled).statesReadBack(readBack)
+        .spillBytes(spillBytes).spillBytesLimit(spillLimit).build();
   }
 
   /**

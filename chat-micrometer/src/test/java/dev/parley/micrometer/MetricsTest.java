@@ -86,8 +86,12 @@ class MetricsTest {
 
   @Test
   void poolAndEngineMetersReadTheirSnapshotsAfterGarbageCollection() throws Exception {
-    new ModelPoolMetrics(() -> new PoolStatistics(true, 4, 3, 2, 10, 1, 500, Duration.ofMillis(80)),
-        () -> new EngineStatistics("ffm", 100, 350, 900, 600, 5, 4, 1, 2, 4096, 1 << 20, 2_000_000_000L, 2_100_000_000L, 50_000_000L, 3, 1, 8192, 1 << 30),
+    new ModelPoolMetrics(() -> PoolStatistics.builder().loaded(true).slots(4).busySlots(3).queued(2).started(10)
+            .rejected(1).tokensGenerated(500).meanTimeToFirstToken(Duration.ofMillis(80)).build(),
+        () -> EngineStatistics.builder().engine("ffm").steps(100).stepTokens(350).promptTokens(900).promptTokensReused(600)
+            .statesSaved(5).statesRestored(4).stateMisses(1).statesEvicted(2).stateBytes(4096).stateBytesLimit(1 << 20)
+            .decodeNanos(2_000_000_000L).stepNanos(2_100_000_000L).stateNanos(50_000_000L).statesSpilled(3)
+            .statesReadBack(1).spillBytes(8192).spillBytesLimit(1 << 30).build(),
         Tags.empty()).bindTo(registry);
     collectGarbage(); // the suppliers are lambdas nothing else holds
     assertEquals(4, gauge("parley.model.slots"));

@@ -150,7 +150,7 @@ final class ModelRuntime implements AutoCloseable {
       return pool.statistics();
     }
     int busy = fakeModel == null ? 0 : fakeModel.activeGenerations();
-    return new PoolStatistics(true, slots, busy, 0, 0, 0, 0, Duration.ZERO);
+    return PoolStatistics.builder().loaded(true).slots(slots).busySlots(busy).build();
   }
 
   /** The engine's statistics, when the model is a pool (not the fake). */
