@@ -40,7 +40,7 @@ final class JniEngine implements Engine {
   private final EngineConfig config;
   private final LlamaModel model;
   private final ExecutorService executor;
-  private final Set<Generation> active = ConcurrentHashMap.newKeySet();
+  private final Set<JniGeneration> active = ConcurrentHashMap.newKeySet();
   /** Single-byte tokens ruled out under a grammar (ByteTokens); read from the file when first needed. */
   private volatile int @Nullable [] riskyBytes;
 
@@ -141,7 +141,7 @@ final class JniEngine implements Engine {
   public GenerationHandle start(String prompt, int[] tokens, int promptTokens, @Nullable String conversation,
       GenerationOptions options, @Nullable String grammar, @Nullable String grammarTrigger, StreamHandler handler) {
     // java-llama.cpp has no lazy grammars: a reply constrained only after a trigger is left free.
-    Generation g = new Generation(prompt, promptTokens, options, grammarTrigger == null ? grammar : null, handler);
+    JniGeneration g = new JniGeneration(prompt, promptTokens, options, grammarTrigger == null ? grammar : null, handler);
     active.add(g);
     try {
       executor.execute(g);
@@ -205,7 +205,7 @@ final class JniEngine implements Engine {
   @Override
   public void close() {
     executor.shutdown();
-    for (Generation g : active) {
+    for (JniGeneration g : active) {
       g.cancel();
     }
     long deadline = System.nanoTime() + config.closeTimeout().toNanos();
@@ -233,12 +233,12 @@ final class JniEngine implements Engine {
   }
 
   /** One generation, run on the engine's executor. */
-  private final class Generation extends Reply implements Runnable {
+  private final class JniGeneration extends Generation implements Runnable {
     private final String prompt;
     private final @Nullable String grammar;
     private volatile boolean cancelled;
 
-    Generation(String prompt, int promptTokens, GenerationOptions options, @Nullable String grammar, StreamHandler handler) {
+    JniGeneration(String prompt, int promptTokens, GenerationOptions options, @Nullable String grammar, StreamHandler handler) {
       super(promptTokens, options, handler);
       this.prompt = prompt;
       this.grammar = grammar;

@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * sequence or a failing handler marks the request stopped and wakes the loop, which frees its
  * sequence at the next step.
  */
-final class Request extends Reply {
+final class Request extends Generation {
   final int[] tokens;
   final @Nullable String conversation;
   /** The GBNF the reply must follow, or null. */

@@ -149,7 +149,7 @@ public final class ChatPipeline implements AutoCloseable {
     }
     SanitizationResult clean = sanitizer.sanitize(turn.text());
     if (clean instanceof SanitizationResult.Rejected r) {
-      return reject(r.reason().name().startsWith("TOO_") ? Rejection.TOO_LONG : Rejection.INVALID_TEXT, r.message());
+      return reject(Rejection.of(r.reason()), r.message());
     }
     Admission admission = admit(turn.user());
     if (admission.denied != null) {
@@ -215,7 +215,7 @@ public final class ChatPipeline implements AutoCloseable {
       }
       SanitizationResult clean = sanitizer.sanitize(m.content());
       if (clean instanceof SanitizationResult.Rejected r) {
-        return reject(r.reason().name().startsWith("TOO_") ? Rejection.TOO_LONG : Rejection.INVALID_TEXT, r.message());
+        return reject(Rejection.of(r.reason()), r.message());
       }
       cleaned.add(m.withContent(clean.text()));
     }

@@ -22,7 +22,7 @@ import dev.parley.ratelimit.RateLimiter;
 import dev.parley.resilience.CircuitBreaker;
 import dev.parley.resilience.CircuitOpenException;
 import dev.parley.sanitize.InputSanitizer;
-import dev.parley.store.jdbc.ChatSession;
+import dev.parley.store.jdbc.ConversationSummary;
 import dev.parley.store.jdbc.JdbcConversationStore;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -80,7 +80,7 @@ final class ChatService {
 
   // ---- sessions ----
 
-  ChatSession createSession(String user, String title) {
+  ConversationSummary createSession(String user, String title) {
     refuseWhileDraining();
     // A title is one line of plain text: control and formatting characters (NUL, bell, escape,
     // right-to-left overrides) are dropped, and with them what PostgreSQL refuses to store.
@@ -93,24 +93,24 @@ final class ChatService {
     }
     // Counted, then created: two creations at once may pass one over the cap; it bounds what one
     // user keeps, not an exact number.
-    if (store.sessionCount(user) >= options.maxSessionsPerUser) {
+    if (store.conversationCount(user) >= options.maxSessionsPerUser) {
       throw new ApiError(409, "too_many_sessions", "you have " + options.maxSessionsPerUser
           + " sessions, the most a user may keep; delete some first");
     }
-    ChatSession session = store.createSession(user, clean);
+    ConversationSummary session = store.createConversation(user, clean);
     if (!options.systemPrompt.isBlank()) {
       memory.append(session.id(), Message.system(options.systemPrompt));
     }
     return session;
   }
 
-  List<ChatSession> sessions(String user, int offset, int limit) {
-    return store.sessions(user, offset, limit);
+  List<ConversationSummary> sessions(String user, int offset, int limit) {
+    return store.conversations(user, offset, limit);
   }
 
   /** The session if {@code user} owns it; 404 otherwise, so ids of other users' sessions do not leak. */
-  ChatSession owned(String user, String sessionId) {
-    return store.session(sessionId).filter(s -> user.equals(s.owner()))
+  ConversationSummary owned(String user, String sessionId) {
+    return store.summary(sessionId).filter(s -> user.equals(s.owner()))
         .orElseThrow(() -> ApiError.notFound("session " + sessionId));
   }
 
@@ -129,8 +129,11 @@ final class ChatService {
 
   // ---- turns ----
 
-  /** Events of one reply, as the protocols render them. */
-  interface ReplyListener {
+  /**
+   * One reply as a protocol renders it (SSE, a WebSocket, {@code /v1}): the pipeline's {@code
+   * ReplyListener} events, its end already stored and its failure already an {@link ApiError}.
+   */
+  interface ReplyRenderer {
     /** On the model's thread. */
     void onToken(String token);
 
@@ -151,12 +154,12 @@ final class ChatService {
    * A message into a conversation through the pipeline: its {@link TurnOutcome.Stored} or {@link
    * TurnOutcome.Started}; a refusal or a rate limit is thrown as the {@link ApiError} to answer.
    */
-  TurnOutcome turn(Turn turn, ReplyListener listener) {
+  TurnOutcome turn(Turn turn, ReplyRenderer listener) {
     return accepted(pipeline.send(turn, adapt(listener)), false);
   }
 
   /** A reply to messages that are stored nowhere (the OpenAI-compatible API). */
-  TurnOutcome.Started complete(String user, List<Message> messages, GenerationOptions generation, ReplyListener listener) {
+  TurnOutcome.Started complete(String user, List<Message> messages, GenerationOptions generation, ReplyRenderer listener) {
     return (TurnOutcome.Started) accepted(pipeline.complete(user, messages, generation, adapt(listener)), true);
   }
 
@@ -186,7 +189,7 @@ final class ChatService {
     }
   }
 
-  private static dev.parley.pipeline.ReplyListener adapt(ReplyListener listener) {
+  private static dev.parley.pipeline.ReplyListener adapt(ReplyRenderer listener) {
     return new dev.parley.pipeline.ReplyListener() {
       @Override
       public void onToken(String token) {

@@ -18,7 +18,7 @@ import java.util.function.Function;
  * response is committed by {@link #pump}, so headers (rate limits) can still be set in between, and
  * a turn that is refused is answered with a plain JSON error.
  */
-final class EventStream implements ChatService.ReplyListener {
+final class EventStream implements ChatService.ReplyRenderer {
   private static final Object END = new Object();
 
   private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();

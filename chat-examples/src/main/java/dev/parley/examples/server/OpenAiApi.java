@@ -41,7 +41,7 @@ final class OpenAiApi {
     if (!request.stream()) {
       CompletableFuture<Object> result = new CompletableFuture<>();
       TurnOutcome.Started started = chat.complete(user, request.messages(), request.options(),
-          new ChatService.ReplyListener() {
+          new ChatService.ReplyRenderer() {
             @Override
             public void onToken(String token) {}
 

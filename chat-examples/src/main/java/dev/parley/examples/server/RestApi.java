@@ -6,7 +6,7 @@ import dev.parley.memory.StoredMessage;
 import dev.parley.pipeline.ReplyStatus;
 import dev.parley.pipeline.Turn;
 import dev.parley.pipeline.TurnOutcome;
-import dev.parley.store.jdbc.ChatSession;
+import dev.parley.store.jdbc.ConversationSummary;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +38,7 @@ final class RestApi {
   void createSession(Context ctx) {
     ObjectNode body = JsonBodies.object(ctx.body(), true);
     String title = JsonBodies.optionalString(body, "title");
-    ChatSession s = chat.createSession(HttpGuard.user(ctx), title == null ? "" : title);
+    ConversationSummary s = chat.createSession(HttpGuard.user(ctx), title == null ? "" : title);
     ctx.status(201).header("Location", "/api/sessions/" + s.id()).json(session(s));
   }
 
@@ -46,9 +46,9 @@ final class RestApi {
   void listSessions(Context ctx) {
     int limit = queryInt(ctx, "limit", 100, 1, 1000);
     int offset = queryInt(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-    List<ChatSession> page = chat.sessions(HttpGuard.user(ctx), offset, limit + 1);
+    List<ConversationSummary> page = chat.sessions(HttpGuard.user(ctx), offset, limit + 1);
     List<Map<String, Object>> out = new ArrayList<>();
-    for (ChatSession s : page.subList(0, Math.min(limit, page.size()))) {
+    for (ConversationSummary s : page.subList(0, Math.min(limit, page.size()))) {
       out.add(session(s));
     }
     Map<String, Object> body = new LinkedHashMap<>();
@@ -75,7 +75,7 @@ final class RestApi {
   }
 
   void getSession(Context ctx) {
-    ChatSession s = chat.owned(HttpGuard.user(ctx), ctx.pathParam("id"));
+    ConversationSummary s = chat.owned(HttpGuard.user(ctx), ctx.pathParam("id"));
     Map<String, Object> out = session(s);
     out.put("messages", messages(chat.transcript(s.id())));
     ctx.json(out);
@@ -88,7 +88,7 @@ final class RestApi {
 
   void postMessage(Context ctx) throws Exception {
     String user = HttpGuard.user(ctx);
-    ChatSession s = chat.owned(user, ctx.pathParam("id"));
+    ConversationSummary s = chat.owned(user, ctx.pathParam("id"));
     ObjectNode body = JsonBodies.object(ctx.body(), false);
     String content = JsonBodies.requiredString(body, "content");
     EventStream stream = new EventStream(ctx);
@@ -125,7 +125,7 @@ final class RestApi {
     return usage;
   }
 
-  static Map<String, Object> session(ChatSession s) {
+  static Map<String, Object> session(ConversationSummary s) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", s.id());
     out.put("title", s.title());

@@ -10,7 +10,7 @@ import dev.parley.ratelimit.Decision;
 import dev.parley.ratelimit.Limit;
 import dev.parley.ratelimit.RateLimiter;
 import dev.parley.ratelimit.TokenBucketRateLimiter;
-import dev.parley.store.jdbc.ChatSession;
+import dev.parley.store.jdbc.ConversationSummary;
 import dev.parley.store.jdbc.StoreException;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
@@ -156,9 +156,9 @@ final class WebSocketApi {
       }
       String user = ctx.attribute(HttpGuard.USER);
       String id = ctx.pathParam("id");
-      Optional<ChatSession> session;
+      Optional<ConversationSummary> session;
       try {
-        session = chat.store.session(id);
+        session = chat.store.summary(id);
       } catch (StoreException e) {
         storeFailed(ctx, e);
         return;
@@ -214,7 +214,7 @@ final class WebSocketApi {
         chat.owned(user, id);
         String content = JsonBodies.requiredString(frame, "content");
         // The reply's frames wait until "accepted" is sent, so a client always reads them in order.
-        Gate reply = new Gate(new ChatService.ReplyListener() {
+        Gate reply = new Gate(new ChatService.ReplyRenderer() {
           @Override
           public void onToken(String token) {
             send(ctx, Map.of("type", "chunk", "content", token));
@@ -321,7 +321,7 @@ final class WebSocketApi {
         String content = JsonBodies.requiredString(frame, "content");
         String replyId = java.util.UUID.randomUUID().toString();
         // The reply's frames wait until the message itself is broadcast.
-        Gate reply = new Gate(new ChatService.ReplyListener() {
+        Gate reply = new Gate(new ChatService.ReplyRenderer() {
           @Override
           public void onToken(String token) {
             broadcast(name, Map.of("type", "chunk", "id", replyId, "author", "ai", "content", token));
@@ -485,11 +485,11 @@ final class WebSocketApi {
    * Holds a reply's events until {@link #open()}, then passes them on in order: the frames that
    * must come first (accepted, the room message) are sent before any of the reply's.
    */
-  private static final class Gate implements ChatService.ReplyListener {
-    private final ChatService.ReplyListener target;
+  private static final class Gate implements ChatService.ReplyRenderer {
+    private final ChatService.ReplyRenderer target;
     private @Nullable List<Runnable> held = new ArrayList<>();
 
-    Gate(ChatService.ReplyListener target) {
+    Gate(ChatService.ReplyRenderer target) {
       this.target = target;
     }
 

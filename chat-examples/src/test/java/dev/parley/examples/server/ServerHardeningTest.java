@@ -108,12 +108,12 @@ class ServerHardeningTest {
       assertTrue(gate.passed() < 80, "the reply was cancelled, not run to its end: " + gate);
       assertEquals(404, h.get("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
       JdbcConversationStore store = h.server.service().store;
-      assertTrue(store.session(id).isEmpty(), "the session row was not created again");
+      assertTrue(store.summary(id).isEmpty(), "the session row was not created again");
       assertEquals(List.of(), store.transcript(id), "no message of it is kept");
       // Posting to the deleted session is a 404, not a new ownerless session.
       assertEquals(404, h.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"again\"}")
           .statusCode());
-      assertTrue(store.session(id).isEmpty());
+      assertTrue(store.summary(id).isEmpty());
     }
   }
 

@@ -65,7 +65,7 @@ class ShutdownIT {
     assertEquals("done", done.name());
     assertEquals("STOP", done.data().get("finishReason").asText());
     try (JdbcConversationStore store = JdbcConversationStore.builder("jdbc:sqlite:" + child.db()).build()) {
-      String id = store.sessions("alice", 0, 10).get(0).id();
+      String id = store.conversations("alice", 0, 10).get(0).id();
       List<StoredMessage> messages = store.transcript(id);
       assertEquals("a long answer please", messages.get(1).message().content());
       assertEquals(done.data().get("text").asText(), messages.get(2).message().content());
@@ -80,7 +80,7 @@ class ShutdownIT {
     assertEquals("done", done.name());
     assertEquals("CANCELLED", done.data().get("finishReason").asText());
     try (JdbcConversationStore store = JdbcConversationStore.builder("jdbc:sqlite:" + child.db()).build()) {
-      List<StoredMessage> messages = store.transcript(store.sessions("alice", 0, 10).get(0).id());
+      List<StoredMessage> messages = store.transcript(store.conversations("alice", 0, 10).get(0).id());
       assertEquals("a long answer please", messages.get(1).message().content());
       assertEquals(dev.parley.chat.FinishReason.CANCELLED, messages.get(2).message().finishReason(), "stored as cancelled");
       assertEquals(done.data().get("text").asText(), messages.get(2).message().content());

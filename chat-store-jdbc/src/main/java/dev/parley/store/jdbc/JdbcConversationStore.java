@@ -41,7 +41,7 @@ import org.jspecify.annotations.Nullable;
  * {@link dev.parley.memory.ConversationManager} kept. Messages the manager trims are not deleted, only
  * marked as out of memory, so {@link #transcript} still shows the whole conversation.
  *
- * <p>Conversations created with {@link #createSession} have an owner and are listed per owner, in
+ * <p>Conversations created with {@link #createConversation} have an owner and are listed per owner, in
  * pages. {@link #update} creates a conversation it does not find (with no owner: rooms and other
  * shared conversations); {@link #existingOnly()} is the same store refusing to, so that a reply
  * finishing after its conversation was deleted does not bring it back.
@@ -56,7 +56,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * try (JdbcConversationStore store = JdbcConversationStore.builder("jdbc:sqlite:chat.db").build()) {
- *   ChatSession session = store.createSession("alice", "Trip to Lisbon");
+ *   ConversationSummary session = store.createConversation("alice", "Trip to Lisbon");
  *   ConversationManager memory = ConversationManager.builder().store(store.existingOnly()).build();
  *   memory.append(session.id(), Message.user("Where should I stay?"));
  * }
@@ -112,10 +112,10 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
   }
 
   /** Creates a conversation owned by {@code owner}, with a random id. */
-  public ChatSession createSession(String owner, String title) {
+  public ConversationSummary createConversation(String owner, String title) {
     checkName("owner", owner);
     checkName("title", title);
-    ChatSession session = new ChatSession(UUID.randomUUID().toString(), owner, title, clock.instant());
+    ConversationSummary session = new ConversationSummary(UUID.randomUUID().toString(), owner, title, clock.instant());
     run(c -> {
       try (PreparedStatement p = c.prepareStatement(
           "INSERT INTO chat_sessions (id, owner, title, created_at, next_sequence) VALUES (?, ?, ?, ?, 0)")) {
@@ -134,7 +134,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
    * At most {@code limit} of the owner's conversations, oldest first, skipping the first
    * {@code offset}: ask for {@code limit + 1} to know whether there is a next page.
    */
-  public List<ChatSession> sessions(String owner, int offset, int limit) {
+  public List<ConversationSummary> conversations(String owner, int offset, int limit) {
     Objects.requireNonNull(owner, "owner must not be null");
     if (offset < 0) {
       throw new IllegalArgumentException("offset must be >= 0, was " + offset);
@@ -149,10 +149,10 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
         p.setString(1, owner);
         p.setInt(2, limit);
         p.setInt(3, offset);
-        List<ChatSession> out = new ArrayList<>();
+        List<ConversationSummary> out = new ArrayList<>();
         try (ResultSet r = p.executeQuery()) {
           while (r.next()) {
-            out.add(session(r));
+            out.add(summary(r));
           }
         }
         return out;
@@ -161,7 +161,7 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
   }
 
   /** How many conversations {@code owner} has. */
-  public int sessionCount(String owner) {
+  public int conversationCount(String owner) {
     Objects.requireNonNull(owner, "owner must not be null");
     return run(c -> {
       try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM chat_sessions WHERE owner = ?")) {
@@ -175,21 +175,21 @@ public final class JdbcConversationStore implements ConversationStore, AutoClose
   }
 
   /** The conversation with this id, whoever owns it. */
-  public Optional<ChatSession> session(String id) {
+  public Optional<ConversationSummary> summary(String id) {
     Objects.requireNonNull(id, "id must not be null");
     return run(c -> {
       try (PreparedStatement p = c.prepareStatement(
           "SELECT id, owner, title, created_at FROM chat_sessions WHERE id = ?")) {
         p.setString(1, id);
         try (ResultSet r = p.executeQuery()) {
-          return r.next() ? Optional.of(session(r)) : Optional.empty();
+          return r.next() ? Optional.of(summary(r)) : Optional.empty();
         }
       }
     });
   }
 
-  private static ChatSession session(ResultSet r) throws SQLException {
-    return new ChatSession(r.getString(1), r.getString(2), r.getString(3), java.time.Instant.ofEpochMilli(r.getLong(4)));
+  private static ConversationSummary summary(ResultSet r) throws SQLException {
+    return new ConversationSummary(r.getString(1), r.getString(2), r.getString(3), java.time.Instant.ofEpochMilli(r.getLong(4)));
   }
 
   /**

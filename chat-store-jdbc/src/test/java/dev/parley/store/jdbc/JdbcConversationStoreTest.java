@@ -75,7 +75,7 @@ class JdbcConversationStoreTest {
     String owner = "owner-" + System.nanoTime();
     try (JdbcConversationStore store = open(url)) {
       ConversationManager memory = ConversationManager.builder().store(store).maxMessages(4).build();
-      id = store.createSession(owner, "t").id();
+      id = store.createConversation(owner, "t").id();
       memory.append(id, Message.system("be brief"));
       for (int i = 0; i < 5; i++) {
         memory.append(id, Message.user("question " + i).withMetadata("author", "alice"));
@@ -98,7 +98,7 @@ class JdbcConversationStoreTest {
           reopened.transcriptPage(id, 2, 5).stream().map(s -> s.message().content()).toList());
       assertEquals(5, reopened.find(id).orElseThrow().messages().size());
       assertEquals(11, reopened.find(id).orElseThrow().nextSequence());
-      assertEquals(List.of("t"), reopened.sessions(owner, 0, 10).stream().map(ChatSession::title).toList());
+      assertEquals(List.of("t"), reopened.conversations(owner, 0, 10).stream().map(ConversationSummary::title).toList());
       assertTrue(reopened.delete(id));
       assertFalse(reopened.delete(id));
       assertTrue(reopened.transcript(id).isEmpty());
@@ -113,21 +113,21 @@ class JdbcConversationStoreTest {
     String owner = "pager-" + System.nanoTime();
     List<String> ids = new ArrayList<>();
     try (JdbcConversationStore store = builder(url).clock(Clock.fixed(start, ZoneOffset.UTC)).build()) {
-      store.createSession("someone-else-" + owner, "not mine");
+      store.createConversation("someone-else-" + owner, "not mine");
       for (int i = 0; i < 5; i++) {
-        ids.add(store.createSession(owner, "s" + i).id());
+        ids.add(store.createConversation(owner, "s" + i).id());
       }
-      assertEquals(5, store.sessionCount(owner));
-      ChatSession first = store.session(ids.get(0)).orElseThrow();
+      assertEquals(5, store.conversationCount(owner));
+      ConversationSummary first = store.summary(ids.get(0)).orElseThrow();
       assertEquals(start, first.createdAt());
       assertEquals(owner, first.owner());
       // Same creation time: ordered by id, so pages never overlap or skip.
       List<String> paged = new ArrayList<>();
       for (int offset = 0; offset < 6; offset += 2) {
-        store.sessions(owner, offset, 2).forEach(s -> paged.add(s.id()));
+        store.conversations(owner, offset, 2).forEach(s -> paged.add(s.id()));
       }
       assertEquals(ids.stream().sorted().toList(), paged);
-      assertTrue(store.sessions(owner, 5, 2).isEmpty());
+      assertTrue(store.conversations(owner, 5, 2).isEmpty());
     }
   }
 
@@ -136,7 +136,7 @@ class JdbcConversationStoreTest {
   void theExistingOnlyViewNeverBringsBackADeletedSession(String url) {
     try (JdbcConversationStore store = open(url)) {
       ConversationManager sessions = ConversationManager.builder().store(store.existingOnly()).build();
-      String id = store.createSession("owner", "t").id();
+      String id = store.createConversation("owner", "t").id();
       sessions.append(id, Message.user("kept"));
       assertTrue(store.delete(id));
 
@@ -144,18 +144,18 @@ class JdbcConversationStoreTest {
           () -> sessions.append(id, Message.assistant("late reply")));
       assertEquals(id, e.conversationId());
       assertFalse(e.isRetriable());
-      assertTrue(store.session(id).isEmpty());
+      assertTrue(store.summary(id).isEmpty());
       assertTrue(store.transcript(id).isEmpty());
       // A view that creates only rooms: rooms on first use, anything else refused.
       ConversationManager routed = ConversationManager.builder().store(store.creating(c -> c.startsWith("room:"))).build();
       String lobby = "room:lobby-" + System.nanoTime();
       routed.append(lobby, Message.user("first"));
-      assertTrue(store.session(lobby).isPresent());
+      assertTrue(store.summary(lobby).isPresent());
       assertThrows(NoSuchConversationException.class, () -> routed.append("not-a-room-" + System.nanoTime(), Message.user("x")));
       // The plain store creates what it is asked to (rooms), with no owner.
       String room = "room:test-" + System.nanoTime();
       ConversationManager.builder().store(store).build().append(room, Message.user("hello"));
-      assertEquals(null, store.session(room).orElseThrow().owner());
+      assertEquals(null, store.summary(room).orElseThrow().owner());
       assertEquals(1, store.transcript(room).size());
     }
   }
@@ -166,23 +166,23 @@ class JdbcConversationStoreTest {
     try (JdbcConversationStore store = open(url)) {
       String owner = "strict-" + System.nanoTime();
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> store.createSession(owner, "x".repeat(201)));
+          () -> store.createConversation(owner, "x".repeat(201)));
       assertTrue(e.getMessage().contains("title") && e.getMessage().contains("201"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> store.createSession("a\0b", "t"));
+      e = assertThrows(IllegalArgumentException.class, () -> store.createConversation("a\0b", "t"));
       assertTrue(e.getMessage().contains("owner") && e.getMessage().contains("NUL"), e.getMessage());
       e = assertThrows(IllegalArgumentException.class,
           () -> store.update("r".repeat(65), c -> c));
       assertTrue(e.getMessage().contains("64"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> store.sessions(owner, -1, 10));
+      e = assertThrows(IllegalArgumentException.class, () -> store.conversations(owner, -1, 10));
       assertTrue(e.getMessage().contains("offset"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> store.sessions(owner, 0, 0));
+      e = assertThrows(IllegalArgumentException.class, () -> store.conversations(owner, 0, 0));
       assertTrue(e.getMessage().contains("limit"), e.getMessage());
       e = assertThrows(IllegalArgumentException.class, () -> store.transcriptPage("x", 10, 0));
       assertTrue(e.getMessage().contains("limit"), e.getMessage());
-      assertEquals(0, store.sessionCount(owner));
+      assertEquals(0, store.conversationCount(owner));
 
       // A change that throws leaves the conversation as it was.
-      String id = store.createSession(owner, "t").id();
+      String id = store.createConversation(owner, "t").id();
       ConversationManager memory = ConversationManager.builder().store(store).build();
       memory.append(id, Message.user("first"));
       assertThrows(IllegalStateException.class, () -> store.update(id, c -> {
@@ -196,7 +196,7 @@ class JdbcConversationStoreTest {
   @Test
   void aNulInAMessageIsRefusedOnPostgresqlAndTheWholeUpdateRolledBack() {
     try (JdbcConversationStore store = open(postgres.jdbcUrl())) {
-      String id = store.createSession("nul", "t").id();
+      String id = store.createConversation("nul", "t").id();
       ConversationManager memory = ConversationManager.builder().store(store).build();
       memory.append(id, Message.user("fine"));
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -213,7 +213,7 @@ class JdbcConversationStoreTest {
   void concurrentAppendsFromTwoStoresLoseNothing(String url) throws Exception {
     // Two stores = two server instances on one database. 4 threads each append 25 messages.
     try (JdbcConversationStore a = open(url); JdbcConversationStore b = open(url)) {
-      String id = a.createSession("alice", "busy").id();
+      String id = a.createConversation("alice", "busy").id();
       ConversationManager ma = ConversationManager.builder().store(a).build();
       ConversationManager mb = ConversationManager.builder().store(b).build();
       ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -292,7 +292,7 @@ class JdbcConversationStoreTest {
     }
     try (JdbcConversationStore store = open(url)) {
       assertEquals(JdbcConversationStore.SCHEMA_VERSION, store.schemaVersion(), "migrated through every version");
-      assertEquals("kept", store.sessions("alice", 0, 10).get(0).title());
+      assertEquals("kept", store.conversations("alice", 0, 10).get(0).title());
       assertEquals("hello", store.find("old").orElseThrow().messages().get(0).message().content());
     }
   }
@@ -335,7 +335,7 @@ class JdbcConversationStoreTest {
   @MethodSource("databases")
   void toolCallsToolResultsAndReasoningAreStoredAndReplayed(String url) throws Exception {
     try (JdbcConversationStore store = open(url)) {
-      String id = store.createSession("alice", "tools").id();
+      String id = store.createConversation("alice", "tools").id();
       ConversationManager memory = ConversationManager.builder().store(store.existingOnly()).build();
       List<ToolCall> calls = List.of(
           new ToolCall("call_1", "get_weather", "{\"city\":\"Zürich \\\"Nord\\\"\",\"days\":[1,2]}"),
@@ -371,7 +371,7 @@ class JdbcConversationStoreTest {
         s.execute("ROLLBACK");
       }
       assertTrue(store.isWritable());
-      assertEquals("t", store.createSession("alice", "t").title(), "the store's own busy timeout was restored");
+      assertEquals("t", store.createConversation("alice", "t").title(), "the store's own busy timeout was restored");
     }
     try (JdbcConversationStore pg = open(postgres.jdbcUrl())) {
       assertTrue(pg.isWritable());
@@ -385,7 +385,7 @@ class JdbcConversationStoreTest {
     dataSource.setUrl("jdbc:sqlite:" + file);
     String id;
     try (JdbcConversationStore store = JdbcConversationStore.builder(dataSource, Dialect.SQLITE).build()) {
-      id = store.createSession("alice", "t").id();
+      id = store.createConversation("alice", "t").id();
     }
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT title FROM chat_sessions WHERE id = '" + id + "'")) {

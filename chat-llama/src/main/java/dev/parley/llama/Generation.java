@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #accept} is called by one thread at a time; {@link #complete} and {@link #fail} may race
  * and the first wins.
  */
-abstract class Reply implements GenerationHandle {
-  private static final Logger LOG = LoggerFactory.getLogger(Reply.class);
+abstract class Generation implements GenerationHandle {
+  private static final Logger LOG = LoggerFactory.getLogger(Generation.class);
 
   final int promptTokens;
   final GenerationOptions options;
@@ -32,7 +32,7 @@ abstract class Reply implements GenerationHandle {
   private int tokens;
   private boolean ended;
 
-  Reply(int promptTokens, GenerationOptions options, StreamHandler handler) {
+  Generation(int promptTokens, GenerationOptions options, StreamHandler handler) {
     this.promptTokens = promptTokens;
     this.options = options;
     this.handler = handler;
