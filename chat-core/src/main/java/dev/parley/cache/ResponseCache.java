@@ -228,8 +228,8 @@ public final class ResponseCache {
     }
 
     /** The clock for expiry, in nanoseconds; {@link System#nanoTime()} by default. */
-    public Builder ticker(LongSupplier nanoTicker) {
-      this.ticker = Checks.notNull(nanoTicker, "nanoTicker");
+    public Builder ticker(LongSupplier ticker) {
+      this.ticker = Checks.notNull(ticker, "ticker");
       return this;
     }
 

@@ -110,11 +110,21 @@ public final class ConversationManager {
    */
   public ChatRequest request(String conversationId, GenerationOptions options) {
     Checks.notNull(options, "options");
-    List<Message> history = history(conversationId);
+    return request(conversation(conversationId), options);
+  }
+
+  /**
+   * A request for the next reply from a snapshot of the conversation, such as the one {@link
+   * #append} returns in its {@link AppendResult}: no read of the store.
+   */
+  public ChatRequest request(Conversation conversation, GenerationOptions options) {
+    Checks.notNull(conversation, "conversation");
+    Checks.notNull(options, "options");
+    List<Message> history = conversation.toMessages();
     if (history.isEmpty()) {
-      throw new IllegalStateException("conversation " + conversationId + " has no messages");
+      throw new IllegalStateException("conversation " + conversation.id() + " has no messages");
     }
-    return new ChatRequest(history, options, conversationId);
+    return new ChatRequest(history, options, conversation.id());
   }
 
   /** Forgets the conversation; returns whether it existed. */

@@ -91,8 +91,8 @@ public final class InMemoryConversationStore implements ConversationStore {
     }
 
     /** The clock for idle expiry, in nanoseconds; {@link System#nanoTime()} by default. */
-    public Builder ticker(LongSupplier nanoTicker) {
-      this.ticker = Checks.notNull(nanoTicker, "nanoTicker");
+    public Builder ticker(LongSupplier ticker) {
+      this.ticker = Checks.notNull(ticker, "ticker");
       return this;
     }
 

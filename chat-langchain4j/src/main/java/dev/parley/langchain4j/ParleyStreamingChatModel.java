@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * reply ends), and the whole reply {@code onCompleteResponse}, as {@link ParleyChatModel} maps it.
  * What a handler method throws goes to its {@code onError} and the stream goes on, as with
  * LangChain4j's own models; what {@code onError} throws is logged. The {@link StreamingHandle} each partial
- * response carries cancels the generation in the Parley model (a llama model frees the sequence at
+ * response carries cancels the generation in the Parley model (a llama model frees the slot at
  * the next token); after a cancel the handler hears nothing more. Built with {@link
  * ParleyChatModel.Builder#buildStreaming()}; thread-safe.
  */

@@ -74,12 +74,12 @@ public final class EngineStatistics {
     return promptTokens;
   }
 
-  /** Prompt tokens whose KV cells were already there (the sequence's cache, a restored conversation state, or a prefix copied from another sequence): not processed again. */
+  /** Prompt tokens whose KV cells were already there (the slot's cache, a restored conversation state, or a prefix copied from another sequence): not processed again. */
   public long promptTokensReused() {
     return promptTokensReused;
   }
 
-  /** Conversation states saved to host memory when their sequence was needed. */
+  /** Conversation states saved to host memory when their slot was needed. */
   public long statesSaved() {
     return statesSaved;
   }

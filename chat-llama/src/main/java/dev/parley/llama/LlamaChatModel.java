@@ -533,7 +533,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
 
     /**
-     * Host memory for the KV states of sequences given to other requests: a returning conversation
+     * Host memory for the KV states of slots given to other requests: a returning conversation
      * gets its state back and processes only its new tokens. A request that names its conversation
      * ({@link ChatRequest#conversationId()}) gets that conversation's state; any other request gets
      * the state that shares the longest token prefix with its prompt (at least 32 tokens more than

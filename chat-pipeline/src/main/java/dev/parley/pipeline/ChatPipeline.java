@@ -174,21 +174,8 @@ public final class ChatPipeline implements AutoCloseable {
       return new TurnOutcome.Stored(appended.appended(), admission.decision, admission.tokenDecision);
     }
     GenerationOptions options = turn.options() != null ? turn.options() : defaults;
-    ChatRequest request;
-    try {
-      request = memory.request(turn.conversationId(), options);
-    } catch (IllegalStateException e) {
-      // Deleted between storing the message and reading it back.
-      admission.giveBack(turn.user());
-      if (memory.conversation(turn.conversationId()).messages().isEmpty()) {
-        return reject(Rejection.NO_SUCH_CONVERSATION, "conversation " + turn.conversationId() + " does not exist");
-      }
-      throw e;
-    } catch (RuntimeException e) {
-      // The message is stored; the reply could not start. Nothing was generated: no permit spent.
-      admission.giveBack(turn.user());
-      throw e;
-    }
+    // The history the append left is the request: no second read of the store.
+    ChatRequest request = memory.request(appended.conversation(), options);
     Reply reply = start(request, turn.conversationId(), turn.user(), turn.replyAuthor(), listener);
     return new TurnOutcome.Started(appended.appended(), admission.decision, admission.tokenDecision, reply);
   }

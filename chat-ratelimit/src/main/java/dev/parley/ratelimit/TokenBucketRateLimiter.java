@@ -301,11 +301,11 @@ public final class TokenBucketRateLimiter implements RateLimiter {
     }
 
     /** The source of time, in nanoseconds; {@link System#nanoTime()} by default. */
-    public Builder ticker(LongSupplier nanoTicker) {
-      if (nanoTicker == null) {
-        throw new NullPointerException("nanoTicker must not be null");
+    public Builder ticker(LongSupplier ticker) {
+      if (ticker == null) {
+        throw new NullPointerException("ticker must not be null");
       }
-      this.ticker = nanoTicker;
+      this.ticker = ticker;
       return this;
     }
 

@@ -64,7 +64,7 @@ import reactor.core.publisher.FluxSink;
  *
  * <p>{@link #stream} returns a {@link Flux} of one response per token, then one with the tool calls,
  * the finish reason and the usage; cancelling the subscription cancels the generation in the Parley
- * model (a llama model frees its sequence at the next token). Given an {@code ObservationRegistry},
+ * model (a llama model frees its slot at the next token). Given an {@code ObservationRegistry},
  * each call and each stream is one {@code gen_ai.client.operation} observation, with the request's
  * options, the usage and the finish reasons, as Spring AI's own models report them. Thread-safe; the
  * Parley model is the caller's to close.
