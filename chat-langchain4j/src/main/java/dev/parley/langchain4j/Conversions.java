@@ -129,43 +129,21 @@ final class Conversions {
     if (p == null) {
       return b.build();
     }
-    if (p.temperature() != null) {
-      b.temperature(p.temperature());
-    }
-    if (p.topP() != null) {
-      b.topP(p.topP());
-    }
-    if (p.topK() != null) {
-      b.topK(p.topK());
-    }
-    if (p.frequencyPenalty() != null) {
-      b.frequencyPenalty(p.frequencyPenalty());
-    }
-    if (p.presencePenalty() != null) {
-      b.presencePenalty(p.presencePenalty());
-    }
-    if (p.maxOutputTokens() != null) {
-      b.maxTokens(p.maxOutputTokens());
-    }
+    ifSet(p.temperature(), b::temperature);
+    ifSet(p.topP(), b::topP);
+    ifSet(p.topK(), b::topK);
+    ifSet(p.frequencyPenalty(), b::frequencyPenalty);
+    ifSet(p.presencePenalty(), b::presencePenalty);
+    ifSet(p.maxOutputTokens(), b::maxTokens);
     if (p.stopSequences() != null && !p.stopSequences().isEmpty()) {
       b.stopSequences(p.stopSequences());
     }
     if (p instanceof ParleyChatRequestParameters parley) {
-      if (parley.seed() != null) {
-        b.seed(parley.seed());
-      }
-      if (parley.minP() != null) {
-        b.minP(parley.minP());
-      }
-      if (parley.repeatPenalty() != null) {
-        b.repeatPenalty(parley.repeatPenalty());
-      }
-      if (parley.thinking() != null) {
-        b.thinking(parley.thinking());
-      }
-      if (parley.parallelToolCalls() != null) {
-        b.parallelToolCalls(parley.parallelToolCalls());
-      }
+      ifSet(parley.seed(), b::seed);
+      ifSet(parley.minP(), b::minP);
+      ifSet(parley.repeatPenalty(), b::repeatPenalty);
+      ifSet(parley.thinking(), b::thinking);
+      ifSet(parley.parallelToolCalls(), b::parallelToolCalls);
     }
     if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
       List<ToolSpecification> tools = new ArrayList<>();
@@ -190,6 +168,12 @@ final class Conversions {
               json(JsonSchemaElementUtils.toMap(schema.rootElement())), strictJsonSchema));
     }
     return b.build();
+  }
+
+  private static <T> void ifSet(@Nullable T value, java.util.function.Consumer<T> setter) {
+    if (value != null) {
+      setter.accept(value);
+    }
   }
 
   private static String json(Object value) {

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -249,30 +250,12 @@ public final class ParleySpringChatModel implements ChatModel {
 
   private GenerationOptions options(@Nullable ChatOptions given) {
     GenerationOptions.Builder b = GenerationOptions.builder();
-    Double temperature = either(given, ChatOptions::getTemperature);
-    if (temperature != null) {
-      b.temperature(temperature);
-    }
-    Double topP = either(given, ChatOptions::getTopP);
-    if (topP != null) {
-      b.topP(topP);
-    }
-    Integer topK = either(given, ChatOptions::getTopK);
-    if (topK != null) {
-      b.topK(topK);
-    }
-    Double frequency = either(given, ChatOptions::getFrequencyPenalty);
-    if (frequency != null) {
-      b.frequencyPenalty(frequency);
-    }
-    Double presence = either(given, ChatOptions::getPresencePenalty);
-    if (presence != null) {
-      b.presencePenalty(presence);
-    }
-    Integer maxTokens = either(given, ChatOptions::getMaxTokens);
-    if (maxTokens != null) {
-      b.maxTokens(maxTokens);
-    }
+    ifSet(either(given, ChatOptions::getTemperature), b::temperature);
+    ifSet(either(given, ChatOptions::getTopP), b::topP);
+    ifSet(either(given, ChatOptions::getTopK), b::topK);
+    ifSet(either(given, ChatOptions::getFrequencyPenalty), b::frequencyPenalty);
+    ifSet(either(given, ChatOptions::getPresencePenalty), b::presencePenalty);
+    ifSet(either(given, ChatOptions::getMaxTokens), b::maxTokens);
     List<String> stops = either(given, ChatOptions::getStopSequences);
     if (stops != null && !stops.isEmpty()) {
       b.stopSequences(stops);
@@ -300,23 +283,17 @@ public final class ParleySpringChatModel implements ChatModel {
     if (schema != null) {
       b.responseFormat(ResponseFormat.jsonSchema("response", schema, false));
     }
-    Long seed = parley(given, ParleyChatOptions::getSeed);
-    if (seed != null) {
-      b.seed(seed);
-    }
-    Double minP = parley(given, ParleyChatOptions::getMinP);
-    if (minP != null) {
-      b.minP(minP);
-    }
-    Double repeatPenalty = parley(given, ParleyChatOptions::getRepeatPenalty);
-    if (repeatPenalty != null) {
-      b.repeatPenalty(repeatPenalty);
-    }
-    Boolean thinking = parley(given, ParleyChatOptions::getThinking);
-    if (thinking != null) {
-      b.thinking(thinking);
-    }
+    ifSet(parley(given, ParleyChatOptions::getSeed), b::seed);
+    ifSet(parley(given, ParleyChatOptions::getMinP), b::minP);
+    ifSet(parley(given, ParleyChatOptions::getRepeatPenalty), b::repeatPenalty);
+    ifSet(parley(given, ParleyChatOptions::getThinking), b::thinking);
     return b.build();
+  }
+
+  private static <T> void ifSet(@Nullable T value, Consumer<T> setter) {
+    if (value != null) {
+      setter.accept(value);
+    }
   }
 
   /** A Parley option: the prompt's where it has Parley options that set it, else the defaults'. */

@@ -93,11 +93,14 @@ class LlamaServerTest {
     assertEquals(400, refused.statusCode(), refused.body());
     assertTrue(refused.body().contains("uniqueItems"), refused.body());
 
+    // Tools beside a response format, as OpenAI's API takes them: the format is the answer's, and a
+    // required choice makes the reply a call (cut short here by the server's 24-token cap).
     HttpResponse<String> both = h.post("/v1/chat/completions", ServerHarness.ALICE,
         "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
             + "\"tool_choice\":\"required\",\"response_format\":{\"type\":\"json_object\"}}");
-    assertEquals(400, both.statusCode(), both.body());
-    assertTrue(both.body().contains("responseFormat"), both.body());
+    assertEquals(200, both.statusCode(), both.body());
+    String finish = ServerHarness.json(both).at("/choices/0/finish_reason").asText();
+    assertTrue(finish.equals("tool_calls") || finish.equals("length"), both.body());
   }
 
   @Test
