@@ -4,7 +4,7 @@
  */
 module dev.parley.openai {
   requires transitive dev.parley.core;
-  requires com.fasterxml.jackson.databind;
+  requires transitive com.fasterxml.jackson.databind; // StrictJson reads bodies into Jackson's ObjectNode
 
   exports dev.parley.openai;
 }

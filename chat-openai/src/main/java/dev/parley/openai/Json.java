@@ -1,79 +1,16 @@
 package dev.parley.openai;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jspecify.annotations.Nullable;
 
 /** Strict JSON reading: every mistake is an {@link OpenAiError} 400 that names the field. */
 final class Json {
-  /** Deeper requests are refused: OpenAI's own have a depth of 5. */
-  static final int MAX_DEPTH = 32;
-
-  // Strict: "{...} trailing text" is not a JSON object, and a field given twice is refused (a
-  // gateway that reads the first would see another request than the server, which reads the last).
-  static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
-          .build())
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build();
-
   private Json() {}
 
   static ObjectNode object(@Nullable String text) {
-    if (text == null || text.isBlank()) {
-      throw OpenAiError.invalidRequest("invalid_json", null, "the body must be a JSON object, and it is empty");
-    }
-    JsonNode node;
-    try {
-      node = MAPPER.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw OpenAiError.invalidRequest("invalid_json", null, describe(e));
-    }
-    if (node == null || !node.isObject()) {
-      throw OpenAiError.invalidRequest("invalid_json", null, "the body must be a JSON object, was " + kind(node));
-    }
-    return (ObjectNode) node;
+    return StrictJson.object(text, message -> OpenAiError.invalidRequest("invalid_json", null, message));
   }
-
-  /**
-   * What is wrong with a body the parser refused, in the API's words: the parser's own message
-   * names its configuration (features to enable, constraint classes), which a client cannot act on.
-   */
-  static String describe(JsonProcessingException e) {
-    String where = e.getLocation() == null || e.getLocation().getLineNr() < 0 ? ""
-        : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-    if (e instanceof StreamConstraintsException) {
-      return "the body nests deeper than " + MAX_DEPTH + " levels or has a value over the size limits" + where;
-    }
-    String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-    java.util.regex.Matcher duplicate = DUPLICATE.matcher(original);
-    if (duplicate.find()) {
-      return "field '" + duplicate.group(1) + "' appears more than once" + where;
-    }
-    String first = original.lines().findFirst().orElse("");
-    int hint = first.indexOf(": enable ");
-    if (hint < 0) {
-      hint = first.indexOf(" (enable ");
-    }
-    if (hint >= 0) {
-      first = first.substring(0, hint);
-    }
-    if (first.isBlank() || first.contains("Feature") || first.contains("Constraints") || first.contains("`")) {
-      return "the body is not valid JSON" + where;
-    }
-    return "the body is not valid JSON: " + first + where;
-  }
-
-  private static final java.util.regex.Pattern DUPLICATE = java.util.regex.Pattern.compile("^Duplicate field '(.*)'");
 
   static String requiredString(JsonNode object, String field, String where) {
     JsonNode v = object.get(field);
@@ -150,29 +87,11 @@ final class Json {
   }
 
   static String kind(@Nullable JsonNode v) {
-    if (v == null || v.isNull() || v.isMissingNode()) {
-      return "null";
-    }
-    if (v.isTextual()) {
-      return "a string";
-    }
-    if (v.isNumber()) {
-      return "a number";
-    }
-    if (v.isBoolean()) {
-      return "a boolean";
-    }
-    if (v.isArray()) {
-      return "an array";
-    }
-    return "an object";
+    return StrictJson.kind(v);
   }
 
   static String write(Object value) {
-    try {
-      return MAPPER.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write JSON", e);
-    }
+    return StrictJson.write(value);
   }
+
 }

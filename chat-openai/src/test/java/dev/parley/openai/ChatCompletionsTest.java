@@ -180,7 +180,7 @@ class ChatCompletionsTest {
   @Test
   void errorsNameTheBodyNotTheParser() {
     for (String b : List.of(body("\"temperature\":NaN"), body("\"top_p\":.5"), "{'messages':[]}",
-        "{\"a\":" + "[".repeat(Json.MAX_DEPTH + 5) + "]".repeat(Json.MAX_DEPTH + 5) + "}", "{\"a\":1 /* c */}")) {
+        "{\"a\":" + "[".repeat(StrictJson.MAX_DEPTH + 5) + "]".repeat(StrictJson.MAX_DEPTH + 5) + "}", "{\"a\":1 /* c */}")) {
       OpenAiError e = assertThrows(OpenAiError.class, () -> API.parse(b), b);
       for (String internal : List.of("JsonReadFeature", "StreamReadConstraints", "enable", "Feature", "`", "getMax")) {
         assertFalse(e.getMessage().contains(internal), b + ": " + e.getMessage());
@@ -188,7 +188,7 @@ class ChatCompletionsTest {
       assertTrue(e.getMessage().startsWith("the body"), e.getMessage());
     }
     OpenAiError deep = assertThrows(OpenAiError.class,
-        () -> API.parse("{\"a\":" + "[".repeat(Json.MAX_DEPTH + 5) + "]".repeat(Json.MAX_DEPTH + 5) + "}"));
+        () -> API.parse("{\"a\":" + "[".repeat(StrictJson.MAX_DEPTH + 5) + "]".repeat(StrictJson.MAX_DEPTH + 5) + "}"));
     assertTrue(deep.getMessage().contains("nests deeper than 32 levels"), deep.getMessage());
   }
 
@@ -196,7 +196,7 @@ class ChatCompletionsTest {
   void malformedBodiesAre400sWithNoFieldNamed() throws Exception {
     List<String> bad = new ArrayList<>(List.of("", "  ", "[]", "\"text\"", "{\"messages\":", body("") + " trailing",
         "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]} {}"));
-    bad.add("{\"a\":" + "[".repeat(Json.MAX_DEPTH + 5) + "]".repeat(Json.MAX_DEPTH + 5) + "}");
+    bad.add("{\"a\":" + "[".repeat(StrictJson.MAX_DEPTH + 5) + "]".repeat(StrictJson.MAX_DEPTH + 5) + "}");
     for (String b : bad) {
       OpenAiError e = assertThrows(OpenAiError.class, () -> API.parse(b), b);
       assertEquals("invalid_json", e.code(), b + ": " + e.getMessage());

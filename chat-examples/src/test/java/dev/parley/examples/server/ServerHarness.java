@@ -26,6 +26,9 @@ import picocli.CommandLine;
 
 /** A chat server on a free loopback port with its own SQLite file, and an HTTP client for it. */
 final class ServerHarness implements AutoCloseable {
+  /** Reads what the server answers (its bodies, events and frames). */
+  static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   static final String ALICE = "alice-key-0123456789";
   static final String BOB = "bob-key-0123456789";
   static final String JWT_SECRET = "a-test-secret-that-is-at-least-32-characters";
@@ -99,7 +102,7 @@ final class ServerHarness implements AutoCloseable {
   }
 
   static JsonNode json(HttpResponse<String> response) throws IOException {
-    return JsonBodies.MAPPER.readTree(response.body());
+    return ServerHarness.JSON.readTree(response.body());
   }
 
   String createSession(String key) throws IOException, InterruptedException {
@@ -134,7 +137,7 @@ final class ServerHarness implements AutoCloseable {
       if (line.isEmpty()) {
         if (data.length() > 0) {
           String d = data.toString();
-          events.add(new Event(name, d.equals("[DONE]") ? null : JsonBodies.MAPPER.readTree(d)));
+          events.add(new Event(name, d.equals("[DONE]") ? null : ServerHarness.JSON.readTree(d)));
         }
         name = "message";
         data.setLength(0);
@@ -160,7 +163,7 @@ final class ServerHarness implements AutoCloseable {
       partial.append(data);
       if (last) {
         try {
-          frames.add(JsonBodies.MAPPER.readTree(partial.toString()));
+          frames.add(ServerHarness.JSON.readTree(partial.toString()));
         } catch (IOException e) {
           throw new AssertionError("server sent a frame that is not JSON: " + partial, e);
         }

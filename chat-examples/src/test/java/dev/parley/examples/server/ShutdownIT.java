@@ -42,7 +42,7 @@ class ShutdownIT {
     HttpResponse<String> created = http.send(HttpRequest.newBuilder(base.resolve("/api/sessions"))
         .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
         HttpResponse.BodyHandlers.ofString());
-    String id = JsonBodies.MAPPER.readTree(created.body()).get("id").asText();
+    String id = ServerHarness.JSON.readTree(created.body()).get("id").asText();
     HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(base.resolve("/api/sessions/" + id + "/messages"))
         .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"a long answer please\"}"))
         .build(), HttpResponse.BodyHandlers.ofInputStream());
