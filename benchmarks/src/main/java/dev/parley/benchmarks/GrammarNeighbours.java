@@ -101,10 +101,15 @@ final class GrammarNeighbours {
     com.fasterxml.jackson.databind.node.ObjectNode freeBody = json.createObjectNode().put("prompt", InferenceBenchmark.rawPrompt())
         .put("n_predict", InferenceBenchmark.TOKENS).put("temperature", 0).put("cache_prompt", true).put("stream", true);
     com.fasterxml.jackson.databind.node.ObjectNode firstBody = freeBody.deepCopy();
-    if (constrained) {
+    if (constrained && "parley".equals(System.getProperty("parley.bench.nativeGrammar"))) {
+      // Parley's own GBNF for the schema: the two servers then sample stream 0 under the same grammar.
+      firstBody.put("grammar", dev.parley.llama.Grammars.fromSchema(SCHEMA, true));
+    } else if (constrained) {
       firstBody.set("json_schema", json.readTree(SCHEMA));
     }
     LongAdder tokens = new LongAdder();
+    LongAdder firstReplies = new LongAdder();
+    LongAdder firstTokens = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
     ExecutorService clients = Executors.newFixedThreadPool(streams);
     try {
@@ -120,9 +125,12 @@ final class GrammarNeighbours {
               try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(),
                   java.nio.charset.StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null && !stop.get(); line = in.readLine()) {
-                  if (counted && line.startsWith("data: {") && line.contains("\"content\"")) {
-                    tokens.increment();
+                  if (line.startsWith("data: {") && line.contains("\"content\"")) {
+                    (counted ? tokens : firstTokens).increment();
                   }
+                }
+                if (!counted) {
+                  firstReplies.increment();
                 }
               }
             } catch (java.io.IOException e) {
@@ -137,10 +145,14 @@ final class GrammarNeighbours {
       Thread.sleep(3_000);
       long start = System.nanoTime();
       long first = tokens.sum();
+      long replies0 = firstReplies.sum();
+      long tokens0 = firstTokens.sum();
       Thread.sleep(seconds * 1000L);
       long counted = tokens.sum() - first;
       double elapsed = (System.nanoTime() - start) / 1e9;
       stop.set(true);
+      System.out.printf("  llama-server stream 0 (%s): %d replies, %d pieces%n", constrained ? "constrained" : "free",
+          firstReplies.sum() - replies0, firstTokens.sum() - tokens0);
       return counted / elapsed;
     } finally {
       clients.shutdownNow();
@@ -161,6 +173,8 @@ final class GrammarNeighbours {
     LongAdder completed = new LongAdder();
     LongAdder pieces = new LongAdder();
     LongAdder finishedPieces = new LongAdder();
+    LongAdder firstReplies = new LongAdder();
+    LongAdder firstTokens = new LongAdder();
     ExecutorService clients = Executors.newFixedThreadPool(streams);
     AtomicBoolean stop = new AtomicBoolean();
     try {
@@ -184,6 +198,9 @@ final class GrammarNeighbours {
                 if (counted) {
                   finishedPieces.add(mine[0]);
                   completed.add(response.usage().completionTokens());
+                } else {
+                  firstReplies.increment();
+                  firstTokens.add(response.usage().completionTokens());
                 }
               }
 
@@ -201,10 +218,13 @@ final class GrammarNeighbours {
       Thread.sleep(3_000);
       long start = System.nanoTime();
       long first0 = pieces.sum();
+      long replies0 = firstReplies.sum();
+      long tokens0 = firstTokens.sum();
       Thread.sleep(seconds * 1000L);
       long counted = pieces.sum() - first0;
       double elapsed = (System.nanoTime() - start) / 1e9;
       stop.set(true);
+      System.out.printf("  Parley stream 0: %d replies, %d tokens%n", firstReplies.sum() - replies0, firstTokens.sum() - tokens0);
       double tokensPerPiece = finishedPieces.sum() == 0 ? 1 : (double) completed.sum() / finishedPieces.sum();
       return counted * tokensPerPiece / elapsed;
     } finally {
