@@ -10,6 +10,7 @@ import dev.parley.chat.Message;
 import dev.parley.chat.ModelUnavailableException;
 import dev.parley.chat.ParleyException;
 import dev.parley.chat.Role;
+import dev.parley.chat.TokenUsage;
 import dev.parley.memory.AppendResult;
 import dev.parley.memory.ConversationLimitException;
 import dev.parley.memory.ConversationManager;
@@ -88,6 +89,8 @@ public final class ChatPipeline implements AutoCloseable {
   private final LongSupplier ticker;
   private final Duration drainGrace;
   private final Set<Reply> inFlight = ConcurrentHashMap.newKeySet();
+  /** Deletes begun: a turn that sees it change between its append and its start checks its conversation. */
+  private final java.util.concurrent.atomic.AtomicLong deletions = new java.util.concurrent.atomic.AtomicLong();
   /** Notified whenever a reply leaves {@link #inFlight}. */
   private final Object settled = new Object();
   private volatile boolean draining;
@@ -155,6 +158,7 @@ public final class ChatPipeline implements AutoCloseable {
     if (admission.denied != null) {
       return admission.denied;
     }
+    long deletionsBefore = deletions.get();
     AppendResult appended;
     try {
       appended = memory.append(turn.conversationId(),
@@ -176,7 +180,12 @@ public final class ChatPipeline implements AutoCloseable {
     GenerationOptions options = turn.options() != null ? turn.options() : defaults;
     // The history the append left is the request: no second read of the store.
     ChatRequest request = memory.request(appended.conversation(), options);
-    Reply reply = start(request, turn.conversationId(), turn.user(), turn.replyAuthor(), listener);
+    String id = turn.conversationId();
+    // A delete between the append and the start found no reply to cancel: if one began meanwhile and
+    // the conversation is gone, the reply is discarded before the model starts (the check reads the
+    // store only then).
+    Reply reply = start(request, id, turn.user(), turn.replyAuthor(), listener,
+        () -> deletions.get() != deletionsBefore && memory.conversation(id).messages().isEmpty());
     return new TurnOutcome.Started(appended.appended(), admission.decision, admission.tokenDecision, reply);
   }
 
@@ -227,13 +236,21 @@ public final class ChatPipeline implements AutoCloseable {
    */
   public boolean delete(String conversationId) {
     Objects.requireNonNull(conversationId, "conversationId must not be null");
+    deletions.incrementAndGet();
+    discardReplies(conversationId);
+    boolean existed = memory.delete(conversationId);
+    // A turn that appended before the delete and started its reply after the first pass.
+    discardReplies(conversationId);
+    return existed;
+  }
+
+  private void discardReplies(String conversationId) {
     for (Reply r : inFlight) {
-      if (conversationId.equals(r.conversationId())) {
+      if (conversationId.equals(r.conversationId()) && !r.discarded) {
         r.discarded = true;
         r.cancel();
       }
     }
-    return memory.delete(conversationId);
   }
 
   /** Replies running now (started, not yet stored and reported). */
@@ -369,8 +386,18 @@ public final class ChatPipeline implements AutoCloseable {
 
   private Reply start(ChatRequest request, @Nullable String conversationId, String user, @Nullable String author,
       ReplyListener listener) {
+    return start(request, conversationId, user, author, listener, () -> false);
+  }
+
+  private Reply start(ChatRequest request, @Nullable String conversationId, String user, @Nullable String author,
+      ReplyListener listener, java.util.function.BooleanSupplier deletedMeanwhile) {
     Reply reply = new Reply(this, conversationId, user, author, listener, ticker.getAsLong());
     inFlight.add(reply);
+    if (deletedMeanwhile.getAsBoolean()) {
+      reply.discarded = true;
+      reply.handler().onComplete(new ChatResponse("", FinishReason.CANCELLED, new TokenUsage(0, 0)));
+      return reply;
+    }
     try {
       reply.started(model.stream(request, reply.handler()));
     } catch (ParleyException e) {

@@ -231,6 +231,49 @@ class ChatPipelineTest {
   }
 
   @Test
+  void aDeleteBetweenTheMessageAndTheReplysStartLeavesNoReplyBehind() throws Exception {
+    // A store that creates conversations on update, and deletes this one the moment the user's
+    // message is in: the delete lands after the append and before the reply starts, on any machine.
+    ChatPipeline[] self = new ChatPipeline[1];
+    TestStore creating = new TestStore(true) {
+      @Override
+      public dev.parley.memory.Conversation update(String id,
+          java.util.function.UnaryOperator<dev.parley.memory.Conversation> change) {
+        dev.parley.memory.Conversation after = super.update(id, change);
+        if (after.messages().size() == 1) {
+          new Thread(() -> self[0].delete(id)).start(); // another caller's delete, as a server gets it
+          try {
+            assertTrue(deleted.await(10, TimeUnit.SECONDS), "the delete ran");
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return after;
+      }
+
+      @Override
+      public boolean delete(String id) {
+        boolean existed = super.delete(id);
+        deleted.countDown();
+        return existed;
+      }
+    };
+    pipeline = ChatPipeline.builder(model, ConversationManager.builder().store(creating).build()).build();
+    self[0] = pipeline;
+    Recorder listener = new Recorder();
+
+    TurnOutcome.Started s = (TurnOutcome.Started) pipeline.send(Turn.message("alice", "room", "go"), listener);
+
+    ReplyResult r = listener.await();
+    assertEquals(ReplyStatus.CANCELLED, r.status());
+    assertFalse(r.stored());
+    assertTrue(listener.tokens.isEmpty(), "nothing of the reply streamed: " + listener.tokens);
+    assertTrue(creating.find("room").isEmpty(), "the reply did not re-create the deleted conversation");
+    assertEquals(0, model.requests().size(), "the model was never asked");
+    assertEquals(r, s.reply().completion().toCompletableFuture().get());
+  }
+
+  @Test
   void aReplyThatCannotBeStoredIsReportedNotLostSilently() throws Exception {
     ChatPipeline p = pipeline();
     store.create("c1");

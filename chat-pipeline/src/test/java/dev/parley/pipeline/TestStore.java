@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
  * An in-memory store that can refuse to create conversations, fail on demand, hold assistant
  * writes until released, and remember which threads wrote.
  */
-final class TestStore implements ConversationStore {
+class TestStore implements ConversationStore {
   private final InMemoryConversationStore delegate = InMemoryConversationStore.create();
   private final boolean creates;
   volatile boolean failing;
@@ -26,6 +26,8 @@ final class TestStore implements ConversationStore {
   final CountDownLatch assistantWriteWaiting = new CountDownLatch(1);
   final List<String> writerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
   final java.util.Set<String> created = ConcurrentHashMap.newKeySet();
+  /** Counted down by a subclass's delete (see ChatPipelineTest). */
+  final CountDownLatch deleted = new CountDownLatch(1);
 
   TestStore(boolean creates) {
     this.creates = creates;
