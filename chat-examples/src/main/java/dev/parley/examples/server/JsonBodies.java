@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.openai.StrictJson;
 import org.jspecify.annotations.Nullable;
 
-/** Reads request bodies and frames as JSON objects; every mistake becomes a 400 that names it. */
+/**
+ * Reads request bodies and frames as JSON objects, as strictly as {@code /v1} ({@link StrictJson}: at
+ * most {@value StrictJson#MAX_DEPTH} deep); every mistake becomes a 400 that names it.
+ */
 final class JsonBodies {
-  /** Deeper bodies and frames are refused, as on {@code /v1}. */
-  static final int MAX_DEPTH = StrictJson.MAX_DEPTH;
-
   private JsonBodies() {}
 
   /** {@code text} as a JSON object; an empty body counts as {@code {}} when {@code emptyIsObject}. */
