@@ -54,7 +54,7 @@ class LlamaModelTest {
     AtomicInteger seen = new AtomicInteger();
     // Held at its first token until the test lets it go: the reply keeps its slot on any machine.
     Disposable subscription = ParleySpringChatModel.builder(llama).build()
-        .stream(new Prompt("Tell me a story.", StructuredOutputChatOptions.builder().maxTokens(400).build()))
+        .stream(new Prompt("Tell me a story.", StructuredOutputChatOptions.builder().temperature(0.0).maxTokens(400).build()))
         .subscribe(r -> {
           seen.incrementAndGet();
           first.countDown();
