@@ -45,7 +45,13 @@ final class Natives {
   static final String VARIANT_ENV = "PARLEY_LLAMA_CPU_VARIANT";
   /** The release the bindings are written for: {@code llama_version()} must return it. */
   static final String RELEASE = "0.4.0";
-  static final String RESOURCE_ROOT = "/dev/parley/llama/natives/";
+  /**
+   * chat-llama-natives' folder, read through the class loader rather than {@code Class.getResource}:
+   * on the module path the libraries are another module's resources, which a class's own lookup does
+   * not search. The platform folder's name ({@code linux-x86_64}) is not a package name, so the
+   * resources are not encapsulated.
+   */
+  static final String RESOURCE_ROOT = "dev/parley/llama/natives/";
 
   private static final Logger LOG = LoggerFactory.getLogger(Natives.class);
 
@@ -194,10 +200,11 @@ final class Natives {
   /** chat-llama-natives' folder for this platform, copied out of the class path into a private folder. */
   private static Path extract(List<String> built, Path modelFile) {
     String root = RESOURCE_ROOT + platform() + "/";
-    try (InputStream in = Natives.class.getResourceAsStream(root + "natives.properties")) {
+    ClassLoader loader = Natives.class.getClassLoader();
+    try (InputStream in = loader.getResourceAsStream(root + "natives.properties")) {
       if (in == null) {
         throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
-            "no llama.cpp natives for " + platform() + " on the class path (" + root
+            "no llama.cpp natives for " + platform() + " on the class or module path (" + root
                 + " from dev.parley:chat-llama-natives); name a folder of your own build with -D"
                 + FOLDER_PROPERTY + " or " + FOLDER_ENV, null);
       }
@@ -211,10 +218,10 @@ final class Natives {
         if (name.isBlank() || name.contains("/")) {
           continue;
         }
-        try (InputStream lib = Natives.class.getResourceAsStream(root + name)) {
+        try (InputStream lib = loader.getResourceAsStream(root + name)) {
           if (lib == null) {
             throw new ModelLoadException(ModelLoadException.Reason.LOAD_FAILED, modelFile,
-                "chat-llama-natives lists " + name + " but the class path has no " + root + name, null);
+                "chat-llama-natives lists " + name + " but the class or module path has no " + root + name, null);
           }
           Path target = dir.resolve(name);
           Files.copy(lib, target, StandardCopyOption.REPLACE_EXISTING);

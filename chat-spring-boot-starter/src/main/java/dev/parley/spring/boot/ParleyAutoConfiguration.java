@@ -33,10 +33,10 @@ public class ParleyAutoConfiguration {
   /** Created by Spring Boot. */
   public ParleyAutoConfiguration() {}
 
-
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean(dev.parley.chat.ChatModel.class)
   @Conditional(ModelConfigured.class)
+  @SuppressWarnings("exports") // the condition is Spring's to instantiate (the package is open to it), not API
   public ModelPool parleyModelPool(ParleyProperties properties) {
     return pool(properties);
   }
