@@ -5,7 +5,7 @@
   'use strict';
   const md = window.markdownit({ html: false, linkify: true, breaks: true });
   const $ = (id) => document.getElementById(id);
-  const state = { key: null, sessions: [], current: null, socket: null, opened: null, retry: 0, streaming: null, closedOnPurpose: false };
+  const state = { key: null, conversations: [], current: null, socket: null, opened: null, retry: 0, streaming: null, closedOnPurpose: false };
 
   function renderMarkdown(el, text) {
     el.innerHTML = window.DOMPurify.sanitize(md.render(text), { USE_PROFILES: { html: true } });
@@ -48,8 +48,8 @@
     $('user').textContent = info.user;
     $('login').hidden = true;
     $('app').hidden = false;
-    await loadSessions();
-    if (state.sessions.length) { openSession(state.sessions[state.sessions.length - 1].id); } else { readyForFirstMessage(); }
+    await loadConversations();
+    if (state.conversations.length) { openConversation(state.conversations[state.conversations.length - 1].id); } else { readyForFirstMessage(); }
   }
 
   /** No chat open: the box stays usable, and the first message starts a chat of its own. */
@@ -59,11 +59,11 @@
     $('input').focus();
   }
 
-  async function loadSessions() {
-    state.sessions = (await api('GET', '/api/sessions')).sessions;
-    const list = $('sessions');
+  async function loadConversations() {
+    state.conversations = (await api('GET', '/api/conversations')).conversations;
+    const list = $('conversations');
     list.replaceChildren();
-    for (const s of state.sessions) {
+    for (const s of state.conversations) {
       const li = document.createElement('li');
       li.dataset.id = s.id;
       li.classList.toggle('active', s.id === state.current);
@@ -71,29 +71,29 @@
       open.className = 'open';
       open.type = 'button';
       open.textContent = s.title;
-      open.addEventListener('click', () => openSession(s.id));
+      open.addEventListener('click', () => openConversation(s.id));
       const del = document.createElement('button');
       del.className = 'delete';
       del.type = 'button';
       del.title = 'Delete this chat';
       del.setAttribute('aria-label', 'Delete ' + s.title);
       del.textContent = '×';
-      del.addEventListener('click', () => deleteSession(s.id));
+      del.addEventListener('click', () => deleteConversation(s.id));
       li.append(open, del);
       list.append(li);
     }
   }
 
-  async function newSession() {
-    const s = await api('POST', '/api/sessions', { title: 'Chat ' + new Date().toLocaleString() });
-    await loadSessions();
-    openSession(s.id);
+  async function newConversation() {
+    const s = await api('POST', '/api/conversations', { title: 'Chat ' + new Date().toLocaleString() });
+    await loadConversations();
+    openConversation(s.id);
   }
 
-  async function deleteSession(id) {
-    await api('DELETE', '/api/sessions/' + encodeURIComponent(id));
+  async function deleteConversation(id) {
+    await api('DELETE', '/api/conversations/' + encodeURIComponent(id));
     if (id === state.current) { closeSocket(); state.current = null; $('messages').replaceChildren(); readyForFirstMessage(); }
-    await loadSessions();
+    await loadConversations();
   }
 
   function addMessage(role, text, reasoning) {
@@ -130,15 +130,15 @@
     details.querySelector('.thoughts').textContent += text;
   }
 
-  async function openSession(id) {
+  async function openConversation(id) {
     closeSocket();
     state.current = id;
     showError('');
-    const s = await api('GET', '/api/sessions/' + encodeURIComponent(id));
+    const s = await api('GET', '/api/conversations/' + encodeURIComponent(id));
     $('title').textContent = s.title;
     $('messages').replaceChildren();
     for (const m of s.messages) { addMessage(m.role, m.content, m.reasoning); }
-    for (const li of $('sessions').children) { li.classList.toggle('active', li.dataset.id === id); }
+    for (const li of $('conversations').children) { li.classList.toggle('active', li.dataset.id === id); }
     state.retry = 0;
     connect();
   }
@@ -164,7 +164,7 @@
     const id = state.current;
     if (!id) { return; }
     const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    const ws = new WebSocket(scheme + location.host + '/ws/sessions/' + encodeURIComponent(id) + '?access_token=' + encodeURIComponent(state.key));
+    const ws = new WebSocket(scheme + location.host + '/ws/conversations/' + encodeURIComponent(id) + '?access_token=' + encodeURIComponent(state.key));
     state.socket = ws;
     state.closedOnPurpose = false;
     state.opened = new Promise((resolve) => {
@@ -225,9 +225,9 @@
     if (!state.current) {
       // The first message of a newcomer (or after deleting the open chat) makes its own chat.
       setComposer(false);
-      const s = await api('POST', '/api/sessions', { title: text.trim().slice(0, 60) });
-      await loadSessions();
-      await openSession(s.id);
+      const s = await api('POST', '/api/conversations', { title: text.trim().slice(0, 60) });
+      await loadConversations();
+      await openConversation(s.id);
       await state.opened;
     }
     if (!state.socket || state.socket.readyState !== WebSocket.OPEN) { return; }
@@ -243,7 +243,7 @@
       sessionStorage.setItem('parley.key', $('key').value.trim());
       start().catch((err) => showError(err.message));
     });
-    $('new-session').addEventListener('click', () => newSession().catch((err) => showError(err.message)));
+    $('new-conversation').addEventListener('click', () => newConversation().catch((err) => showError(err.message)));
     const submit = () => send().catch((err) => { showError(err.message); setComposer(!state.current || !!state.socket); });
     $('composer').addEventListener('submit', (e) => { e.preventDefault(); submit(); });
     $('input').addEventListener('keydown', (e) => {

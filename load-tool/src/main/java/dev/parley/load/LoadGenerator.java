@@ -265,14 +265,14 @@ public final class LoadGenerator implements java.util.concurrent.Callable<Intege
       // SSE sessions spread evenly among the WebSocket ones
       boolean ws = (long) (i + 1) * sseSessions / all == (long) i * sseSessions / all;
       permits.acquire();
-      HttpRequest create = HttpRequest.newBuilder(URI.create(base + "/api/sessions"))
+      HttpRequest create = HttpRequest.newBuilder(URI.create(base + "/api/conversations"))
           .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
           .timeout(Duration.ofSeconds(30))
           .POST(HttpRequest.BodyPublishers.ofString("{\"title\": \"load " + i + "\"}")).build();
       CompletableFuture<LoadSession> f = client.sendAsync(create, HttpResponse.BodyHandlers.ofString())
           .thenCompose(r -> {
             if (r.statusCode() != 201) {
-              throw new IllegalStateException("POST /api/sessions answered " + r.statusCode());
+              throw new IllegalStateException("POST /api/conversations answered " + r.statusCode());
             }
             String id = readId(mapper, r.body());
             return ws
@@ -305,7 +305,7 @@ public final class LoadGenerator implements java.util.concurrent.Callable<Intege
     try {
       return mapper.readTree(body).path("id").asText();
     } catch (IOException e) {
-      throw new IllegalStateException("POST /api/sessions answered something that is not JSON", e);
+      throw new IllegalStateException("POST /api/conversations answered something that is not JSON", e);
     }
   }
 

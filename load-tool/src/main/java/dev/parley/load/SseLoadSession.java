@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Flow;
 
 /**
- * A load session over the REST API: each message is a {@code POST /api/sessions/{id}/messages}
+ * A load session over the REST API: each message is a {@code POST /api/conversations/{id}/messages}
  * whose reply streams back as Server-Sent Events ({@code token}… then {@code done} or {@code error}).
  */
 final class SseLoadSession extends LoadSession {
@@ -25,7 +25,7 @@ final class SseLoadSession extends LoadSession {
   SseLoadSession(HttpClient client, URI base, String apiKey, String id, LoadResults results) {
     super(id, results);
     this.client = client;
-    this.messages = URI.create(base + "/api/sessions/" + id + "/messages");
+    this.messages = URI.create(base + "/api/conversations/" + id + "/messages");
     this.apiKey = apiKey;
   }
 

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** A load session over {@code /ws/sessions/{id}}: message frames out; chunk, complete or error frames back. */
+/** A load session over {@code /ws/conversations/{id}}: message frames out; chunk, complete or error frames back. */
 final class WebSocketLoadSession extends LoadSession implements WebSocket.Listener {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -25,7 +25,7 @@ final class WebSocketLoadSession extends LoadSession implements WebSocket.Listen
   static CompletableFuture<WebSocketLoadSession> open(HttpClient client, URI base, String apiKey, String id,
       LoadResults results) {
     WebSocketLoadSession session = new WebSocketLoadSession(id, results);
-    URI uri = URI.create(base.toString().replaceFirst("^http", "ws") + "/ws/sessions/" + id);
+    URI uri = URI.create(base.toString().replaceFirst("^http", "ws") + "/ws/conversations/" + id);
     return client.newWebSocketBuilder()
         .header("Authorization", "Bearer " + apiKey)
         .buildAsync(uri, session)

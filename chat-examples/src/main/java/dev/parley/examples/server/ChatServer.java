@@ -30,8 +30,8 @@ import picocli.CommandLine;
  *
  * <ul>
  *   <li>{@code /} — the browser page; {@code /health}; {@code /metrics} (Prometheus)
- *   <li>{@code /api/sessions...} — REST + Server-Sent Events ({@link RestApi})
- *   <li>{@code /ws/sessions/{id}}, {@code /ws/rooms/{name}} — WebSockets ({@link WebSocketApi})
+ *   <li>{@code /api/conversations...} — REST + Server-Sent Events ({@link RestApi})
+ *   <li>{@code /ws/conversations/{id}}, {@code /ws/rooms/{name}} — WebSockets ({@link WebSocketApi})
  *   <li>{@code /v1/chat/completions}, {@code /v1/models} — OpenAI-compatible ({@link OpenAiApi})
  * </ul>
  *
@@ -176,17 +176,17 @@ public final class ChatServer implements AutoCloseable {
     routes.get("/api/info", health::info);
 
     RestApi rest = new RestApi(chat);
-    routes.post("/api/sessions", named("/api/sessions", rest::createSession));
-    routes.get("/api/sessions", named("/api/sessions", rest::listSessions));
-    routes.get("/api/sessions/{id}", named("/api/sessions/{id}", rest::getSession));
-    routes.delete("/api/sessions/{id}", named("/api/sessions/{id}", rest::deleteSession));
-    routes.post("/api/sessions/{id}/messages", named("/api/sessions/{id}/messages", rest::postMessage));
+    routes.post("/api/conversations", named("/api/conversations", rest::createConversation));
+    routes.get("/api/conversations", named("/api/conversations", rest::listConversations));
+    routes.get("/api/conversations/{id}", named("/api/conversations/{id}", rest::getConversation));
+    routes.delete("/api/conversations/{id}", named("/api/conversations/{id}", rest::deleteConversation));
+    routes.post("/api/conversations/{id}/messages", named("/api/conversations/{id}/messages", rest::postMessage));
 
     OpenAiApi openAi = new OpenAiApi(chat);
     routes.get("/v1/models", named("/v1/models", openAi::models));
     routes.post("/v1/chat/completions", named("/v1/chat/completions", openAi::completions));
 
-    routes.ws("/ws/sessions/{id}", sockets::session);
+    routes.ws("/ws/conversations/{id}", sockets::conversation);
     routes.ws("/ws/rooms/{name}", sockets::room);
 
     ErrorResponses.register(routes, options);
@@ -233,7 +233,7 @@ public final class ChatServer implements AutoCloseable {
         + (limiter instanceof RedisRateLimiter ? ", rate limits in Redis" : "") + ")");
     if (generatedKey != null) {
       console.println("No API keys configured: made one for user 'local'. Open " + base + "/#key=" + generatedKey);
-      console.println("or: curl -H 'Authorization: Bearer " + generatedKey + "' " + base + "/api/sessions");
+      console.println("or: curl -H 'Authorization: Bearer " + generatedKey + "' " + base + "/api/conversations");
     }
   }
 

@@ -31,10 +31,10 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The server's sessions and its {@link ChatPipeline}: every protocol (REST + SSE, WebSocket
- * sessions, rooms, the OpenAI-compatible API) sends its turns through {@link #turn} or {@link
+ * The server's conversations and its {@link ChatPipeline}: every protocol (REST + SSE, WebSocket
+ * conversations, rooms, the OpenAI-compatible API) sends its turns through {@link #turn} or {@link
  * #complete}, which turn the pipeline's refusals into {@link ApiError}s; none of the pipeline knows
- * about HTTP. Private sessions never come back once deleted (the store's {@link
+ * about HTTP. Private conversations never come back once deleted (the store's {@link
  * JdbcConversationStore#existingOnly()} view); rooms are created on first use.
  */
 final class ChatService {
@@ -58,7 +58,7 @@ final class ChatService {
     this.limiter = limiter;
     int memoryBudget = Math.max(64, options.contextSize - options.maxReplyTokens);
     this.memory = ConversationManager.builder()
-        // Rooms are created on first use; sessions only by createSession, never again once deleted.
+        // Rooms are created on first use; private conversations only by createConversation, never again once deleted.
         .store(store.creating(id -> id.startsWith(WebSocketApi.ROOM_PREFIX))).tokenizer(runtime.tokenizer).maxTokens(memoryBudget)
         .build();
     this.cache = ResponseCache.builder().maximumWeightBytes(32L << 20).expireAfterWrite(Duration.ofHours(1)).build();
@@ -78,9 +78,9 @@ final class ChatService {
     metrics.pipeline.bindInFlight(pipeline);
   }
 
-  // ---- sessions ----
+  // ---- private conversations ----
 
-  ConversationSummary createSession(String user, String title) {
+  ConversationSummary createConversation(String user, String title) {
     refuseWhileDraining();
     // A title is one line of plain text: control and formatting characters (NUL, bell, escape,
     // right-to-left overrides) are dropped, and with them what PostgreSQL refuses to store.
@@ -93,38 +93,38 @@ final class ChatService {
     }
     // Counted, then created: two creations at once may pass one over the cap; it bounds what one
     // user keeps, not an exact number.
-    if (store.conversationCount(user) >= options.maxSessionsPerUser) {
-      throw new ApiError(409, "too_many_sessions", "you have " + options.maxSessionsPerUser
-          + " sessions, the most a user may keep; delete some first");
+    if (store.conversationCount(user) >= options.maxConversationsPerUser) {
+      throw new ApiError(409, "too_many_conversations", "you have " + options.maxConversationsPerUser
+          + " conversations, the most a user may keep; delete some first");
     }
-    ConversationSummary session = store.createConversation(user, clean);
+    ConversationSummary created = store.createConversation(user, clean);
     if (!options.systemPrompt.isBlank()) {
-      memory.append(session.id(), Message.system(options.systemPrompt));
+      memory.append(created.id(), Message.system(options.systemPrompt));
     }
-    return session;
+    return created;
   }
 
-  List<ConversationSummary> sessions(String user, int offset, int limit) {
+  List<ConversationSummary> conversations(String user, int offset, int limit) {
     return store.conversations(user, offset, limit);
   }
 
-  /** The session if {@code user} owns it; 404 otherwise, so ids of other users' sessions do not leak. */
-  ConversationSummary owned(String user, String sessionId) {
-    return store.summary(sessionId).filter(s -> user.equals(s.owner()))
-        .orElseThrow(() -> ApiError.notFound("session " + sessionId));
+  /** The conversation if {@code user} owns it; 404 otherwise, so ids of other users' conversations do not leak. */
+  ConversationSummary owned(String user, String conversationId) {
+    return store.summary(conversationId).filter(s -> user.equals(s.owner()))
+        .orElseThrow(() -> ApiError.notFound("conversation " + conversationId));
   }
 
-  List<StoredMessage> transcript(String sessionId) {
-    return store.transcript(sessionId);
+  List<StoredMessage> transcript(String conversationId) {
+    return store.transcript(conversationId);
   }
 
   /**
-   * Deletes the session and cancels its reply if one is running: the reply is not stored (the
-   * session is gone, and the store does not create it again), and its client gets no more of it.
+   * Deletes the conversation and cancels its reply if one is running: the reply is not stored (the
+   * conversation is gone, and the store does not create it again), and its client gets no more of it.
    */
-  void delete(String user, String sessionId) {
-    owned(user, sessionId);
-    pipeline.delete(sessionId);
+  void delete(String user, String conversationId) {
+    owned(user, conversationId);
+    pipeline.delete(conversationId);
   }
 
   // ---- turns ----
@@ -183,7 +183,7 @@ final class ChatService {
         return stateless ? new ApiError(400, "context_length_exceeded", message)
             : new ApiError(413, "message_too_long", message);
       case NO_SUCH_CONVERSATION:
-        return new ApiError(404, "not_found", "session not found");
+        return new ApiError(404, "not_found", "conversation not found");
       default:
         return new ApiError(503, "shutting_down", "the server is shutting down");
     }
@@ -211,9 +211,9 @@ final class ChatService {
         if (result.status() == ReplyStatus.FAILED) {
           listener.onError(toApiError(result.error()));
         } else if (result.storeFailure() != null) {
-          // The client read the whole reply; it must learn that it is not in the session's history.
+          // The client read the whole reply; it must learn that it is not in the conversation's history.
           listener.onError(new ApiError(503, "reply_not_stored",
-              "the reply could not be stored and is not in the session's history; try again shortly"));
+              "the reply could not be stored and is not in the conversation's history; try again shortly"));
         } else {
           listener.onComplete(result.response());
         }

@@ -14,15 +14,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The product-style API: chat sessions (create, list, get with history, delete) and messages whose
+ * The product-style API: private conversations (create, list, get with history, delete) and messages whose
  * replies stream back as Server-Sent Events.
  *
  * <pre>
- * POST   /api/sessions                  {"title": "..."}        → 201 session
- * GET    /api/sessions                                          → {"sessions": [...]}
- * GET    /api/sessions/{id}                                     → session + messages
- * DELETE /api/sessions/{id}                                     → 204
- * POST   /api/sessions/{id}/messages    {"content": "..."}      → text/event-stream:
+ * POST   /api/conversations                  {"title": "..."}        → 201 conversation
+ * GET    /api/conversations                                          → {"conversations": [...]}
+ * GET    /api/conversations/{id}                                     → conversation + messages
+ * DELETE /api/conversations/{id}                                     → 204
+ * POST   /api/conversations/{id}/messages    {"content": "..."}      → text/event-stream:
  *        event: token  data: {"text": "..."}     (one per token)
  *        event: done   data: {"finishReason": "STOP", "usage": {...}, "text": "..."}
  *        event: error  data: {"error": {...}}    (instead of done, if the model fails)
@@ -35,25 +35,25 @@ final class RestApi {
     this.chat = chat;
   }
 
-  void createSession(Context ctx) {
+  void createConversation(Context ctx) {
     ObjectNode body = JsonBodies.object(ctx.body(), true);
     String title = JsonBodies.optionalString(body, "title");
-    ConversationSummary s = chat.createSession(HttpGuard.user(ctx), title == null ? "" : title);
-    ctx.status(201).header("Location", "/api/sessions/" + s.id()).json(session(s));
+    ConversationSummary s = chat.createConversation(HttpGuard.user(ctx), title == null ? "" : title);
+    ctx.status(201).header("Location", "/api/conversations/" + s.id()).json(summary(s));
   }
 
-  /** A page of the caller's sessions, oldest first: {@code ?limit=} (100, at most 1000) and {@code ?offset=}. */
-  void listSessions(Context ctx) {
+  /** A page of the caller's conversations, oldest first: {@code ?limit=} (100, at most 1000) and {@code ?offset=}. */
+  void listConversations(Context ctx) {
     int limit = queryInt(ctx, "limit", 100, 1, 1000);
     int offset = queryInt(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-    List<ConversationSummary> page = chat.sessions(HttpGuard.user(ctx), offset, limit + 1);
+    List<ConversationSummary> page = chat.conversations(HttpGuard.user(ctx), offset, limit + 1);
     List<Map<String, Object>> out = new ArrayList<>();
     for (ConversationSummary s : page.subList(0, Math.min(limit, page.size()))) {
-      out.add(session(s));
+      out.add(summary(s));
     }
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("sessions", out);
-    body.put("next", page.size() > limit ? "/api/sessions?offset=" + (offset + limit) + "&limit=" + limit : null);
+    body.put("conversations", out);
+    body.put("next", page.size() > limit ? "/api/conversations?offset=" + (offset + limit) + "&limit=" + limit : null);
     ctx.json(body);
   }
 
@@ -74,14 +74,14 @@ final class RestApi {
         + " to " + max + ", was '" + value + "'");
   }
 
-  void getSession(Context ctx) {
+  void getConversation(Context ctx) {
     ConversationSummary s = chat.owned(HttpGuard.user(ctx), ctx.pathParam("id"));
-    Map<String, Object> out = session(s);
+    Map<String, Object> out = summary(s);
     out.put("messages", messages(chat.transcript(s.id())));
     ctx.json(out);
   }
 
-  void deleteSession(Context ctx) {
+  void deleteConversation(Context ctx) {
     chat.delete(HttpGuard.user(ctx), ctx.pathParam("id"));
     ctx.status(204);
   }
@@ -125,7 +125,7 @@ final class RestApi {
     return usage;
   }
 
-  static Map<String, Object> session(ConversationSummary s) {
+  static Map<String, Object> summary(ConversationSummary s) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", s.id());
     out.put("title", s.title());

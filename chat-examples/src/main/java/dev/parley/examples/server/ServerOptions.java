@@ -67,7 +67,7 @@ public final class ServerOptions {
   int maxReplyTokens;
 
   @Option(names = "--system-prompt", defaultValue = "${env:PARLEY_SYSTEM_PROMPT:-You are a helpful assistant.}",
-      description = "System message pinned at the top of every new session (env PARLEY_SYSTEM_PROMPT).")
+      description = "System message pinned at the top of every new conversation (env PARLEY_SYSTEM_PROMPT).")
   String systemPrompt;
 
   @Option(names = "--db", defaultValue = "${env:PARLEY_DB:-jdbc:sqlite:parley-chat.db}",
@@ -137,10 +137,10 @@ public final class ServerOptions {
       description = "Largest WebSocket frame (env PARLEY_MAX_FRAME_BYTES). Default: ${DEFAULT-VALUE}")
   int maxFrameBytes;
 
-  @Option(names = "--max-sessions-per-user", defaultValue = "${env:PARLEY_MAX_SESSIONS_PER_USER:-1000}",
-      description = "Sessions one user may keep; creating more answers 409 until some are deleted "
-          + "(env PARLEY_MAX_SESSIONS_PER_USER). Default: ${DEFAULT-VALUE}")
-  int maxSessionsPerUser;
+  @Option(names = "--max-conversations-per-user", defaultValue = "${env:PARLEY_MAX_CONVERSATIONS_PER_USER:-1000}",
+      description = "Conversations one user may keep; creating more answers 409 until some are deleted "
+          + "(env PARLEY_MAX_CONVERSATIONS_PER_USER). Default: ${DEFAULT-VALUE}")
+  int maxConversationsPerUser;
 
   @Option(names = "--ws-max-queued-bytes", defaultValue = "${env:PARLEY_WS_MAX_QUEUED_BYTES:-1048576}",
       description = "Bytes a WebSocket may have waiting to be sent; a client that reads slower is closed with 1008 "
@@ -242,7 +242,7 @@ public final class ServerOptions {
     }
     positive(wsMaxFramesPerSecond, "--ws-max-frames-per-second must be > 0, was " + wsMaxFramesPerSecond);
     positive(roomHistory, "--room-history must be > 0, was " + roomHistory);
-    positive(maxSessionsPerUser, "--max-sessions-per-user must be > 0, was " + maxSessionsPerUser);
+    positive(maxConversationsPerUser, "--max-conversations-per-user must be > 0, was " + maxConversationsPerUser);
     positive(shutdownSeconds + 1, "--shutdown-seconds must be >= 0, was " + shutdownSeconds);
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0, was " + threads);

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * WebSockets, JSON frames both ways.
  *
- * <p>{@code /ws/sessions/{id}}: one connection per user per session (a newer one replaces the
+ * <p>{@code /ws/conversations/{id}}: one connection per user per conversation (a newer one replaces the
  * older, closed with 4000). The client sends {@code {"type": "message", "content": ...}} or {@code
  * {"type": "cancel"}}; the reply comes as {@code chunk} frames (the model's reasoning, where it
  * sets it apart, as {@code reasoning} frames before them) and ends with {@code complete} (usage,
@@ -62,8 +62,8 @@ final class WebSocketApi {
   private final int maxPerUser;
   private final int roomHistory;
   private final Map<String, AtomicInteger> openPerUser = new ConcurrentHashMap<>();
-  private final Map<String, WsContext> sessionSockets = new ConcurrentHashMap<>();
-  private final Map<String, Reply> sessionReplies = new ConcurrentHashMap<>();
+  private final Map<String, WsContext> conversationSockets = new ConcurrentHashMap<>();
+  private final Map<String, Reply> conversationReplies = new ConcurrentHashMap<>();
   private final Map<String, Set<WsContext>> rooms = new ConcurrentHashMap<>();
   private final int framesPerSecond;
   private final RateLimiter frames;
@@ -147,32 +147,32 @@ final class WebSocketApi {
     return n;
   }
 
-  // ---- private sessions ----
+  // ---- private conversations ----
 
-  void session(WsConfig ws) {
+  void conversation(WsConfig ws) {
     ws.onConnect(ctx -> {
       if (!open(ctx)) {
         return;
       }
       String user = ctx.attribute(HttpGuard.USER);
       String id = ctx.pathParam("id");
-      Optional<ConversationSummary> session;
+      Optional<ConversationSummary> summary;
       try {
-        session = chat.store.summary(id);
+        summary = chat.store.summary(id);
       } catch (StoreException e) {
         storeFailed(ctx, e);
         return;
       }
-      if (session.filter(s -> user.equals(s.owner())).isEmpty()) {
-        sendError(ctx, ApiError.notFound("session " + id));
-        ctx.closeSession(4404, "session not found");
+      if (summary.filter(s -> user.equals(s.owner())).isEmpty()) {
+        sendError(ctx, ApiError.notFound("conversation " + id));
+        ctx.closeSession(4404, "conversation not found");
         return;
       }
-      ctx.attribute("sessionKey", user + "\u0000" + id);
+      ctx.attribute("conversationKey", user + "\u0000" + id);
       // The newer upgrade wins, whichever connection finishes opening first: two connects racing
       // through the store lookup above must not leave the older one in place.
       WsContext[] replaced = new WsContext[1];
-      WsContext kept = sessionSockets.merge(user + "\u0000" + id, ctx, (previous, mine) -> {
+      WsContext kept = conversationSockets.merge(user + "\u0000" + id, ctx, (previous, mine) -> {
         boolean newer = upgradeOrder(mine) > upgradeOrder(previous);
         replaced[0] = newer ? previous : mine;
         return newer ? mine : previous;
@@ -189,7 +189,7 @@ final class WebSocketApi {
       if (!admitFrame(ctx)) {
         return;
       }
-      String key = ctx.attribute("sessionKey");
+      String key = ctx.attribute("conversationKey");
       if (key == null) {
         return;
       }
@@ -197,7 +197,7 @@ final class WebSocketApi {
         ObjectNode frame = JsonBodies.object(ctx.message(), false);
         String type = JsonBodies.requiredString(frame, "type");
         if ("cancel".equals(type)) {
-          Reply r = sessionReplies.get(key);
+          Reply r = conversationReplies.get(key);
           if (r != null) {
             r.cancel();
           }
@@ -206,7 +206,7 @@ final class WebSocketApi {
         if (!"message".equals(type)) {
           throw ApiError.badRequest("invalid_field", "field 'type' must be 'message' or 'cancel', was '" + type + "'");
         }
-        if (sessionReplies.containsKey(key)) {
+        if (conversationReplies.containsKey(key)) {
           throw new ApiError(409, "reply_in_progress", "wait for the reply in progress, or send {\"type\": \"cancel\"}");
         }
         String user = ctx.attribute(HttpGuard.USER);
@@ -227,18 +227,18 @@ final class WebSocketApi {
 
           @Override
           public void onComplete(ChatResponse response) {
-            sessionReplies.remove(key);
+            conversationReplies.remove(key);
             send(ctx, complete(null, response));
           }
 
           @Override
           public void onError(ApiError error) {
-            sessionReplies.remove(key);
+            conversationReplies.remove(key);
             sendError(ctx, error);
           }
         });
         TurnOutcome.Started started = (TurnOutcome.Started) chat.turn(Turn.message(user, id, content), reply);
-        sessionReplies.put(key, started.reply());
+        conversationReplies.put(key, started.reply());
         Map<String, Object> accepted = new LinkedHashMap<>();
         accepted.put("type", "accepted");
         accepted.put("rateLimit", rateLimit(started.decision()));
@@ -250,18 +250,18 @@ final class WebSocketApi {
       } catch (ApiError e) {
         sendError(ctx, e);
       } catch (StoreException e) {
-        log.warn("store failed on a session socket: {}", e.getMessage());
+        log.warn("store failed on a conversation socket: {}", e.getMessage());
         sendError(ctx, STORE_UNAVAILABLE);
       }
     });
     ws.onBinaryMessage(ctx -> ctx.closeSession(1003, "binary frames are not supported; send JSON text frames"));
     ws.onClose(ctx -> {
       closed(ctx);
-      String key = ctx.attribute("sessionKey");
-      // Only the session's current connection owns its reply: one replaced by a newer connection
+      String key = ctx.attribute("conversationKey");
+      // Only the conversation's current connection owns its reply: one replaced by a newer connection
       // (4000) that closes late must not cancel the newer one's.
-      if (key != null && sessionSockets.remove(key, ctx)) {
-        Reply r = sessionReplies.remove(key);
+      if (key != null && conversationSockets.remove(key, ctx)) {
+        Reply r = conversationReplies.remove(key);
         if (r != null) {
           r.cancel(); // nobody is listening any more
         }

@@ -103,8 +103,8 @@ class BrowserTest {
     WebElement mine = browser.findElement(By.cssSelector("#messages li.user"));
     assertEquals(attack, mine.getText(), "the user's own text is shown as text");
     assertTrue(browser.findElement(By.id("rate-limit")).getText().contains("messages left"));
-    assertEquals(1, h.server.service().sessions("alice", 0, 10).size(), "the first message made one chat");
-    assertEquals(attack.substring(0, 60), browser.findElement(By.cssSelector("#sessions li.active button.open")).getText(),
+    assertEquals(1, h.server.service().conversations("alice", 0, 10).size(), "the first message made one chat");
+    assertEquals(attack.substring(0, 60), browser.findElement(By.cssSelector("#conversations li.active button.open")).getText(),
         "named after its first words");
 
     Path screenshots = Path.of("target", "screenshots");
@@ -114,8 +114,8 @@ class BrowserTest {
     assertTrue(Files.size(saved) > 10_000, "a real screenshot: " + Files.size(saved) + " bytes");
 
     // A dropped connection comes back by itself.
-    String id = h.server.service().sessions("alice", 0, 1).get(0).id();
-    ServerHarness.Socket intruder = h.connect("/ws/sessions/" + id, ServerHarness.ALICE); // replaces the page's socket
+    String id = h.server.service().conversations("alice", 0, 1).get(0).id();
+    ServerHarness.Socket intruder = h.connect("/ws/conversations/" + id, ServerHarness.ALICE); // replaces the page's socket
     wait.until(ExpectedConditions.textToBe(By.id("connection"), "offline"));
     intruder.ws.sendClose(1000, "bye").join();
     browser.navigate().refresh();

@@ -58,7 +58,7 @@ class ChatServerTest {
 
   @Test
   void everyEndpointButHealthNeedsAKeyOrToken() throws Exception {
-    for (String path : List.of("/api/sessions", "/api/info", "/v1/models", "/metrics")) {
+    for (String path : List.of("/api/conversations", "/api/info", "/v1/models", "/metrics")) {
       HttpResponse<String> none = h.get(path, null);
       assertEquals(401, none.statusCode(), path);
       assertEquals("unauthorized", ServerHarness.json(none).at("/error/code").asText());
@@ -84,43 +84,43 @@ class ChatServerTest {
   }
 
   @Test
-  void sessionsAreCreatedListedReadAndDeleted() throws Exception {
-    HttpResponse<String> created = h.post("/api/sessions", ServerHarness.ALICE, "{\"title\":\"Trip plans\"}");
+  void conversationsAreCreatedListedReadAndDeleted() throws Exception {
+    HttpResponse<String> created = h.post("/api/conversations", ServerHarness.ALICE, "{\"title\":\"Trip plans\"}");
     assertEquals(201, created.statusCode());
     String id = ServerHarness.json(created).get("id").asText();
-    assertEquals("/api/sessions/" + id, created.headers().firstValue("Location").orElseThrow());
+    assertEquals("/api/conversations/" + id, created.headers().firstValue("Location").orElseThrow());
 
-    JsonNode list = ServerHarness.json(h.get("/api/sessions", ServerHarness.ALICE)).get("sessions");
+    JsonNode list = ServerHarness.json(h.get("/api/conversations", ServerHarness.ALICE)).get("conversations");
     assertTrue(list.findValuesAsText("id").contains(id));
-    assertFalse(ServerHarness.json(h.get("/api/sessions", ServerHarness.BOB)).get("sessions").findValuesAsText("id").contains(id));
+    assertFalse(ServerHarness.json(h.get("/api/conversations", ServerHarness.BOB)).get("conversations").findValuesAsText("id").contains(id));
 
-    JsonNode one = ServerHarness.json(h.get("/api/sessions/" + id, ServerHarness.ALICE));
+    JsonNode one = ServerHarness.json(h.get("/api/conversations/" + id, ServerHarness.ALICE));
     assertEquals("Trip plans", one.get("title").asText());
     assertEquals("system", one.at("/messages/0/role").asText(), "the system prompt is pinned first");
 
-    assertEquals(204, h.delete("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
-    assertEquals(404, h.get("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
+    assertEquals(204, h.delete("/api/conversations/" + id, ServerHarness.ALICE).statusCode());
+    assertEquals(404, h.get("/api/conversations/" + id, ServerHarness.ALICE).statusCode());
   }
 
   @Test
-  void anotherUsersSessionIsNotFoundNotForbidden() throws Exception {
-    String id = h.createSession(ServerHarness.ALICE);
-    HttpResponse<String> get = h.get("/api/sessions/" + id, ServerHarness.BOB);
+  void anotherUsersConversationIsNotFoundNotForbidden() throws Exception {
+    String id = h.createConversation(ServerHarness.ALICE);
+    HttpResponse<String> get = h.get("/api/conversations/" + id, ServerHarness.BOB);
     assertEquals(404, get.statusCode());
     assertEquals("not_found", ServerHarness.json(get).at("/error/code").asText());
-    assertEquals(404, h.delete("/api/sessions/" + id, ServerHarness.BOB).statusCode());
-    assertEquals(404, h.post("/api/sessions/" + id + "/messages", ServerHarness.BOB, "{\"content\":\"hi\"}").statusCode());
-    ServerHarness.Socket ws = h.connect("/ws/sessions/" + id, ServerHarness.BOB);
+    assertEquals(404, h.delete("/api/conversations/" + id, ServerHarness.BOB).statusCode());
+    assertEquals(404, h.post("/api/conversations/" + id + "/messages", ServerHarness.BOB, "{\"content\":\"hi\"}").statusCode());
+    ServerHarness.Socket ws = h.connect("/ws/conversations/" + id, ServerHarness.BOB);
     assertEquals("not_found", ws.next().at("/error/code").asText());
     assertEquals(4404, ws.closed.get(10, TimeUnit.SECONDS));
     // Still there for its owner.
-    assertEquals(200, h.get("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
+    assertEquals(200, h.get("/api/conversations/" + id, ServerHarness.ALICE).statusCode());
   }
 
   @Test
   void aMessageStreamsTokenByTokenThenDoneWithUsageAndBothAreStored() throws Exception {
-    String id = h.createSession(ServerHarness.ALICE);
-    List<ServerHarness.Event> events = h.stream("/api/sessions/" + id + "/messages", ServerHarness.ALICE,
+    String id = h.createConversation(ServerHarness.ALICE);
+    List<ServerHarness.Event> events = h.stream("/api/conversations/" + id + "/messages", ServerHarness.ALICE,
         "{\"content\":\"Hello there\"}");
     ServerHarness.Event done = events.get(events.size() - 1);
     assertEquals("done", done.name());
@@ -137,7 +137,7 @@ class ChatServerTest {
     assertEquals(tokens.size(), done.data().at("/usage/completionTokens").asInt());
     assertTrue(done.data().at("/usage/promptTokens").asInt() > 0);
 
-    JsonNode messages = ServerHarness.json(h.get("/api/sessions/" + id, ServerHarness.ALICE)).get("messages");
+    JsonNode messages = ServerHarness.json(h.get("/api/conversations/" + id, ServerHarness.ALICE)).get("messages");
     assertEquals(3, messages.size());
     assertEquals("user", messages.get(1).get("role").asText());
     assertEquals("Hello there", messages.get(1).get("content").asText());
@@ -152,8 +152,8 @@ class ChatServerTest {
     FakeChatModel slow = FakeChatModel.builder().responder(r -> "word ".repeat(400)).gate(gate).build();
     gate.release(3); // the three token events read below
     try (ServerHarness own = ServerHarness.start(ModelRuntime.of(slow, 2))) {
-      String id = own.createSession(ServerHarness.ALICE);
-      HttpResponse<InputStream> r = own.http.send(own.request("/api/sessions/" + id + "/messages", ServerHarness.ALICE)
+      String id = own.createConversation(ServerHarness.ALICE);
+      HttpResponse<InputStream> r = own.http.send(own.request("/api/conversations/" + id + "/messages", ServerHarness.ALICE)
           .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"go\"}")).build(), HttpResponse.BodyHandlers.ofInputStream());
       BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
       assertEquals(3, ServerHarness.readEvents(in, 3).size());
@@ -169,7 +169,7 @@ class ChatServerTest {
           });
       assertEquals(0, slow.activeGenerations());
       own.awaitInFlight(0);
-      JsonNode messages = ServerHarness.json(own.get("/api/sessions/" + id, ServerHarness.ALICE)).get("messages");
+      JsonNode messages = ServerHarness.json(own.get("/api/conversations/" + id, ServerHarness.ALICE)).get("messages");
       JsonNode last = messages.get(messages.size() - 1);
       assertEquals("assistant", last.get("role").asText());
       assertTrue(last.get("cancelled").asBoolean());
@@ -183,14 +183,14 @@ class ChatServerTest {
         .failure(() -> new GenerationFailedException("llama.cpp said something internal", null)).build();
     failing.failNext(1);
     try (ServerHarness own = ServerHarness.start(ModelRuntime.of(failing, 1))) {
-      String id = own.createSession(ServerHarness.ALICE);
-      List<ServerHarness.Event> events = own.stream("/api/sessions/" + id + "/messages", ServerHarness.ALICE,
+      String id = own.createConversation(ServerHarness.ALICE);
+      List<ServerHarness.Event> events = own.stream("/api/conversations/" + id + "/messages", ServerHarness.ALICE,
           "{\"content\":\"please keep me\"}");
       assertEquals(1, events.size());
       assertEquals("error", events.get(0).name());
       assertEquals("generation_failed", events.get(0).data().at("/error/code").asText());
       assertFalse(events.get(0).data().toString().contains("llama.cpp"), "no internal message leaks");
-      JsonNode messages = ServerHarness.json(own.get("/api/sessions/" + id, ServerHarness.ALICE)).get("messages");
+      JsonNode messages = ServerHarness.json(own.get("/api/conversations/" + id, ServerHarness.ALICE)).get("messages");
       assertEquals("please keep me", messages.get(messages.size() - 1).get("content").asText());
     }
   }
@@ -198,23 +198,23 @@ class ChatServerTest {
   @Test
   void overTheRateLimitA429SaysWhenToRetryAndTheHistoryIsUntouched() throws Exception {
     try (ServerHarness own = ServerHarness.start("--requests-per-minute", "2")) {
-      String id = own.createSession(ServerHarness.ALICE);
+      String id = own.createConversation(ServerHarness.ALICE);
       for (int i = 0; i < 2; i++) {
-        HttpResponse<String> ok = own.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"m" + i + "\"}");
+        HttpResponse<String> ok = own.post("/api/conversations/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"m" + i + "\"}");
         assertEquals(200, ok.statusCode());
         assertEquals(Integer.toString(1 - i), ok.headers().firstValue("RateLimit-Remaining").orElseThrow());
         assertEquals("2", ok.headers().firstValue("RateLimit-Limit").orElseThrow());
       }
-      HttpResponse<String> denied = own.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"m2\"}");
+      HttpResponse<String> denied = own.post("/api/conversations/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"m2\"}");
       assertEquals(429, denied.statusCode());
       assertEquals("rate_limited", ServerHarness.json(denied).at("/error/code").asText());
       long retry = Long.parseLong(denied.headers().firstValue("Retry-After").orElseThrow());
       assertTrue(retry >= 1 && retry <= 60, "Retry-After " + retry);
       assertEquals("0", denied.headers().firstValue("RateLimit-Remaining").orElseThrow());
       // Bob has his own budget.
-      String bobs = own.createSession(ServerHarness.BOB);
-      assertEquals(200, own.post("/api/sessions/" + bobs + "/messages", ServerHarness.BOB, "{\"content\":\"hi\"}").statusCode());
-      JsonNode messages = ServerHarness.json(own.get("/api/sessions/" + id, ServerHarness.ALICE)).get("messages");
+      String bobs = own.createConversation(ServerHarness.BOB);
+      assertEquals(200, own.post("/api/conversations/" + bobs + "/messages", ServerHarness.BOB, "{\"content\":\"hi\"}").statusCode());
+      JsonNode messages = ServerHarness.json(own.get("/api/conversations/" + id, ServerHarness.ALICE)).get("messages");
       assertEquals(5, messages.size(), "system + 2 turns; the refused message was not stored");
       assertTrue(own.get("/metrics", ServerHarness.ALICE).body().contains("parley_rate_limit_denials_total 1.0"));
     }
@@ -222,8 +222,8 @@ class ChatServerTest {
 
   @Test
   void badInputGetsA4xxThatNamesTheProblem() throws Exception {
-    String id = h.createSession(ServerHarness.ALICE);
-    String messages = "/api/sessions/" + id + "/messages";
+    String id = h.createConversation(ServerHarness.ALICE);
+    String messages = "/api/conversations/" + id + "/messages";
     assertError(h.post(messages, ServerHarness.ALICE, "{\"content\": \"unterminated"), 400, "invalid_json", "not valid JSON");
     assertError(h.post(messages, ServerHarness.ALICE, "[1, 2]"), 400, "invalid_json", "must be a JSON object, was an array");
     assertError(h.post(messages, ServerHarness.ALICE, "{}"), 400, "missing_field", "field 'content' is required");
@@ -234,13 +234,13 @@ class ChatServerTest {
         "message_rejected", "");
     assertError(h.post(messages, ServerHarness.ALICE, "{\"content\": \"" + "a".repeat(5000) + "\"}"), 413,
         "body_too_large", "4096");
-    assertError(h.post("/api/sessions/no-such-id/messages", ServerHarness.ALICE, "{\"content\": \"hi\"}"), 404,
-        "not_found", "session no-such-id not found");
+    assertError(h.post("/api/conversations/no-such-id/messages", ServerHarness.ALICE, "{\"content\": \"hi\"}"), 404,
+        "not_found", "conversation no-such-id not found");
     assertError(h.get("/api/nothing-here", ServerHarness.ALICE), 404, "not_found", "no such endpoint");
-    assertError(h.post("/api/sessions", ServerHarness.ALICE, "{\"title\": [\"x\"]}"), 400, "invalid_field",
+    assertError(h.post("/api/conversations", ServerHarness.ALICE, "{\"title\": [\"x\"]}"), 400, "invalid_field",
         "field 'title' must be a string");
     // Nothing was stored by any of them, and the server still serves.
-    assertEquals(1, ServerHarness.json(h.get("/api/sessions/" + id, ServerHarness.ALICE)).get("messages").size());
+    assertEquals(1, ServerHarness.json(h.get("/api/conversations/" + id, ServerHarness.ALICE)).get("messages").size());
     assertEquals(200, h.post(messages, ServerHarness.ALICE, "{\"content\": \"fine\"}").statusCode());
   }
 
@@ -269,26 +269,26 @@ class ChatServerTest {
   @Test
   void corsAllowsOnlyTheConfiguredOrigins() throws Exception {
     try (ServerHarness own = ServerHarness.start("--cors-origins", "https://app.example.com")) {
-      HttpResponse<String> allowed = own.http.send(own.request("/api/sessions", ServerHarness.ALICE)
+      HttpResponse<String> allowed = own.http.send(own.request("/api/conversations", ServerHarness.ALICE)
           .header("Origin", "https://app.example.com").GET().build(), HttpResponse.BodyHandlers.ofString());
       assertEquals("https://app.example.com", allowed.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
-      HttpResponse<String> other = own.http.send(own.request("/api/sessions", ServerHarness.ALICE)
+      HttpResponse<String> other = own.http.send(own.request("/api/conversations", ServerHarness.ALICE)
           .header("Origin", "https://evil.example.com").GET().build(), HttpResponse.BodyHandlers.ofString());
       assertNull(other.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
     }
-    HttpResponse<String> byDefault = h.http.send(h.request("/api/sessions", ServerHarness.ALICE)
+    HttpResponse<String> byDefault = h.http.send(h.request("/api/conversations", ServerHarness.ALICE)
         .header("Origin", "https://app.example.com").GET().build(), HttpResponse.BodyHandlers.ofString());
     assertNull(byDefault.headers().firstValue("Access-Control-Allow-Origin").orElse(null), "no origin allowed by default");
   }
 
   @Test
   void metricsAreInPrometheusFormat() throws Exception {
-    String id = h.createSession(ServerHarness.ALICE);
-    h.stream("/api/sessions/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"count me\"}");
+    String id = h.createConversation(ServerHarness.ALICE);
+    h.stream("/api/conversations/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"count me\"}");
     HttpResponse<String> r = h.get("/metrics", ServerHarness.ALICE);
     assertEquals(200, r.statusCode());
     String text = r.body();
-    for (String metric : List.of("parley_http_requests_total{method=\"POST\",route=\"/api/sessions/{id}/messages\",status=\"200\"}",
+    for (String metric : List.of("parley_http_requests_total{method=\"POST\",route=\"/api/conversations/{id}/messages\",status=\"200\"}",
         "parley_time_to_first_token_seconds_bucket", "parley_reply_duration_seconds_bucket", "parley_tokens_generated_total",
         "parley_reply_tokens_per_second", "parley_cache_hit_ratio", "parley_rate_limit_denials_total",
         "parley_circuit_breaker_state 0.0", "parley_model_slots", "parley_model_slots_busy",
@@ -300,8 +300,8 @@ class ChatServerTest {
 
   @Test
   void aWebSocketStreamsChunksThenComplete() throws Exception {
-    String id = h.createSession(ServerHarness.ALICE);
-    ServerHarness.Socket ws = h.connect("/ws/sessions/" + id, ServerHarness.ALICE);
+    String id = h.createConversation(ServerHarness.ALICE);
+    ServerHarness.Socket ws = h.connect("/ws/conversations/" + id, ServerHarness.ALICE);
     ws.send("{\"type\":\"message\",\"content\":\"over the socket\"}");
     List<JsonNode> frames = ws.until("complete");
     assertEquals("accepted", frames.get(0).get("type").asText());
@@ -331,10 +331,10 @@ class ChatServerTest {
   }
 
   @Test
-  void aSecondConnectionToTheSameSessionReplacesTheFirst() throws Exception {
-    String id = h.createSession(ServerHarness.ALICE);
-    ServerHarness.Socket first = h.connect("/ws/sessions/" + id, ServerHarness.ALICE);
-    ServerHarness.Socket second = h.connect("/ws/sessions/" + id, ServerHarness.ALICE);
+  void aSecondConnectionToTheSameConversationReplacesTheFirst() throws Exception {
+    String id = h.createConversation(ServerHarness.ALICE);
+    ServerHarness.Socket first = h.connect("/ws/conversations/" + id, ServerHarness.ALICE);
+    ServerHarness.Socket second = h.connect("/ws/conversations/" + id, ServerHarness.ALICE);
     assertEquals(4000, first.closed.get(10, TimeUnit.SECONDS));
     second.send("{\"type\":\"message\",\"content\":\"hi\"}");
     assertEquals("accepted", second.until("complete").get(0).path("type").asText());
@@ -343,8 +343,8 @@ class ChatServerTest {
 
   @Test
   void aFloodOfFramesAndAnOversizedFrameCloseOnlyThatConnection() throws Exception {
-    String id = h.createSession(ServerHarness.ALICE);
-    ServerHarness.Socket flood = h.connect("/ws/sessions/" + id, ServerHarness.ALICE);
+    String id = h.createConversation(ServerHarness.ALICE);
+    ServerHarness.Socket flood = h.connect("/ws/conversations/" + id, ServerHarness.ALICE);
     for (int i = 0; i < 60 && !flood.closed.isDone(); i++) {
       try {
         flood.send("{\"type\":\"nothing\"}");
@@ -358,13 +358,13 @@ class ChatServerTest {
     int code = flood.closed.get(10, TimeUnit.SECONDS);
     assertTrue(code == 1008 || code == -1, "closed with " + code);
 
-    String other = h.createSession(ServerHarness.ALICE);
-    ServerHarness.Socket big = h.connect("/ws/sessions/" + other, ServerHarness.ALICE);
+    String other = h.createConversation(ServerHarness.ALICE);
+    ServerHarness.Socket big = h.connect("/ws/conversations/" + other, ServerHarness.ALICE);
     big.send("{\"type\":\"message\",\"content\":\"" + "x".repeat(70_000) + "\"}");
     assertEquals(1009, big.closed.get(10, TimeUnit.SECONDS));
 
     // Everyone else is still served.
-    assertEquals(200, h.get("/api/sessions", ServerHarness.BOB).statusCode());
+    assertEquals(200, h.get("/api/conversations", ServerHarness.BOB).statusCode());
   }
 
   @Test
@@ -410,11 +410,11 @@ class ChatServerTest {
     String db = "jdbc:sqlite:" + java.nio.file.Files.createTempDirectory("parley-restart").resolve("chat.db");
     String id;
     try (ServerHarness first = ServerHarness.start("--db", db)) {
-      id = first.createSession(ServerHarness.ALICE);
-      first.stream("/api/sessions/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"remember me\"}");
+      id = first.createConversation(ServerHarness.ALICE);
+      first.stream("/api/conversations/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"remember me\"}");
     }
     try (ServerHarness second = ServerHarness.start("--db", db)) {
-      JsonNode messages = ServerHarness.json(second.get("/api/sessions/" + id, ServerHarness.ALICE)).get("messages");
+      JsonNode messages = ServerHarness.json(second.get("/api/conversations/" + id, ServerHarness.ALICE)).get("messages");
       assertEquals(List.of("system", "user", "assistant"), messages.findValuesAsText("role"));
       assertEquals("remember me", messages.get(1).get("content").asText());
     }

@@ -71,9 +71,9 @@ class HttpAttackTest {
             assertTrue(statusLine(refused).startsWith("HTTP/1.1 429"), "over the bound: refused at once");
           }
         }
-        HttpResponse<String> info = h.get("/api/sessions", ServerHarness.BOB);
+        HttpResponse<String> info = h.get("/api/conversations", ServerHarness.BOB);
         assertEquals(200, info.statusCode(), "another user is served: " + info.body());
-        HttpResponse<String> own = h.get("/api/sessions", ServerHarness.ALICE);
+        HttpResponse<String> own = h.get("/api/conversations", ServerHarness.ALICE);
         assertEquals(429, own.statusCode(), own.body());
         assertTrue(own.body().contains("too_many_open_requests"), own.body());
 
@@ -91,7 +91,7 @@ class HttpAttackTest {
         }
       }
       Awaitility.await("every request let go").atMost(WAIT).until(() -> h.server.openRequests().users() == 0);
-      assertEquals(201, h.post("/api/sessions", ServerHarness.ALICE, "{\"title\":\"after\"}").statusCode());
+      assertEquals(201, h.post("/api/conversations", ServerHarness.ALICE, "{\"title\":\"after\"}").statusCode());
     }
   }
 
@@ -106,7 +106,7 @@ class HttpAttackTest {
       try (Socket s = new Socket("127.0.0.1", h.server.port())) {
         s.setSoTimeout(60_000);
         OutputStream out = s.getOutputStream();
-        out.write(("POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ServerHarness.ALICE
+        out.write(("POST /api/conversations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ServerHarness.ALICE
             + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
             + body.substring(0, 10)).getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
@@ -123,7 +123,7 @@ class HttpAttackTest {
   @Test
   void truncatedAndMalformedBodiesAreTheClientsError() throws Exception {
     try (ServerHarness h = ServerHarness.start()) {
-      String head = "POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ServerHarness.ALICE
+      String head = "POST /api/conversations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ServerHarness.ALICE
           + "\r\nContent-Type: application/json\r\n";
       // Shorter than its Content-Length, then the client stops sending.
       assertClientError(h, head + "Content-Length: 100\r\n\r\n{\"title\":", true);
@@ -132,7 +132,7 @@ class HttpAttackTest {
       // A 10 KB chunk extension.
       assertClientError(h, head + "Transfer-Encoding: chunked\r\n\r\n5;" + "e".repeat(10_000) + "\r\n{\"a\":\r\n0\r\n\r\n",
           false);
-      assertEquals(201, h.post("/api/sessions", ServerHarness.ALICE, "{\"title\":\"still fine\"}").statusCode());
+      assertEquals(201, h.post("/api/conversations", ServerHarness.ALICE, "{\"title\":\"still fine\"}").statusCode());
     }
   }
 
@@ -144,12 +144,12 @@ class HttpAttackTest {
           "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":1000000,\"max_tokens\":4}");
       assertEquals(400, v1.statusCode(), v1.body());
       assertTrue(v1.body().contains("field 'max_tokens' appears more than once"), v1.body());
-      HttpResponse<String> rest = h.post("/api/sessions", ServerHarness.ALICE, "{\"title\":\"a\",\"title\":\"b\"}");
+      HttpResponse<String> rest = h.post("/api/conversations", ServerHarness.ALICE, "{\"title\":\"a\",\"title\":\"b\"}");
       assertEquals(400, rest.statusCode(), rest.body());
       assertTrue(rest.body().contains("field 'title' appears more than once"), rest.body());
 
       String deep = "{\"title\":\"x\",\"a\":" + "[".repeat(40) + "]".repeat(40) + "}";
-      for (String path : List.of("/api/sessions", "/v1/chat/completions")) {
+      for (String path : List.of("/api/conversations", "/v1/chat/completions")) {
         HttpResponse<String> r = h.post(path, ServerHarness.ALICE, deep);
         assertEquals(400, r.statusCode(), path + ": " + r.body());
         assertTrue(r.body().contains("nests deeper than 32 levels"), path + ": " + r.body());
@@ -185,7 +185,7 @@ class HttpAttackTest {
     Socket s = new Socket("127.0.0.1", h.server.port());
     s.setSoTimeout(60_000);
     OutputStream out = s.getOutputStream();
-    out.write(("POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key
+    out.write(("POST /api/conversations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key
         + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{").getBytes(StandardCharsets.ISO_8859_1));
     out.flush();
     return s;

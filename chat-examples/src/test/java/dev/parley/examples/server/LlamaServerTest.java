@@ -39,9 +39,9 @@ class LlamaServerTest {
   }
 
   @Test
-  void aSessionMessageStreamsTheModelsTokens() throws Exception {
-    String id = h.createSession(ServerHarness.ALICE);
-    List<ServerHarness.Event> events = h.stream("/api/sessions/" + id + "/messages", ServerHarness.ALICE,
+  void aConversationMessageStreamsTheModelsTokens() throws Exception {
+    String id = h.createConversation(ServerHarness.ALICE);
+    List<ServerHarness.Event> events = h.stream("/api/conversations/" + id + "/messages", ServerHarness.ALICE,
         "{\"content\":\"Tell me a story.\"}");
     ServerHarness.Event done = events.get(events.size() - 1);
     assertEquals("done", done.name());
@@ -51,7 +51,7 @@ class LlamaServerTest {
     int completion = done.data().at("/usage/completionTokens").asInt();
     assertTrue(completion > 0 && completion <= 24, "at most --max-reply-tokens: " + completion);
     assertTrue(done.data().at("/usage/promptTokens").asInt() > 5);
-    JsonNode messages = ServerHarness.json(h.get("/api/sessions/" + id, ServerHarness.ALICE)).get("messages");
+    JsonNode messages = ServerHarness.json(h.get("/api/conversations/" + id, ServerHarness.ALICE)).get("messages");
     assertEquals(List.of("system", "user", "assistant"), messages.findValuesAsText("role"));
   }
 

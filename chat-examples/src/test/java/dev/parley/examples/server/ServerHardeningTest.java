@@ -32,7 +32,7 @@ class ServerHardeningTest {
   @Test
   void aRequestFromAnOriginNotAllowedIsRefusedBeforeItRuns() throws Exception {
     try (ServerHarness h = ServerHarness.start("--cors-origins", "https://app.example.com")) {
-      HttpResponse<String> evil = h.http.send(h.request("/api/sessions", ServerHarness.ALICE)
+      HttpResponse<String> evil = h.http.send(h.request("/api/conversations", ServerHarness.ALICE)
           .header("Origin", "https://evil.example.com").header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"from evil\"}")).build(),
           HttpResponse.BodyHandlers.ofString());
@@ -44,13 +44,13 @@ class ServerHardeningTest {
           HttpResponse.BodyHandlers.ofString());
       assertEquals(403, completion.statusCode(), completion.body());
 
-      // Nothing ran: no session, and the per-minute allowance is whole.
-      assertEquals("[]", ServerHarness.json(h.get("/api/sessions", ServerHarness.ALICE)).get("sessions").toString());
-      HttpResponse<String> allowed = h.http.send(h.request("/api/sessions", ServerHarness.ALICE)
+      // Nothing ran: no conversation, and the per-minute allowance is whole.
+      assertEquals("[]", ServerHarness.json(h.get("/api/conversations", ServerHarness.ALICE)).get("conversations").toString());
+      HttpResponse<String> allowed = h.http.send(h.request("/api/conversations", ServerHarness.ALICE)
           .header("Origin", "https://app.example.com").header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"ok\"}")).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(201, allowed.statusCode(), allowed.body());
-      HttpResponse<String> sameOrigin = h.http.send(h.request("/api/sessions", ServerHarness.ALICE)
+      HttpResponse<String> sameOrigin = h.http.send(h.request("/api/conversations", ServerHarness.ALICE)
           .header("Origin", "http://127.0.0.1:" + h.server.port()).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"page\"}")).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(201, sameOrigin.statusCode(), "the server's own page: " + sameOrigin.body());
@@ -66,8 +66,8 @@ class ServerHardeningTest {
   void refusedMessagesSpendNoPermit() throws Exception {
     // 64 tokens of memory (512 - 448): a 100-word message cannot fit.
     try (ServerHarness h = ServerHarness.start("--context-size", "512", "--max-reply-tokens", "448")) {
-      String id = h.createSession(ServerHarness.ALICE);
-      String path = "/api/sessions/" + id + "/messages";
+      String id = h.createConversation(ServerHarness.ALICE);
+      String path = "/api/conversations/" + id + "/messages";
       HttpResponse<String> tooLong = h.post(path, ServerHarness.ALICE, "{\"content\":\"" + "word ".repeat(100) + "\"}");
       assertEquals(413, tooLong.statusCode(), tooLong.body());
       assertTrue(tooLong.body().contains("message_too_long"), tooLong.body());
@@ -88,30 +88,30 @@ class ServerHardeningTest {
   }
 
   @Test
-  void deletingASessionWhileItsReplyStreamsCancelsTheReplyAndLeavesNothing() throws Exception {
+  void deletingAConversationWhileItsReplyStreamsCancelsTheReplyAndLeavesNothing() throws Exception {
     dev.parley.testing.TokenGate gate = dev.parley.testing.TokenGate.closed();
     try (ServerHarness h = ServerHarness.start(ServerHarness.gated(gate, 80))) {
-      String id = h.createSession(ServerHarness.ALICE);
+      String id = h.createConversation(ServerHarness.ALICE);
       CompletableFuture<HttpResponse<String>> streaming = h.http.sendAsync(
-          h.request("/api/sessions/" + id + "/messages", ServerHarness.ALICE).header("Content-Type", "application/json")
+          h.request("/api/conversations/" + id + "/messages", ServerHarness.ALICE).header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"" + "private words ".repeat(40) + "\"}")).build(),
           HttpResponse.BodyHandlers.ofString());
       gate.release(3);
       assertTrue(gate.awaitPassed(3, java.time.Duration.ofMinutes(1)), "some of the reply has streamed");
 
-      assertEquals(204, h.delete("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
+      assertEquals(204, h.delete("/api/conversations/" + id, ServerHarness.ALICE).statusCode());
       gate.open(); // a reply the delete did not cancel would now run its 80 tokens and be stored
 
       // Cancelled, and settled: a reply leaves the count only after its store write was tried.
       h.awaitInFlight(0);
       assertEquals(200, streaming.get(1, TimeUnit.MINUTES).statusCode());
       assertTrue(gate.passed() < 80, "the reply was cancelled, not run to its end: " + gate);
-      assertEquals(404, h.get("/api/sessions/" + id, ServerHarness.ALICE).statusCode());
+      assertEquals(404, h.get("/api/conversations/" + id, ServerHarness.ALICE).statusCode());
       JdbcConversationStore store = h.server.service().store;
-      assertTrue(store.summary(id).isEmpty(), "the session row was not created again");
+      assertTrue(store.summary(id).isEmpty(), "the conversation row was not created again");
       assertEquals(List.of(), store.transcript(id), "no message of it is kept");
-      // Posting to the deleted session is a 404, not a new ownerless session.
-      assertEquals(404, h.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"again\"}")
+      // Posting to the deleted conversation is a 404, not a new ownerless one.
+      assertEquals(404, h.post("/api/conversations/" + id + "/messages", ServerHarness.ALICE, "{\"content\":\"again\"}")
           .statusCode());
       assertTrue(store.summary(id).isEmpty());
     }
@@ -120,7 +120,7 @@ class ServerHardeningTest {
   @Test
   void titlesKeepNoControlOrFormattingCharacters() throws Exception {
     try (ServerHarness h = ServerHarness.start()) {
-      HttpResponse<String> r = h.post("/api/sessions", ServerHarness.ALICE,
+      HttpResponse<String> r = h.post("/api/conversations", ServerHarness.ALICE,
           "{\"title\":\"a\\u0000b\\u202ec\\u0007d\\u001be\\nf\"}");
       assertEquals(201, r.statusCode(), r.body());
       assertEquals("abcdef", ServerHarness.json(r).get("title").asText());
@@ -128,29 +128,29 @@ class ServerHardeningTest {
   }
 
   @Test
-  void aUserKeepsAtMostSoManySessionsAndListsThemInPages() throws Exception {
-    try (ServerHarness h = ServerHarness.start("--max-sessions-per-user", "3")) {
+  void aUserKeepsAtMostSoManyConversationsAndListsThemInPages() throws Exception {
+    try (ServerHarness h = ServerHarness.start("--max-conversations-per-user", "3")) {
       List<String> ids = new java.util.ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        ids.add(h.createSession(ServerHarness.ALICE));
+        ids.add(h.createConversation(ServerHarness.ALICE));
       }
-      HttpResponse<String> refused = h.post("/api/sessions", ServerHarness.ALICE, "{\"title\":\"4\"}");
+      HttpResponse<String> refused = h.post("/api/conversations", ServerHarness.ALICE, "{\"title\":\"4\"}");
       assertEquals(409, refused.statusCode());
-      assertTrue(refused.body().contains("too_many_sessions"), refused.body());
-      h.createSession(ServerHarness.BOB); // another user's own allowance
+      assertTrue(refused.body().contains("too_many_conversations"), refused.body());
+      h.createConversation(ServerHarness.BOB); // another user's own allowance
 
-      var first = ServerHarness.json(h.get("/api/sessions?limit=2", ServerHarness.ALICE));
-      assertEquals(ids.subList(0, 2), first.get("sessions").findValuesAsText("id"));
-      assertEquals("/api/sessions?offset=2&limit=2", first.get("next").asText());
+      var first = ServerHarness.json(h.get("/api/conversations?limit=2", ServerHarness.ALICE));
+      assertEquals(ids.subList(0, 2), first.get("conversations").findValuesAsText("id"));
+      assertEquals("/api/conversations?offset=2&limit=2", first.get("next").asText());
       var second = ServerHarness.json(h.get(first.get("next").asText(), ServerHarness.ALICE));
-      assertEquals(ids.subList(2, 3), second.get("sessions").findValuesAsText("id"));
+      assertEquals(ids.subList(2, 3), second.get("conversations").findValuesAsText("id"));
       assertTrue(second.get("next").isNull());
-      HttpResponse<String> bad = h.get("/api/sessions?limit=0", ServerHarness.ALICE);
+      HttpResponse<String> bad = h.get("/api/conversations?limit=0", ServerHarness.ALICE);
       assertEquals(400, bad.statusCode());
       assertTrue(bad.body().contains("'limit' must be an integer from 1 to 1000"), bad.body());
 
-      assertEquals(204, h.delete("/api/sessions/" + ids.get(0), ServerHarness.ALICE).statusCode());
-      assertEquals(201, h.post("/api/sessions", ServerHarness.ALICE, "{}").statusCode(), "a place was freed");
+      assertEquals(204, h.delete("/api/conversations/" + ids.get(0), ServerHarness.ALICE).statusCode());
+      assertEquals(201, h.post("/api/conversations", ServerHarness.ALICE, "{}").statusCode(), "a place was freed");
     }
   }
 
@@ -214,9 +214,9 @@ class ServerHardeningTest {
   @Test
   void aReplyThatCannotBeStoredEndsWithAnErrorNotDone() throws Exception {
     try (ServerHarness h = ServerHarness.start("--fake-token-delay-ms", "50")) {
-      String id = h.createSession(ServerHarness.ALICE);
+      String id = h.createConversation(ServerHarness.ALICE);
       CompletableFuture<HttpResponse<String>> streaming = h.http.sendAsync(
-          h.request("/api/sessions/" + id + "/messages", ServerHarness.ALICE).header("Content-Type", "application/json")
+          h.request("/api/conversations/" + id + "/messages", ServerHarness.ALICE).header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"" + "words ".repeat(20) + "\"}")).build(),
           HttpResponse.BodyHandlers.ofString());
       h.awaitInFlight(1); // the user's message is stored; the reply streams
@@ -236,8 +236,8 @@ class ServerHardeningTest {
   @Test
   void aUserWhoSpentTheDailyTokenQuotaIsRefusedWithItsHeaders() throws Exception {
     try (ServerHarness h = ServerHarness.start("--tokens-per-day", "30")) {
-      String id = h.createSession(ServerHarness.ALICE);
-      HttpResponse<String> first = h.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE,
+      String id = h.createConversation(ServerHarness.ALICE);
+      HttpResponse<String> first = h.post("/api/conversations/" + id + "/messages", ServerHarness.ALICE,
           "{\"content\":\"tell me everything\"}");
       assertEquals(200, first.statusCode(), first.body());
       assertEquals("30", first.headers().firstValue("X-RateLimit-Tokens-Limit").orElse(null));
@@ -245,13 +245,13 @@ class ServerHardeningTest {
           "one token is taken at admission, the rest when the reply ends");
 
       // The turn (19 prompt + 17 reply tokens) cost more than 30: alice is in debt until it refills.
-      HttpResponse<String> second = h.post("/api/sessions/" + id + "/messages", ServerHarness.ALICE,
+      HttpResponse<String> second = h.post("/api/conversations/" + id + "/messages", ServerHarness.ALICE,
           "{\"content\":\"and more\"}");
       assertEquals(429, second.statusCode(), first.body() + "\n---\n" + second.body());
       assertTrue(first.body().contains("\"totalTokens\":36"), first.body());
       assertTrue(second.body().contains("tokens-per-day"), second.body());
       assertTrue(second.headers().firstValue("Retry-After").isPresent());
-      HttpResponse<String> bob = h.post("/api/sessions/" + h.createSession(ServerHarness.BOB) + "/messages",
+      HttpResponse<String> bob = h.post("/api/conversations/" + h.createConversation(ServerHarness.BOB) + "/messages",
           ServerHarness.BOB, "{\"content\":\"hi\"}");
       assertEquals(200, bob.statusCode(), "another user's quota is their own");
     }

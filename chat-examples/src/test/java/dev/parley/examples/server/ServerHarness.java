@@ -105,10 +105,10 @@ final class ServerHarness implements AutoCloseable {
     return ServerHarness.JSON.readTree(response.body());
   }
 
-  String createSession(String key) throws IOException, InterruptedException {
-    HttpResponse<String> r = post("/api/sessions", key, "{\"title\":\"test\"}");
+  String createConversation(String key) throws IOException, InterruptedException {
+    HttpResponse<String> r = post("/api/conversations", key, "{\"title\":\"test\"}");
     if (r.statusCode() != 201) {
-      throw new AssertionError("create session: " + r.statusCode() + " " + r.body());
+      throw new AssertionError("create conversation: " + r.statusCode() + " " + r.body());
     }
     return json(r).get("id").asText();
   }

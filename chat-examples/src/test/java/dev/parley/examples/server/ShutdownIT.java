@@ -39,11 +39,11 @@ class ShutdownIT {
   private static List<ServerHarness.Event> messageThenSigterm(Child child) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     URI base = URI.create("http://127.0.0.1:" + child.port());
-    HttpResponse<String> created = http.send(HttpRequest.newBuilder(base.resolve("/api/sessions"))
+    HttpResponse<String> created = http.send(HttpRequest.newBuilder(base.resolve("/api/conversations"))
         .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
         HttpResponse.BodyHandlers.ofString());
     String id = ServerHarness.JSON.readTree(created.body()).get("id").asText();
-    HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(base.resolve("/api/sessions/" + id + "/messages"))
+    HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(base.resolve("/api/conversations/" + id + "/messages"))
         .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"a long answer please\"}"))
         .build(), HttpResponse.BodyHandlers.ofInputStream());
     BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8));

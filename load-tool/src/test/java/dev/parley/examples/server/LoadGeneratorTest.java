@@ -53,11 +53,11 @@ class LoadGeneratorTest {
       assertTrue(printed.toString(StandardCharsets.UTF_8).contains("PASSED"));
 
       // the server holds exactly what the report says was answered: 80 sessions, 3 turns each
-      JsonNode sessions = ServerHarness.json(h.get("/api/sessions", ServerHarness.ALICE)).path("sessions");
-      assertEquals(80, sessions.size());
+      JsonNode conversations = ServerHarness.json(h.get("/api/conversations", ServerHarness.ALICE)).path("conversations");
+      assertEquals(80, conversations.size());
       long replies = 0;
-      for (JsonNode s : sessions) {
-        JsonNode messages = ServerHarness.json(h.get("/api/sessions/" + s.path("id").asText(), ServerHarness.ALICE))
+      for (JsonNode s : conversations) {
+        JsonNode messages = ServerHarness.json(h.get("/api/conversations/" + s.path("id").asText(), ServerHarness.ALICE))
             .path("messages");
         int user = 0;
         for (JsonNode m : messages) {
@@ -67,7 +67,7 @@ class LoadGeneratorTest {
             user++;
           }
         }
-        assertEquals(3, user, "session " + s.path("id").asText());
+        assertEquals(3, user, "conversation " + s.path("id").asText());
       }
       assertEquals(r.at("/messages/succeeded").asLong(), replies);
     }
