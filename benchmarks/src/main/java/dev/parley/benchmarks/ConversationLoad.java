@@ -281,7 +281,8 @@ final class ConversationLoad {
     com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
     o.put("engine", s.engine()).put("steps", s.steps()).put("stepTokens", s.stepTokens())
         .put("promptTokens", s.promptTokens()).put("promptTokensReused", s.promptTokensReused())
-        .put("statesSaved", s.statesSaved()).put("statesRestored", s.statesRestored()).put("stateMisses", s.stateMisses())
+        .put("statesSaved", s.statesSaved()).put("statesRestored", s.statesRestored())
+        .put("statesRestoredByPrefix", s.statesRestoredByPrefix()).put("stateMisses", s.stateMisses())
         .put("statesEvicted", s.statesEvicted()).put("stateBytes", s.stateBytes()).put("stateBytesLimit", s.stateBytesLimit())
         .put("decodeNanos", s.decodeNanos()).put("stepNanos", s.stepNanos()).put("stateNanos", s.stateNanos())
         .put("statesSpilled", s.statesSpilled()).put("statesReadBack", s.statesReadBack()).put("spillBytes", s.spillBytes())

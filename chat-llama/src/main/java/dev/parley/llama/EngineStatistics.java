@@ -16,6 +16,7 @@ public final class EngineStatistics {
   private final long promptTokensReused;
   private final long statesSaved;
   private final long statesRestored;
+  private final long statesRestoredByPrefix;
   private final long stateMisses;
   private final long statesEvicted;
   private final long stateBytes;
@@ -36,6 +37,7 @@ public final class EngineStatistics {
     this.promptTokensReused = b.promptTokensReused;
     this.statesSaved = b.statesSaved;
     this.statesRestored = b.statesRestored;
+    this.statesRestoredByPrefix = b.statesRestoredByPrefix;
     this.stateMisses = b.stateMisses;
     this.statesEvicted = b.statesEvicted;
     this.stateBytes = b.stateBytes;
@@ -87,6 +89,15 @@ public final class EngineStatistics {
   /** Saved states put back for a returning conversation. */
   public long statesRestored() {
     return statesRestored;
+  }
+
+  /**
+   * Of {@link #statesRestored}, those found by the longest common prompt prefix rather than by the
+   * request's conversation id: a client that resends its history (OpenAI's {@code /v1}), or a
+   * conversation that starts the way a saved one did.
+   */
+  public long statesRestoredByPrefix() {
+    return statesRestoredByPrefix;
   }
 
   /** Requests naming a conversation with no cells and no saved state. */
@@ -163,6 +174,7 @@ public final class EngineStatistics {
     return builder().engine(engine).steps(steps + o.steps).stepTokens(stepTokens + o.stepTokens)
         .promptTokens(promptTokens + o.promptTokens).promptTokensReused(promptTokensReused + o.promptTokensReused)
         .statesSaved(statesSaved + o.statesSaved).statesRestored(statesRestored + o.statesRestored)
+        .statesRestoredByPrefix(statesRestoredByPrefix + o.statesRestoredByPrefix)
         .stateMisses(stateMisses + o.stateMisses).statesEvicted(statesEvicted + o.statesEvicted)
         .stateBytes(stateBytes + o.stateBytes).stateBytesLimit(stateBytesLimit + o.stateBytesLimit)
         .decodeNanos(decodeNanos + o.decodeNanos).stepNanos(stepNanos + o.stepNanos).stateNanos(stateNanos + o.stateNanos)
@@ -177,7 +189,8 @@ public final class EngineStatistics {
     }
     return engine.equals(s.engine) && steps == s.steps && stepTokens == s.stepTokens &&
         promptTokens == s.promptTokens && promptTokensReused == s.promptTokensReused &&
-        statesSaved == s.statesSaved && statesRestored == s.statesRestored && stateMisses == s.stateMisses &&
+        statesSaved == s.statesSaved && statesRestored == s.statesRestored &&
+        statesRestoredByPrefix == s.statesRestoredByPrefix && stateMisses == s.stateMisses &&
         statesEvicted == s.statesEvicted && stateBytes == s.stateBytes &&
         stateBytesLimit == s.stateBytesLimit && decodeNanos == s.decodeNanos && stepNanos == s.stepNanos &&
         stateNanos == s.stateNanos && statesSpilled == s.statesSpilled &&
@@ -188,7 +201,7 @@ public final class EngineStatistics {
   @Override
   public int hashCode() {
     return java.util.Objects.hash(engine, steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
-        statesRestored, stateMisses, statesEvicted, stateBytes, stateBytesLimit, decodeNanos, stepNanos,
+        statesRestored, statesRestoredByPrefix, stateMisses, statesEvicted, stateBytes, stateBytesLimit, decodeNanos, stepNanos,
         stateNanos, statesSpilled, statesReadBack, spillBytes, spillBytesLimit);
   }
 
@@ -196,7 +209,7 @@ public final class EngineStatistics {
   public String toString() {
     return "EngineStatistics[" + "engine=" + engine + ", steps=" + steps + ", stepTokens=" + stepTokens +
         ", promptTokens=" + promptTokens + ", promptTokensReused=" + promptTokensReused +
-        ", statesSaved=" + statesSaved + ", statesRestored=" + statesRestored +
+        ", statesSaved=" + statesSaved + ", statesRestored=" + statesRestored + ", statesRestoredByPrefix=" + statesRestoredByPrefix +
         ", stateMisses=" + stateMisses + ", statesEvicted=" + statesEvicted + ", stateBytes=" + stateBytes +
         ", stateBytesLimit=" + stateBytesLimit + ", decodeNanos=" + decodeNanos +
         ", stepNanos=" + stepNanos + ", stateNanos=" + stateNanos + ", statesSpilled=" + statesSpilled +
@@ -213,6 +226,7 @@ public final class EngineStatistics {
     private long promptTokensReused;
     private long statesSaved;
     private long statesRestored;
+    private long statesRestoredByPrefix;
     private long stateMisses;
     private long statesEvicted;
     private long stateBytes;
@@ -259,6 +273,11 @@ public final class EngineStatistics {
 
     public Builder statesRestored(long statesRestored) {
       this.statesRestored = statesRestored;
+      return this;
+    }
+
+    public Builder statesRestoredByPrefix(long statesRestoredByPrefix) {
+      this.statesRestoredByPrefix = statesRestoredByPrefix;
       return this;
     }
 

@@ -365,12 +365,14 @@ final class FfmEngine implements Engine {
     long bytes = 0;
     long saved = 0;
     long restored = 0;
+    long restoredByPrefix = 0;
     long misses = 0;
     long evicted = 0;
     if (cache != null) {
       bytes = cache.bytes();
       saved = cache.saved();
       restored = cache.restored();
+      restoredByPrefix = cache.restoredByPrefix();
       misses = cache.misses();
       evicted = cache.evicted();
     }
@@ -386,7 +388,8 @@ final class FfmEngine implements Engine {
       spillLimit = second.maxBytes();
     }
     return EngineStatistics.builder().engine(name()).steps(steps).stepTokens(stepTokens).promptTokens(promptTokens)
-        .promptTokensReused(promptTokensReused).statesSaved(saved).statesRestored(restored).stateMisses(misses)
+        .promptTokensReused(promptTokensReused).statesSaved(saved).statesRestored(restored).statesRestoredByPrefix(restoredByPrefix)
+        .stateMisses(misses)
         .statesEvicted(evicted).stateBytes(bytes).stateBytesLimit(config.stateCacheBytes()).decodeNanos(decodeNanos)
         .stepNanos(stepNanos).stateNanos(stateNanos).statesSpilled(spilled).statesReadBack(readBack)
         .spillBytes(spillBytes).spillBytesLimit(spillLimit).build();

@@ -39,6 +39,7 @@ final class StateCache implements AutoCloseable {
   private volatile long bytes;
   private volatile long saved;
   private volatile long restored;
+  private volatile long restoredByPrefix;
   private volatile long misses;
   private volatile long evicted;
 
@@ -157,6 +158,9 @@ final class StateCache implements AutoCloseable {
     }
     if (restoredIt) {
       restored++;
+      if (!hit.byConversation()) {
+        restoredByPrefix++;
+      }
     }
   }
 
@@ -208,6 +212,11 @@ final class StateCache implements AutoCloseable {
 
   long restored() {
     return restored;
+  }
+
+  /** Of {@link #restored}, the states found by prompt prefix, not by conversation. */
+  long restoredByPrefix() {
+    return restoredByPrefix;
   }
 
   long misses() {

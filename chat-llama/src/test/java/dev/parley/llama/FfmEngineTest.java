@@ -177,6 +177,7 @@ class FfmEngineTest {
       }
       EngineStatistics after = model.statistics();
       assertEquals(3, after.statesRestored(), "each came back from the cache (c was saved when a took the sequence)");
+      assertEquals(0, after.statesRestoredByPrefix(), "each was found by its conversation id: " + after);
       assertTrue(after.stateNanos() > before.stateNanos(), "restoring took time too");
       assertEquals(0, fresh.statistics().stateNanos(), "no conversation, nothing saved or restored");
       assertEquals(3, after.stateMisses());
@@ -517,6 +518,7 @@ class FfmEngineTest {
         long reused = s1.promptTokensReused() - s0.promptTokensReused();
         assertTrue(reused >= firstTurn, "turn 2 reuses at least turn 1's prompt (" + firstTurn + " tokens): " + reused);
         assertEquals(1, s1.statesRestored() - s0.statesRestored(), "restored from a saved state: " + s1);
+        assertEquals(1, s1.statesRestoredByPrefix() - s0.statesRestoredByPrefix(), "found by its prefix: " + s1);
         assertEquals(fresh.generate(new ChatRequest(List.copyOf(h), GREEDY)).text(), r.text(),
             "restored cells give the reply a full recomputation gives");
       }

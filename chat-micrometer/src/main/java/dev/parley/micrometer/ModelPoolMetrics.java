@@ -68,6 +68,10 @@ public final class ModelPoolMetrics implements MeterBinder {
         EngineStatistics::promptTokensReused, null);
     counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::statesSaved, "saved");
     counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::statesRestored, "restored");
+    // Its own name, not an event tag: these are restores already counted above, found another way.
+    counter(registry, e, "parley.engine.states.restored.by.prefix",
+        "Restored states found by a common prompt prefix rather than by conversation id",
+        EngineStatistics::statesRestoredByPrefix, null);
     counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::stateMisses, "missed");
     counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::statesEvicted, "evicted");
     counter(registry, e, "parley.engine.states", "Conversation states", EngineStatistics::statesSpilled, "spilled");
