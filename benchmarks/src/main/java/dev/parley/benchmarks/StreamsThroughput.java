@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.parley.benchmarks.StreamsThroughput [streams] [rounds] [seconds]</pre>
  *
  * <p>{@code -Dparley.bench.model=qwen3-0.6b-like} runs a Qwen3-0.6B-shaped model instead of the
- * synthetic 135M one ({@link BenchmarkModels#named}).
+ * synthetic 135M one ({@link BenchmarkModels#named}); {@code -Dparley.bench.threads=N} sets the
+ * engine's threads (the machine's cores by default).
  */
 final class StreamsThroughput {
   private StreamsThroughput() {}
@@ -40,7 +41,7 @@ final class StreamsThroughput {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     Path model = BenchmarkModels.named(System.getProperty("parley.bench.model", "synthetic-135m"));
-    int threads = LlamaChatModel.defaultThreads();
+    int threads = Integer.getInteger("parley.bench.threads", LlamaChatModel.defaultThreads());
     NativeReference natives = NativeReference.find().orElse(null);
     Map<String, List<Double>> samples = new LinkedHashMap<>();
     for (int r = 0; r < rounds; r++) {
