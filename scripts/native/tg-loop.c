@@ -15,6 +15,12 @@
 // decoded first (untimed), as a conversation's history. With SAMPLE=1 in the environment it also
 // draws a token after every decode through a greedy sampler chain, twice: with llama_sampler_sample
 // and into a candidate array kept across draws, and prints the time of each.
+//
+// The engine's settings, one at a time: UBATCH=N and NBATCH=N set the context's micro-batch and
+// batch (512 and 2048 here; the FFM engine uses 64 and slots + 128), KV_UNIFIED=0 gives each
+// sequence its own stream (the engine's default), and THREADPOOL=1 attaches a ggml thread pool of
+// THREADS threads as the engine does (it needs PARLEY_CPU_VARIANT, whose library holds
+// ggml_threadpool_new); without it ggml starts threads for every graph.
 #include "probe.h"
 
 int main(int argc, char **argv) {
@@ -41,15 +47,31 @@ int main(int argc, char **argv) {
   if (!model) return 1;
   struct llama_context_params cp = p_llama_context_default_params();
   cp.n_ctx = context;
-  cp.n_batch = 2048;
-  cp.n_ubatch = 512;
+  cp.n_batch = getenv("NBATCH") ? atoi(getenv("NBATCH")) : 2048;
+  cp.n_ubatch = getenv("UBATCH") ? atoi(getenv("UBATCH")) : 512;
   cp.n_threads = threads;
   cp.n_threads_batch = threads;
   cp.flash_attn_type = flash ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
-  cp.kv_unified = 1;
+  cp.kv_unified = getenv("KV_UNIFIED") ? atoi(getenv("KV_UNIFIED")) : 1;
   cp.no_perf = 1;
   struct llama_context *ctx = p_llama_init_from_model(model, cp);
   if (!ctx) { fprintf(stderr, "could not create a context of %d cells\n", context); return 1; }
+  if (getenv("THREADPOOL") && atoi(getenv("THREADPOOL"))) {
+    const char *variant = getenv("PARLEY_CPU_VARIANT");
+    char file[8192];
+    snprintf(file, sizeof file, "%s", argv[1]);
+    char *slash = strrchr(file, '/');
+    if (!variant || !slash) { fprintf(stderr, "THREADPOOL=1 needs PARLEY_CPU_VARIANT and a LIB path\n"); return 2; }
+    snprintf(slash + 1, sizeof file - (slash + 1 - file), "%s", variant);
+    void *cpu = dlopen(file, RTLD_NOW | RTLD_NOLOAD);
+    struct ggml_threadpool *(*tp_new)(struct ggml_threadpool_params *) = cpu ? dlsym(cpu, "ggml_threadpool_new") : NULL;
+    SYM(ggml_threadpool_params_default) SYM(llama_attach_threadpool)
+    if (!tp_new) { fprintf(stderr, "%s has no ggml_threadpool_new\n", file); return 1; }
+    struct ggml_threadpool_params tpp = p_ggml_threadpool_params_default(threads);
+    struct ggml_threadpool *pool = tp_new(&tpp);
+    if (!pool) { fprintf(stderr, "ggml could not start %d threads\n", threads); return 1; }
+    p_llama_attach_threadpool(ctx, pool, pool);
+  }
   const struct llama_vocab *vocab = p_llama_model_get_vocab(model);
   int n_vocab = p_llama_vocab_n_tokens(vocab);
   int sample = getenv("SAMPLE") != NULL;

@@ -19,6 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param nativesFolder a folder of the user's own llama.cpp build to open instead of
  *     chat-llama-natives', or null (FFM engine)
  * @param cpuVariant the ggml CPU variant to load instead of the best that fits, or null (FFM engine)
+ * @param turnPrimingDelay how long a sequence stays idle after a reply before its next turn is primed
+ *     (FFM engine)
  * @param format the model's own chat template when Parley renders it, or null for llama.cpp's built-in
  *     formats ({@code template}); the engine finds the text between turns with it
  */
@@ -42,6 +44,7 @@ record EngineConfig(
     boolean calibrateThreads,
     @Nullable Path nativesFolder,
     @Nullable String cpuVariant,
+    Duration turnPrimingDelay,
     @Nullable ChatFormat format) {
 
   int effectiveBatchThreads() {

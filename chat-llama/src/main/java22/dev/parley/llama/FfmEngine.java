@@ -60,6 +60,12 @@ final class FfmEngine implements Engine {
   private static final AtomicInteger MODELS = new AtomicInteger();
   /** Prompt tokens prefilled per step, shared by the prompts waiting. */
   static final int PREFILL_CHUNK = 128;
+  /**
+   * Priming tokens per step, shared by the idle sequences: priming is work ahead of a turn that may
+   * never come, so a step that carries it stays light, and a request that arrives meanwhile waits
+   * for a small step, not a prefill-sized one (docs/benchmarks.md has the figures).
+   */
+  static final int PRIME_CHUNK = 16;
   /** Tokens per llama.cpp micro-batch (see JniEngine: fragmentation of the KV cache). */
   private static final int MICRO_BATCH = 64;
   private static final int PIECE_BYTES = 256;
@@ -465,8 +471,13 @@ final class FfmEngine implements Engine {
         assignFreeSequences();
         if (!anyActive()) {
           if (incoming.isEmpty() && !closing) {
-            setIdle(true);
-            LockSupport.park(this);
+            long untilPrime = untilNextPrime();
+            if (untilPrime < 0) {
+              setIdle(true);
+              LockSupport.park(this);
+            } else {
+              LockSupport.parkNanos(this, untilPrime); // a reply's sequence waits out the priming delay
+            }
           }
           continue;
         }
@@ -585,13 +596,28 @@ final class FfmEngine implements Engine {
     return batchThreadsInUse;
   }
 
+  /** A request to serve, or priming that is due. */
   private boolean anyActive() {
+    long now = System.nanoTime();
     for (Sequence s : seqs) {
-      if (s.request != null || s.prime != null) {
+      if (s.request != null || (s.prime != null && now - s.primeAfter >= 0)) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Nanoseconds until the first priming that waits out its delay is due, or -1 if none waits. */
+  private long untilNextPrime() {
+    long now = System.nanoTime();
+    long wait = -1;
+    for (Sequence s : seqs) {
+      if (s.request == null && s.prime != null) {
+        long left = Math.max(1, s.primeAfter - now);
+        wait = wait < 0 ? left : Math.min(wait, left);
+      }
+    }
+    return wait;
   }
 
   private void cancelEverything() {
@@ -847,9 +873,11 @@ final class FfmEngine implements Engine {
       }
       budget -= take;
     }
+    budget = Math.min(budget, PRIME_CHUNK);
+    long now = System.nanoTime();
     for (Sequence s : seqs) {
       int[] prime = s.prime;
-      if (s.request != null || prime == null || budget == 0) {
+      if (s.request != null || prime == null || budget == 0 || now - s.primeAfter < 0) {
         continue;
       }
       int take = Math.min(budget, prime.length - s.cachedLength);
@@ -1045,6 +1073,7 @@ final class FfmEngine implements Engine {
       s.cachedLength = keep;
     }
     s.prime = Arrays.copyOf(tokens, end);
+    s.primeAfter = System.nanoTime() + config.turnPrimingDelay().toNanos();
   }
 
   @Override

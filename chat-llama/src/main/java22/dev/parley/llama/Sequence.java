@@ -27,6 +27,8 @@ final class Sequence {
    * priming); its first {@code cachedLength} are the cells' own.
    */
   int @Nullable [] prime;
+  /** When {@link #prime} may start ({@code System.nanoTime()}): the engine's turn-priming delay after the reply. */
+  long primeAfter;
 
   Sequence(int id, int contextSize) {
     this.id = id;

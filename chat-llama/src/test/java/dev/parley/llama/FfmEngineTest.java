@@ -2,6 +2,7 @@ package dev.parley.llama;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.chat.ChatRequest;
@@ -402,6 +403,11 @@ class FfmEngineTest {
       long primed = s1.stepTokens() - s0.stepTokens() - prompt1 - (generated - 1);
       // ChatML spelled out by the Llama-2 tokenizer: "<|im_end|>\n<|im_start|>user\n" is ~20 tokens.
       assertTrue(primed >= 10, "tokens decoded after the reply, before any next turn: " + primed);
+      // The prompt took one step and each generated token but the last one more: the rest primed,
+      // at most FfmEngine.PRIME_CHUNK (16) tokens a step.
+      long primeSteps = (s1.steps() - s0.steps()) - 1 - (generated - 1);
+      assertTrue(primeSteps * 16 >= primed && primeSteps >= 2,
+          primed + " tokens primed in " + primeSteps + " steps");
 
       h.add(first.toMessage());
       h.add(Message.user("And where do they end?"));
@@ -413,6 +419,34 @@ class FfmEngineTest {
           + " reply header are " + own);
       assertEquals(fresh.generate(new ChatRequest(List.copyOf(h), GREEDY)).text(), second.text());
     }
+  }
+
+  /**
+   * Within the priming delay nothing is primed: a request that comes sooner (here, another
+   * conversation's) finds no priming step before its prompt, and the engine computes nothing for a
+   * turn that may never come. The test waits a fixed while only to see that nothing happens.
+   */
+  @Test
+  void aReplysSequenceWaitsOutThePrimingDelay() throws Exception {
+    try (LlamaChatModel model = LlamaChatModel.builder(TestModels.tiny()).contextSize(512).slots(1).threads(1)
+        .turnPrimingDelay(Duration.ofHours(1)).build()) {
+      EngineStatistics s0 = model.statistics();
+      ChatResponse first = model.generate(new ChatRequest(List.of(Message.user("Where do rivers begin?")), GREEDY,
+          "waiting"));
+      Thread.sleep(300);
+      EngineStatistics s1 = model.statistics();
+      long computed = (s1.promptTokens() - s0.promptTokens()) - (s1.promptTokensReused() - s0.promptTokensReused());
+      assertEquals(computed + first.usage().completionTokens() - 1, s1.stepTokens() - s0.stepTokens(),
+          "the prompt and the reply, nothing primed: " + s1);
+
+      ChatResponse other = model.generate(new ChatRequest(List.of(Message.user("What is a delta?")), GREEDY, "next"));
+      EngineStatistics s2 = model.statistics();
+      long computed2 = (s2.promptTokens() - s1.promptTokens()) - (s2.promptTokensReused() - s1.promptTokensReused());
+      assertEquals(computed2 + other.usage().completionTokens() - 1, s2.stepTokens() - s1.stepTokens(),
+          "the next request's prompt and reply only: " + s2);
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> LlamaChatModel.builder(TestModels.tiny()).turnPrimingDelay(Duration.ofMillis(-1)));
   }
 
   /** The folder is deleted under the running engine: states are lost, replies are not. */
