@@ -44,7 +44,8 @@ import java.util.concurrent.TimeUnit;
  * streamed). {@code -Dparley.bench.stateCacheBytes=N} sets the FFM engine's state cache (default:
  * Parley's) to see what evictions cost, {@code -Dparley.bench.stateSpillFolder=DIR} writes the states
  * it evicts there, {@code -Dparley.bench.contextSize=N} sets the context per sequence (2048),
- * {@code -Dparley.bench.flashAttention=true|false} chooses fused attention (default: Parley's).
+ * {@code -Dparley.bench.flashAttention=true|false} chooses fused attention (default: Parley's),
+ * {@code -Dparley.bench.turnPrimingDelayMillis=N} the engine's turn-priming delay.
  */
 final class ConversationLoad {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -127,6 +128,10 @@ final class ConversationLoad {
         String flash = System.getProperty("parley.bench.flashAttention");
         if (flash != null) { // else the engine's default
           b.flashAttention(Boolean.parseBoolean(flash));
+        }
+        Long priming = Long.getLong("parley.bench.turnPrimingDelayMillis");
+        if (priming != null) {
+          b.turnPrimingDelay(java.time.Duration.ofMillis(priming));
         }
         pool = ModelPool.builder(b).slots(sequences).maxQueue(conversations).build();
       } finally {

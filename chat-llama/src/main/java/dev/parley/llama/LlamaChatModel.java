@@ -628,12 +628,12 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
 
     /**
-     * How long a sequence stays idle after a reply before the engine computes what the chat template
-     * puts before the next user message (turn priming), so that the conversation's next turn finds
-     * it done. A request that arrives sooner, such as a client that sends its turns back to back or
-     * another conversation taking the sequence, finds no priming step in its way, and a reply that
-     * is never continued costs nothing. 50 ms by default; zero primes at once. Needs the prompt
-     * cache. FFM engine only.
+     * After a reply the engine computes what the chat template puts before the next user message
+     * (turn priming), so that the conversation's next turn finds it done. While other conversations
+     * generate, priming rides along their steps at once; a step of priming alone waits until the
+     * sequence has been idle this long, so a request that arrives sooner (a client sending unrelated
+     * requests back to back) finds no priming step in its way. 50 ms by default; zero primes at
+     * once. Needs the prompt cache. FFM engine only.
      */
     public Builder turnPrimingDelay(Duration delay) {
       this.turnPrimingDelay = Checks.notNegative(delay, "turnPrimingDelay");

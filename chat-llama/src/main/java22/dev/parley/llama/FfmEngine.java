@@ -877,7 +877,8 @@ final class FfmEngine implements Engine {
     long now = System.nanoTime();
     for (Sequence s : seqs) {
       int[] prime = s.prime;
-      if (s.request != null || prime == null || budget == 0 || now - s.primeAfter < 0) {
+      // Priming rides along a step that runs anyway; a step of its own waits out the delay.
+      if (s.request != null || prime == null || budget == 0 || (n == 0 && now - s.primeAfter < 0)) {
         continue;
       }
       int take = Math.min(budget, prime.length - s.cachedLength);
