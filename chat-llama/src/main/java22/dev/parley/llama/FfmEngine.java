@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>One decode loop per loaded model, on one thread, owns the llama.cpp context: each step puts
  * the next token of every generating sequence and a chunk of every waiting prompt into one {@code
  * llama_decode} (continuous batching), then samples each sequence's next token with its own native
- * sampler chain. A long prompt is prefilled {@value #PREFILL_CHUNK} tokens a step, so the other
- * conversations keep streaming. Each sequence keeps the tokens its KV cells hold, and a new request
+ * sampler chain. While other conversations generate, prompts are prefilled {@value #PREFILL_CHUNK}
+ * tokens a step, so that they keep streaming; prompts that arrive together on an idle model are
+ * computed in one step ({@link PromptGathering}). Each sequence keeps the tokens its KV cells hold, and a new request
  * takes the free sequence that shares the longest prefix with its prompt: only the rest is
  * processed. Cells a sequence loses to another request are saved first ({@link StateCache}: off-heap
  * memory, then a spill folder) and restored for the request that names their conversation, or whose
@@ -58,16 +59,29 @@ import org.slf4j.LoggerFactory;
 final class FfmEngine implements Engine {
   private static final Logger LOG = LoggerFactory.getLogger(FfmEngine.class);
   private static final AtomicInteger MODELS = new AtomicInteger();
-  /** Prompt tokens prefilled per step, shared by the prompts waiting. */
+  /**
+   * Prompt tokens prefilled per step while other sequences generate, shared by the prompts waiting:
+   * the generating sequences' next tokens wait for the step.
+   */
   static final int PREFILL_CHUNK = 128;
+  /**
+   * Prompt tokens per step when no sequence generates: nobody's next token waits, and prompts that
+   * arrived together are computed in one step ({@link PromptGathering}).
+   */
+  static final int PREFILL_ALONE = 512;
   /**
    * Priming tokens per step, shared by the idle sequences: priming is work ahead of a turn that may
    * never come, so a step that carries it stays light, and a request that arrives meanwhile waits
    * for a small step, not a prefill-sized one (docs/benchmarks.md has the figures).
    */
   static final int PRIME_CHUNK = 16;
-  /** Tokens per llama.cpp micro-batch (see JniEngine: fragmentation of the KV cache). */
-  private static final int MICRO_BATCH = 64;
+  /**
+   * Tokens per llama.cpp micro-batch, llama.cpp's own default: prompts computed together must fit
+   * one, or the step pays for each micro-batch's pass over the weights (at 64, four 57-token prompts
+   * took 73 ms a step where 512 took 48-51; ConversationLoad). Resident memory at 8 conversations did
+   * not grow (MemoryFootprint: 346-350 MiB against 355 at 64).
+   */
+  private static final int MICRO_BATCH = PREFILL_ALONE;
   private static final int PIECE_BYTES = 256;
   static final String DECODE_THREAD = "parley-decode-";
   /** Thread calibration: decode steps timed per thread count and round, and rounds. */
@@ -134,6 +148,8 @@ final class FfmEngine implements Engine {
   private final Sequence[] seqs;
   private final ArrayDeque<Request> waiting = new ArrayDeque<>();
   private final int batchCapacity;
+  /** The most tokens a step decodes: {@link #batchCapacity}, or fewer where llama.cpp caps it at the context's cells. */
+  private final int decodeLimit;
   private final Batch batch;
   private final MemorySegment piece;
   private final int vocabSize;
@@ -141,6 +157,9 @@ final class FfmEngine implements Engine {
   private final Sampling sampling;
   private final Sequence[] logitSeq;
   private long stepCounter;
+  private final PromptGathering gathering;
+  /** Replies ended in the current step. */
+  private int endedInStep;
 
   private FfmEngine(EngineConfig c) {
     this.config = c;
@@ -158,7 +177,7 @@ final class FfmEngine implements Engine {
       this.bos = lib.vocabBos(vocab);
       this.slidingWindow = lib.modelNSwa(model);
       this.vocabSize = lib.vocabNTokens(vocab);
-      this.batchCapacity = c.slots() + PREFILL_CHUNK;
+      this.batchCapacity = c.slots() + PREFILL_ALONE;
       MemorySegment cp = lib.contextDefaultParams((SegmentAllocator) local);
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_CTX, c.effectiveKvCells());
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_BATCH, batchCapacity);
@@ -186,6 +205,7 @@ final class FfmEngine implements Engine {
             "llama.cpp could not create a context of " + c.effectiveKvCells() + " cells for " + c.modelFile(), null);
       }
       this.memory = lib.getMemory(context);
+      this.decodeLimit = Math.min(batchCapacity, lib.nBatch(context));
       this.threadpool = lib.threadpoolNew(Math.max(c.threads(), c.effectiveBatchThreads()));
       if (threadpool.equals(MemorySegment.NULL)) {
         lib.free(context);
@@ -197,6 +217,7 @@ final class FfmEngine implements Engine {
     }
     this.template = c.template() != null ? arena.allocateFrom(c.template()) : fileTemplate();
     this.threadsInUse = c.threads();
+    this.gathering = new PromptGathering(c.promptBatchWindow().toNanos(), c.slots());
     this.batchThreadsInUse = c.effectiveBatchThreads();
     this.seqs = new Sequence[c.slots()];
     for (int i = 0; i < seqs.length; i++) {
@@ -482,6 +503,13 @@ final class FfmEngine implements Engine {
           continue;
         }
         setIdle(false);
+        long hold = holdForPrompts();
+        if (hold > 0) {
+          if (incoming.isEmpty()) {
+            LockSupport.parkNanos(this, hold); // a request's start unparks the loop
+          }
+          continue;
+        }
         step();
       }
     } catch (Throwable e) {
@@ -605,6 +633,23 @@ final class FfmEngine implements Engine {
       }
     }
     return false;
+  }
+
+  /** How long to hold the next step for prompts expected with the fresh ones ({@link PromptGathering}). */
+  private long holdForPrompts() {
+    int fresh = 0;
+    int free = 0;
+    boolean busy = false;
+    for (Sequence s : seqs) {
+      if (s.request == null) {
+        free++;
+      } else if (s.pending < 0 && s.prefilled == s.promptStart) {
+        fresh++;
+      } else {
+        busy = true;
+      }
+    }
+    return gathering.hold(fresh, busy, free, System.nanoTime());
   }
 
   /** Nanoseconds until the first priming that waits out its delay is due, or -1 if none waits. */
@@ -777,6 +822,7 @@ final class FfmEngine implements Engine {
     }
     target.cachedLength = keep;
     target.prefilled = keep;
+    target.promptStart = keep;
     promptTokens += r.tokens.length;
     promptTokensReused += keep;
   }
@@ -851,6 +897,7 @@ final class FfmEngine implements Engine {
   }
 
   private void buildDecodeAndSample() {
+    endedInStep = 0;
     int n = 0;
     for (Sequence s : seqs) {
       s.stepStart = s.cachedLength;
@@ -859,7 +906,7 @@ final class FfmEngine implements Engine {
         n = add(n, s, s.pending, true);
       }
     }
-    int budget = PREFILL_CHUNK;
+    int budget = Math.max(0, Math.min(n == 0 ? PREFILL_ALONE : PREFILL_CHUNK, decodeLimit - n));
     for (Sequence s : seqs) {
       Request r = s.request;
       if (r == null || s.pending >= 0 || budget == 0) {
@@ -909,6 +956,7 @@ final class FfmEngine implements Engine {
         sample(s, i);
       }
     }
+    gathering.ended(endedInStep);
   }
 
   private int add(int n, Sequence s, int token, boolean logits) {
@@ -1018,6 +1066,7 @@ final class FfmEngine implements Engine {
     s.request = null;
     s.pending = -1;
     s.lastUsed = ++stepCounter;
+    endedInStep++;
     if (s.prefilled < r.tokens.length) {
       // The prompt was not all processed: the cells hold a prefix of it, which is still valid.
       s.cachedLength = Math.min(s.cachedLength, s.prefilled);

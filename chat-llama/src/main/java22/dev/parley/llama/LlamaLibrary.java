@@ -201,6 +201,7 @@ final class LlamaLibrary {
   private final MethodHandle memorySeqRm;
   private final MethodHandle memorySeqPosMin;
   private final MethodHandle modelNSwa;
+  private final MethodHandle nBatch;
   private final MethodHandle memoryClear;
   private final Lazy memorySeqCp;
   private final Lazy stateSeqGetSize;
@@ -264,6 +265,7 @@ final class LlamaLibrary {
     memorySeqRm = b.bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
     memorySeqPosMin = b.bind("llama_memory_seq_pos_min", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     modelNSwa = b.bind("llama_model_n_swa", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    nBatch = b.bind("llama_n_batch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     // (mem, bool data): data true also zeroes the buffers.
     memoryClear = b.bind("llama_memory_clear", FunctionDescriptor.ofVoid(ADDRESS, JAVA_BOOLEAN));
     attachThreadpool = b.bind("llama_attach_threadpool", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS));
@@ -469,6 +471,18 @@ final class LlamaLibrary {
   int modelNSwa(MemorySegment model) {
     try {
       return (int) modelNSwa.invokeExact(model);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /**
+   * The most tokens one {@code llama_decode} of the context takes: the {@code n_batch} asked for, or
+   * fewer (llama.cpp caps it at the context's cells).
+   */
+  int nBatch(MemorySegment context) {
+    try {
+      return (int) nBatch.invokeExact(context);
     } catch (Throwable e) {
       throw rethrow(e);
     }
