@@ -125,21 +125,22 @@ final class FfmEngine implements Engine {
    * null when {@code stateCacheBytes} is 0. Set before the loop starts, used by it only.
    */
   private volatile @Nullable StateCache states;
+  /** Where each request's prompt starts computing; made at load, before the loop starts. */
+  private volatile PromptReuse reuse;
   /**
    * What the chat template puts between an assistant's reply and the next user message (ChatML:
    * {@code <|im_end|>\n<|im_start|>user\n}), or null if the template does not render turns as a
-   * growing prefix; found once at load. See {@link #prime}.
+   * growing prefix; found once at load. See {@link TurnPriming}.
    */
   private volatile @Nullable String turnSeparator;
+  /** Turn priming; made at load, before the loop starts. */
+  private volatile TurnPriming priming;
 
   // ---- statistics: written by the loop thread only ----
   private volatile long steps;
   private volatile long stepTokens;
-  private volatile long promptTokens;
-  private volatile long promptTokensReused;
   private volatile long decodeNanos;
   private volatile long stepNanos;
-  private volatile long stateNanos;
   /** The thread counts in use: as configured, or as {@link #calibrateThreads()} chose before serving. */
   private volatile int threadsInUse;
   private volatile int batchThreadsInUse;
@@ -193,7 +194,7 @@ final class FfmEngine implements Engine {
       // fewer cells than they could fill (kvCells). In one unified buffer a step attends over every
       // sequence's cells, masked: 32 conversations x 6 turns on 4 sequences (ConversationLoad) took
       // 192 ms a step at turn 6 where per-sequence streams took 137. Between streams only a whole
-      // sequence can be copied (a partial llama_memory_seq_cp aborts the process); see prepare.
+      // sequence can be copied (a partial llama_memory_seq_cp aborts the process); see PromptReuse.prepare.
       this.kvUnified = c.effectiveKvCells() < c.contextSize() * c.slots();
       cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_KV_UNIFIED, kvUnified);
       // defrag_thold stays off (the library's default): at 0.1, as llama.cpp's tools set it, 8
@@ -281,6 +282,10 @@ final class FfmEngine implements Engine {
             "cannot make a folder for conversation states in " + config.stateSpillFolder() + ": " + e, e);
       }
     }
+    engine.priming = new TurnPriming(engine.turnSeparator, engine::tokenize, config.addsBos() ? engine.bos : -1,
+        config.contextSize(), config.turnPrimingDelay(), (seq, at) -> engine.lib.memorySeqRm(engine.memory, seq.id, at, -1));
+    engine.reuse = new PromptReuse(engine.lib, engine.context, engine.memory, engine.seqs, config, engine.kvUnified,
+        engine.slidingWindow, engine.states);
     engine.loop.start();
     try {
       engine.warm.await();
@@ -414,11 +419,11 @@ final class FfmEngine implements Engine {
       spillBytes = second.bytes();
       spillLimit = second.maxBytes();
     }
-    return EngineStatistics.builder().engine(name()).steps(steps).stepTokens(stepTokens).promptTokens(promptTokens)
-        .promptTokensReused(promptTokensReused).statesSaved(saved).statesRestored(restored).statesRestoredByPrefix(restoredByPrefix)
+    return EngineStatistics.builder().engine(name()).steps(steps).stepTokens(stepTokens).promptTokens(reuse.promptTokens())
+        .promptTokensReused(reuse.promptTokensReused()).statesSaved(saved).statesRestored(restored).statesRestoredByPrefix(restoredByPrefix)
         .stateMisses(misses)
         .statesEvicted(evicted).stateBytes(bytes).stateBytesLimit(config.stateCacheBytes()).decodeNanos(decodeNanos)
-        .stepNanos(stepNanos).stateNanos(stateNanos).statesSpilled(spilled).statesReadBack(readBack)
+        .stepNanos(stepNanos).stateNanos(reuse.stateNanos()).statesSpilled(spilled).statesReadBack(readBack)
         .spillBytes(spillBytes).spillBytesLimit(spillLimit).build();
   }
 
@@ -492,7 +497,7 @@ final class FfmEngine implements Engine {
         assignFreeSequences();
         if (!anyActive()) {
           if (incoming.isEmpty() && !closing) {
-            long untilPrime = untilNextPrime();
+            long untilPrime = priming.untilNext(seqs, System.nanoTime());
             if (untilPrime < 0) {
               setIdle(true);
               LockSupport.park(this);
@@ -628,7 +633,7 @@ final class FfmEngine implements Engine {
   private boolean anyActive() {
     long now = System.nanoTime();
     for (Sequence s : seqs) {
-      if (s.request != null || (s.prime != null && now - s.primeAfter >= 0)) {
+      if (s.request != null || TurnPriming.due(s, now)) {
         return true;
       }
     }
@@ -650,19 +655,6 @@ final class FfmEngine implements Engine {
       }
     }
     return gathering.hold(fresh, busy, free, System.nanoTime());
-  }
-
-  /** Nanoseconds until the first priming that waits out its delay is due, or -1 if none waits. */
-  private long untilNextPrime() {
-    long now = System.nanoTime();
-    long wait = -1;
-    for (Sequence s : seqs) {
-      if (s.request == null && s.prime != null) {
-        long left = Math.max(1, s.primeAfter - now);
-        wait = wait < 0 ? left : Math.min(wait, left);
-      }
-    }
-    return wait;
   }
 
   private void cancelEverything() {
@@ -705,7 +697,7 @@ final class FfmEngine implements Engine {
         return;
       }
       waiting.pollFirst();
-      prepare(target, r);
+      reuse.prepare(target, r);
       target.request = r;
       target.pending = -1;
       target.generated = 0;
@@ -741,149 +733,6 @@ final class FfmEngine implements Engine {
       }
     }
     return best;
-  }
-
-  /**
-   * Makes {@code target}'s cells the longest prefix of the request's prompt that can be had without
-   * computing: what it holds, a saved state (its conversation's, or the one sharing the longest
-   * prefix with the prompt), or another sequence's cells. Cells the request would overwrite are
-   * saved first.
-   */
-  private void prepare(Sequence target, Request r) {
-    target.prime = null; // what was primed is in the cells, which the request's prompt is matched against
-    boolean same = r.conversation != null && r.conversation.equals(target.conversation);
-    int last = r.tokens.length - 1; // at least one prompt token is decoded: its logits give the first reply token
-    if (!same && target.cachedLength > 0
-        && (target.conversation != null || Math.min(target.sharedPrefix(r.tokens), last) < target.cachedLength)) {
-      save(target); // what the request would overwrite
-    }
-    StateCache cache = states;
-    if (!same && cache != null) {
-      int live = 0;
-      if (config.promptCache()) {
-        for (Sequence s : seqs) {
-          live = Math.max(live, Math.min(s.sharedPrefix(r.tokens), last));
-        }
-      }
-      StateCache.Hit hit = config.promptCache() || r.conversation != null ? cache.find(r.conversation, r.tokens, live)
-          : null;
-      boolean restored = false;
-      if (hit != null) {
-        restored = restore(target, hit.state());
-        cache.done(hit, restored);
-      }
-      if (r.conversation != null && !restored) {
-        cache.missed();
-      }
-    }
-    target.conversation = r.conversation;
-    int keep = config.promptCache() ? Math.min(target.sharedPrefix(r.tokens), last) : 0;
-    if (config.promptCache()) {
-      Sequence donor = null;
-      int donorShared = keep;
-      for (Sequence s : seqs) {
-        int shared = s == target ? 0 : Math.min(s.sharedPrefix(r.tokens), last);
-        if (shared > donorShared) {
-          donor = s;
-          donorShared = shared;
-        }
-      }
-      if (donor != null && (kvUnified || donorShared - keep >= PrefixIndex.BLOCK)) {
-        // The same system prompt (or more) computed for another conversation: share its cells. In
-        // one buffer the cells are shared as they are; between streams the donor's whole stream
-        // is copied (llama-server copies its slots so) and the rest trimmed below.
-        boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
-        if (kvUnified) {
-          lib.memorySeqCp(memory, donor.id, target.id, 0, donorShared);
-        } else {
-          lib.memorySeqCp(memory, donor.id, target.id, -1, -1);
-        }
-        System.arraycopy(r.tokens, 0, target.cached, 0, donorShared);
-        keep = donorShared;
-      }
-    }
-    if (keep > 0 && keep < target.cachedLength && slidingWindow > 0
-        && lib.memorySeqPosMin(memory, target.id) > Math.max(0, keep - slidingWindow)) {
-      // A sliding-window layer kept only its last cells: cut back to keep, it lacks the ones the
-      // next tokens attend to, so the prompt is computed from the start (as llama-server does).
-      keep = 0;
-    }
-    boolean removed = lib.memorySeqRm(memory, target.id, keep, -1);
-    if (!removed) {
-      keep = 0;
-      boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
-    }
-    if (LOG.isTraceEnabled()) {
-      int at = keep;
-      LOG.trace("seq {} conversation {}: prompt {} tokens, cached {}, kept {}; at {}: cached {} prompt {}", target.id,
-          r.conversation, r.tokens.length, target.cachedLength, keep, at,
-          at < target.cachedLength ? Arrays.toString(Arrays.copyOfRange(target.cached, at, Math.min(target.cachedLength, at + 6))) : "-",
-          Arrays.toString(Arrays.copyOfRange(r.tokens, at, Math.min(r.tokens.length, at + 6))));
-    }
-    target.cachedLength = keep;
-    target.prefilled = keep;
-    target.promptStart = keep;
-    promptTokens += r.tokens.length;
-    promptTokensReused += keep;
-  }
-
-  /**
-   * Copies the sequence's cells into the state cache: under its conversation, or, with the prompt
-   * cache on, by its tokens alone if it holds a block of them or more.
-   */
-  private void save(Sequence s) {
-    StateCache cache = states;
-    if (cache == null || s.cachedLength == 0
-        || (s.conversation == null && (!config.promptCache() || s.cachedLength < PrefixIndex.BLOCK))) {
-      return;
-    }
-    long start = System.nanoTime();
-    try {
-      copyOut(s, cache);
-    } finally {
-      stateNanos += System.nanoTime() - start;
-    }
-  }
-
-  private void copyOut(Sequence s, StateCache cache) {
-    long size = lib.stateSeqGetSize(context, s.id);
-    if (!cache.fits(size)) {
-      return;
-    }
-    Arena memory = Arena.ofShared();
-    try {
-      MemorySegment data = memory.allocate(size);
-      long written = lib.stateSeqGetData(context, data, size, s.id);
-      if (written <= 0) {
-        memory.close();
-        return;
-      }
-      cache.put(s.conversation, new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, memory));
-    } catch (Throwable e) {
-      memory.close();
-      throw e;
-    }
-  }
-
-  /** Puts a saved state into {@code target}'s cells; false if llama.cpp refused it. */
-  private boolean restore(Sequence target, SavedState state) {
-    long start = System.nanoTime();
-    try {
-      boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
-      target.cachedLength = 0;
-      long read = lib.stateSeqSetData(context, state.data, state.bytes, target.id);
-      if (read == 0) {
-        // No run of free cells long enough for it: the prompt is computed instead.
-        boolean cleared = lib.memorySeqRm(memory, target.id, 0, -1);
-        LOG.debug("llama.cpp could not restore a state of {} tokens into {}", state.tokens.length, config.id());
-        return false;
-      }
-      System.arraycopy(state.tokens, 0, target.cached, 0, state.tokens.length);
-      target.cachedLength = state.tokens.length;
-      return true;
-    } finally {
-      stateNanos += System.nanoTime() - start;
-    }
   }
 
   /** One llama_decode: every generating sequence's next token, then prompt chunks. */
@@ -984,7 +833,7 @@ final class FfmEngine implements Engine {
     for (Sequence s : seqs) {
       if (s.request == null && s.cachedLength > 0) {
         s.prime = null;
-        save(s);
+        reuse.save(s);
         s.conversation = null;
         boolean ignored = lib.memorySeqRm(memory, s.id, 0, -1);
         s.cachedLength = 0;
@@ -1084,46 +933,11 @@ final class FfmEngine implements Engine {
     r.end(reason, error);
     if (error == null && (reason == FinishReason.STOP || reason == FinishReason.LENGTH)) {
       try {
-        prime(s, r);
+        priming.queue(s, r);
       } catch (RuntimeException e) {
         LOG.debug("could not prepare the next turn of {}", r.conversation, e);
       }
     }
-  }
-
-  /**
-   * Queues, for the idle sequence a conversation's reply just ended on, the tokens the template will
-   * put before the next user message, so that the next turn finds them computed: its time to first
-   * token is spent on the user's own words. They are decoded in steps with room to spare, and only
-   * while the sequence stays idle; the next request's prompt is matched against the cells as
-   * always, so a next turn that differs (an edited history, a trimmed memory) only computes more.
-   * The prompt, the reply and the separator are tokenized together, as the next prompt will be, and
-   * the last token is left out: it may merge with the message that follows.
-   */
-  private void prime(Sequence s, Request r) {
-    String separator = turnSeparator;
-    if (separator == null || r.prompt == null || r.reply == null || s.request != null) {
-      return;
-    }
-    String next = r.prompt + new String(r.reply.toByteArray(), StandardCharsets.UTF_8) + separator;
-    int[] text = tokenize(next);
-    int offset = config.addsBos() ? 1 : 0;
-    int[] tokens = new int[text.length + offset];
-    if (offset == 1) {
-      tokens[0] = bos;
-    }
-    System.arraycopy(text, 0, tokens, offset, text.length);
-    int end = Math.min(tokens.length - 1, config.contextSize() - 1);
-    int keep = s.sharedPrefix(tokens);
-    if (end <= keep) {
-      return;
-    }
-    if (keep < s.cachedLength) {
-      boolean ignored = lib.memorySeqRm(memory, s.id, keep, -1);
-      s.cachedLength = keep;
-    }
-    s.prime = Arrays.copyOf(tokens, end);
-    s.primeAfter = System.nanoTime() + config.turnPrimingDelay().toNanos();
   }
 
   @Override

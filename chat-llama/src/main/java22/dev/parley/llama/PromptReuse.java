@@ -1,0 +1,204 @@
+package dev.parley.llama;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a request's prompt starts computing in {@link FfmEngine}: the sequence the request takes is
+ * given the longest prefix of the prompt that can be had without computing (what it holds, a saved
+ * state, another sequence's cells), and the cells the request would overwrite are saved first into
+ * the {@link StateCache}. Loop thread only; the counters are read by the engine's statistics.
+ */
+final class PromptReuse {
+  private static final Logger LOG = LoggerFactory.getLogger(FfmEngine.class);
+  private final LlamaLibrary lib;
+  private final MemorySegment context;
+  private final MemorySegment memory;
+  private final Sequence[] seqs;
+  private final EngineConfig config;
+  private final boolean kvUnified;
+  private final int slidingWindow;
+  private final @Nullable StateCache states;
+  private volatile long promptTokens;
+  private volatile long promptTokensReused;
+  private volatile long stateNanos;
+
+  /**
+   * @param kvUnified whether the sequences share one buffer of cells (else a stream each)
+   * @param slidingWindow the model's sliding attention window in tokens, 0 for none
+   * @param states saved states, or null when the engine keeps none
+   */
+  PromptReuse(LlamaLibrary lib, MemorySegment context, MemorySegment memory, Sequence[] seqs, EngineConfig config,
+      boolean kvUnified, int slidingWindow, @Nullable StateCache states) {
+    this.lib = lib;
+    this.context = context;
+    this.memory = memory;
+    this.seqs = seqs;
+    this.config = config;
+    this.kvUnified = kvUnified;
+    this.slidingWindow = slidingWindow;
+    this.states = states;
+  }
+
+  /** Prompt tokens of the requests prepared. */
+  long promptTokens() {
+    return promptTokens;
+  }
+
+  /** Of {@link #promptTokens()}, those that were not computed: cells kept, restored or shared. */
+  long promptTokensReused() {
+    return promptTokensReused;
+  }
+
+  /** Nanoseconds spent saving and restoring states. */
+  long stateNanos() {
+    return stateNanos;
+  }
+
+  /**
+   * Makes {@code target}'s cells the longest prefix of the request's prompt that can be had without
+   * computing: what it holds, a saved state (its conversation's, or the one sharing the longest
+   * prefix with the prompt), or another sequence's cells. Cells the request would overwrite are
+   * saved first.
+   */
+  void prepare(Sequence target, Request r) {
+    target.prime = null; // what was primed is in the cells, which the request's prompt is matched against
+    boolean same = r.conversation != null && r.conversation.equals(target.conversation);
+    int last = r.tokens.length - 1; // at least one prompt token is decoded: its logits give the first reply token
+    if (!same && target.cachedLength > 0
+        && (target.conversation != null || Math.min(target.sharedPrefix(r.tokens), last) < target.cachedLength)) {
+      save(target); // what the request would overwrite
+    }
+    StateCache cache = states;
+    if (!same && cache != null) {
+      int live = 0;
+      if (config.promptCache()) {
+        for (Sequence s : seqs) {
+          live = Math.max(live, Math.min(s.sharedPrefix(r.tokens), last));
+        }
+      }
+      StateCache.Hit hit = config.promptCache() || r.conversation != null ? cache.find(r.conversation, r.tokens, live)
+          : null;
+      boolean restored = false;
+      if (hit != null) {
+        restored = restore(target, hit.state());
+        cache.done(hit, restored);
+      }
+      if (r.conversation != null && !restored) {
+        cache.missed();
+      }
+    }
+    target.conversation = r.conversation;
+    int keep = config.promptCache() ? Math.min(target.sharedPrefix(r.tokens), last) : 0;
+    if (config.promptCache()) {
+      Sequence donor = null;
+      int donorShared = keep;
+      for (Sequence s : seqs) {
+        int shared = s == target ? 0 : Math.min(s.sharedPrefix(r.tokens), last);
+        if (shared > donorShared) {
+          donor = s;
+          donorShared = shared;
+        }
+      }
+      if (donor != null && (kvUnified || donorShared - keep >= PrefixIndex.BLOCK)) {
+        // The same system prompt (or more) computed for another conversation: share its cells. In
+        // one buffer the cells are shared as they are; between streams the donor's whole stream
+        // is copied (llama-server copies its slots so) and the rest trimmed below.
+        boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
+        if (kvUnified) {
+          lib.memorySeqCp(memory, donor.id, target.id, 0, donorShared);
+        } else {
+          lib.memorySeqCp(memory, donor.id, target.id, -1, -1);
+        }
+        System.arraycopy(r.tokens, 0, target.cached, 0, donorShared);
+        keep = donorShared;
+      }
+    }
+    if (keep > 0 && keep < target.cachedLength && slidingWindow > 0
+        && lib.memorySeqPosMin(memory, target.id) > Math.max(0, keep - slidingWindow)) {
+      // A sliding-window layer kept only its last cells: cut back to keep, it lacks the ones the
+      // next tokens attend to, so the prompt is computed from the start (as llama-server does).
+      keep = 0;
+    }
+    boolean removed = lib.memorySeqRm(memory, target.id, keep, -1);
+    if (!removed) {
+      keep = 0;
+      boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
+    }
+    if (LOG.isTraceEnabled()) {
+      int at = keep;
+      LOG.trace("seq {} conversation {}: prompt {} tokens, cached {}, kept {}; at {}: cached {} prompt {}", target.id,
+          r.conversation, r.tokens.length, target.cachedLength, keep, at,
+          at < target.cachedLength ? Arrays.toString(Arrays.copyOfRange(target.cached, at, Math.min(target.cachedLength, at + 6))) : "-",
+          Arrays.toString(Arrays.copyOfRange(r.tokens, at, Math.min(r.tokens.length, at + 6))));
+    }
+    target.cachedLength = keep;
+    target.prefilled = keep;
+    target.promptStart = keep;
+    promptTokens += r.tokens.length;
+    promptTokensReused += keep;
+  }
+
+  /**
+   * Copies the sequence's cells into the state cache: under its conversation, or, with the prompt
+   * cache on, by its tokens alone if it holds a block of them or more.
+   */
+  void save(Sequence s) {
+    StateCache cache = states;
+    if (cache == null || s.cachedLength == 0
+        || (s.conversation == null && (!config.promptCache() || s.cachedLength < PrefixIndex.BLOCK))) {
+      return;
+    }
+    long start = System.nanoTime();
+    try {
+      copyOut(s, cache);
+    } finally {
+      stateNanos += System.nanoTime() - start;
+    }
+  }
+
+  private void copyOut(Sequence s, StateCache cache) {
+    long size = lib.stateSeqGetSize(context, s.id);
+    if (!cache.fits(size)) {
+      return;
+    }
+    Arena owner = Arena.ofShared();
+    try {
+      MemorySegment data = owner.allocate(size);
+      long written = lib.stateSeqGetData(context, data, size, s.id);
+      if (written <= 0) {
+        owner.close();
+        return;
+      }
+      cache.put(s.conversation, new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, owner));
+    } catch (Throwable e) {
+      owner.close();
+      throw e;
+    }
+  }
+
+  /** Puts a saved state into {@code target}'s cells; false if llama.cpp refused it. */
+  private boolean restore(Sequence target, SavedState state) {
+    long start = System.nanoTime();
+    try {
+      boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
+      target.cachedLength = 0;
+      long read = lib.stateSeqSetData(context, state.data, state.bytes, target.id);
+      if (read == 0) {
+        // No run of free cells long enough for it: the prompt is computed instead.
+        boolean cleared = lib.memorySeqRm(memory, target.id, 0, -1);
+        LOG.debug("llama.cpp could not restore a state of {} tokens into {}", state.tokens.length, config.id());
+        return false;
+      }
+      System.arraycopy(state.tokens, 0, target.cached, 0, state.tokens.length);
+      target.cachedLength = state.tokens.length;
+      return true;
+    } finally {
+      stateNanos += System.nanoTime() - start;
+    }
+  }
+}
