@@ -77,9 +77,8 @@ final class FfmEngine implements Engine {
   static final int PRIME_CHUNK = 16;
   /**
    * Tokens per llama.cpp micro-batch, llama.cpp's own default: prompts computed together must fit
-   * one, or the step pays for each micro-batch's pass over the weights (at 64, four 57-token prompts
-   * took 73 ms a step where 512 took 48-51; ConversationLoad). Resident memory at 8 conversations did
-   * not grow (MemoryFootprint: 346-350 MiB against 355 at 64).
+   * one, or the step pays for each micro-batch's pass over the weights (docs/benchmarks.md, prompts
+   * that arrive together).
    */
   private static final int MICRO_BATCH = PREFILL_ALONE;
   private static final int PIECE_BYTES = 256;
@@ -805,7 +804,7 @@ final class FfmEngine implements Engine {
         sample(s, i);
       }
     }
-    gathering.ended(endedInStep);
+    gathering.ended(endedInStep, System.nanoTime());
   }
 
   private int add(int n, Sequence s, int token, boolean logits) {

@@ -71,7 +71,8 @@ final class ModelRuntime implements AutoCloseable {
   }
 
   static ModelRuntime load(Path file, ServerOptions o) {
-    LlamaChatModel.Builder model = LlamaChatModel.builder(file).contextSize(o.contextSize);
+    LlamaChatModel.Builder model = LlamaChatModel.builder(file).contextSize(o.contextSize)
+        .promptBatchWindow(Duration.ofMillis(o.promptBatchWindowMs));
     if (o.threads > 0) {
       model.threads(o.threads);
     }

@@ -38,6 +38,8 @@ public class ParleyProperties {
   private @Nullable DataSize stateSpillSize;
   private @Nullable String cpuVariant;
   private @Nullable Path nativeLibraries;
+  private @Nullable Duration turnPrimingDelay;
+  private @Nullable Duration promptBatchWindow;
   private int maxQueue = 64;
   private Duration maxWait = Duration.ofSeconds(30);
 
@@ -174,6 +176,28 @@ public class ParleyProperties {
 
   public void setNativeLibraries(@Nullable Path nativeLibraries) {
     this.nativeLibraries = nativeLibraries;
+  }
+
+  /** How long a conversation stays idle after a reply before its next turn is primed alone; the engine's 50 ms by default. */
+  public @Nullable Duration getTurnPrimingDelay() {
+    return turnPrimingDelay;
+  }
+
+  public void setTurnPrimingDelay(@Nullable Duration turnPrimingDelay) {
+    this.turnPrimingDelay = turnPrimingDelay;
+  }
+
+  /**
+   * How long after replies that ended together an idle model holds the prompts that come back, for
+   * the others expected, so that they are computed in one step; the engine's 50 ms by default, 0
+   * holds none.
+   */
+  public @Nullable Duration getPromptBatchWindow() {
+    return promptBatchWindow;
+  }
+
+  public void setPromptBatchWindow(@Nullable Duration promptBatchWindow) {
+    this.promptBatchWindow = promptBatchWindow;
   }
 
   /** Requests that may wait for a slot; 64 by default. */
