@@ -645,14 +645,13 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     }
 
     /**
-     * How long after replies that ended together a model with nothing to compute holds the prompts
-     * that come back, for the others expected with them, so that they are computed in one step:
-     * clients send their next turn as soon as their reply is done, and one step of four prompts
-     * costs far less than four steps of one. The hold ends as soon as the prompts expected (as many
-     * as replies ended together) are there or every slot is taken. A client coming back alone, one
-     * that comes back after the window, and a prompt that arrives while others generate are never
-     * held. Before the first reply the window counts from the first prompt. 50 ms by default
-     * (docs/benchmarks.md has what shorter windows did); zero holds none. FFM engine only.
+     * How long a model with nothing to compute holds the first prompt that arrives, for the others
+     * expected with it, so that they are computed in one step: clients whose replies ended together
+     * send their next turns together, and one step of four prompts costs far less than four steps of
+     * one. The hold ends as soon as the prompts expected (as many as replies ended together) are
+     * there or every slot is taken; a client coming back alone, and a prompt that arrives while
+     * others generate, are never held. 50 ms by default (docs/benchmarks.md has what shorter windows
+     * did); zero holds none. FFM engine only.
      */
     public Builder promptBatchWindow(Duration window) {
       this.promptBatchWindow = Checks.notNegative(window, "promptBatchWindow");

@@ -8,22 +8,20 @@ package dev.parley.llama;
  *
  * <p>Prompts arrive together when replies end together: clients send their next turn as soon as
  * their reply is done. So the loop expects as many prompts as replies ended in the last step that
- * ended any, and holds the step until that many wait, every sequence is taken, or the window since
- * those replies ended has passed. Before the first step it expects one prompt per sequence, for a
- * window from the first prompt. A client that comes back alone after its reply is not held, nor is
- * one that comes back after the window (a person who read the reply), nor a prompt that arrives
- * while other sequences generate: it joins their next step. Loop thread only.
+ * ended any (before the first step, one per sequence), and holds the step until that many wait,
+ * every sequence is taken, or the window since the first of them arrived has passed. The window
+ * counts from the first prompt, not from the replies' end: over HTTP the wave's first prompt can
+ * come long after the end, and what the window must cover is the spread between the prompts. A
+ * client that comes back alone after its reply is not held, nor is a prompt that arrives while
+ * other sequences generate: it joins their next step. Loop thread only.
  */
 final class PromptGathering {
   private final long windowNanos;
   private int expected;
-  /** When holding stops ({@code System.nanoTime()}); before the first prompt, unknown. */
-  private long deadline;
-  private boolean started;
+  private long since = -1;
 
   /**
-   * @param windowNanos how long after replies end (before the first step: after the first prompt)
-   *     prompts are held for the others expected; 0 holds none
+   * @param windowNanos how long the first prompt may be held; 0 holds none
    * @param sequences the context's sequences: how many prompts are expected before the first step
    */
   PromptGathering(long windowNanos, int sequences) {
@@ -31,12 +29,10 @@ final class PromptGathering {
     this.expected = sequences;
   }
 
-  /** Counts the replies a step that ended at {@code now} ended; a step that ended none changes nothing. */
-  void ended(int replies, long now) {
+  /** Counts the replies a step ended; a step that ended none changes nothing. */
+  void ended(int replies) {
     if (replies > 0) {
       expected = replies;
-      deadline = now + windowNanos;
-      started = true;
     }
   }
 
@@ -50,12 +46,17 @@ final class PromptGathering {
    */
   long hold(int fresh, boolean busy, int free, long now) {
     if (windowNanos == 0 || busy || fresh == 0 || free == 0 || fresh >= expected) {
+      since = -1;
       return 0;
     }
-    if (!started) {
-      deadline = now + windowNanos;
-      started = true;
+    if (since < 0) {
+      since = now;
     }
-    return Math.max(0, deadline - now);
+    long left = since + windowNanos - now;
+    if (left <= 0) {
+      since = -1;
+      return 0;
+    }
+    return left;
   }
 }

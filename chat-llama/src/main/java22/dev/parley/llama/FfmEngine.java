@@ -804,7 +804,7 @@ final class FfmEngine implements Engine {
         sample(s, i);
       }
     }
-    gathering.ended(endedInStep, System.nanoTime());
+    gathering.ended(endedInStep);
   }
 
   private int add(int n, Sequence s, int token, boolean logits) {

@@ -8,7 +8,7 @@ class PromptGatheringTest {
   private static final long WINDOW = 50_000_000;
 
   @Test
-  void beforeTheFirstStepEverySequenceIsExpectedForAWindowFromTheFirstPrompt() {
+  void beforeTheFirstStepEverySequenceIsExpected() {
     PromptGathering g = new PromptGathering(WINDOW, 4);
     assertEquals(WINDOW, g.hold(1, false, 3, 100), "one of four: the whole window is left");
     assertEquals(WINDOW - 1_000_000, g.hold(3, false, 1, 1_000_100), "the window counts from the first prompt");
@@ -16,23 +16,23 @@ class PromptGatheringTest {
   }
 
   @Test
-  void asManyPromptsAreExpectedAsRepliesEndedTogetherForAWindowFromTheirEnd() {
+  void theWindowEndsTheHold() {
     PromptGathering g = new PromptGathering(WINDOW, 4);
-    g.ended(2, 1_000);
-    assertEquals(WINDOW - 2_000, g.hold(1, false, 3, 3_000), "the window counts from the replies' end");
-    assertEquals(0, g.hold(2, false, 2, 4_000), "both clients are back");
-    g.ended(0, 5_000);
-    assertEquals(WINDOW - 5_000, g.hold(1, false, 3, 6_000), "a step that ended nothing changes nothing");
-    g.ended(1, 7_000);
-    assertEquals(0, g.hold(1, false, 3, 8_000), "the one client that ended is back");
+    assertEquals(WINDOW, g.hold(1, false, 3, 0));
+    assertEquals(0, g.hold(2, false, 2, WINDOW), "the window has passed");
+    assertEquals(WINDOW, g.hold(1, false, 3, WINDOW + 10), "the next prompt gets a window of its own");
   }
 
   @Test
-  void aPromptAfterTheWindowIsNotHeld() {
+  void asManyPromptsAreExpectedAsRepliesEndedTogether() {
     PromptGathering g = new PromptGathering(WINDOW, 4);
-    g.ended(4, 0);
-    assertEquals(0, g.hold(1, false, 3, WINDOW), "the window since the replies ended has passed");
-    assertEquals(0, g.hold(1, false, 3, 20 * WINDOW), "a person who read the replies first");
+    g.ended(2);
+    assertEquals(WINDOW, g.hold(1, false, 3, 0));
+    assertEquals(0, g.hold(2, false, 2, 10), "both clients are back");
+    g.ended(0);
+    assertEquals(WINDOW, g.hold(1, false, 3, 20), "a step that ended nothing changes nothing");
+    g.ended(1);
+    assertEquals(0, g.hold(1, false, 3, 30), "the one client that ended is back");
   }
 
   @Test

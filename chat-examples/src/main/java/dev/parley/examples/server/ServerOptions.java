@@ -63,8 +63,8 @@ public final class ServerOptions {
   int threads;
 
   @Option(names = "--prompt-batch-window-ms", defaultValue = "${env:PARLEY_PROMPT_BATCH_WINDOW_MS:-50}",
-      description = "How long after replies that ended together an idle model holds the prompts that come back,"
-          + " for the others expected, so that they are computed in one step; 0 holds none (env PARLEY_PROMPT_BATCH_WINDOW_MS). Default: ${DEFAULT-VALUE}")
+      description = "How long an idle model holds the first prompt for others expected with it, so that they are"
+          + " computed in one step; 0 holds none (env PARLEY_PROMPT_BATCH_WINDOW_MS). Default: ${DEFAULT-VALUE}")
   long promptBatchWindowMs;
 
   @Option(names = "--max-reply-tokens", defaultValue = "${env:PARLEY_MAX_REPLY_TOKENS:-256}",

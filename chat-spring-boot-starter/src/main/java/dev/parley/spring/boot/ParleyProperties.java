@@ -188,9 +188,8 @@ public class ParleyProperties {
   }
 
   /**
-   * How long after replies that ended together an idle model holds the prompts that come back, for
-   * the others expected, so that they are computed in one step; the engine's 50 ms by default, 0
-   * holds none.
+   * How long an idle model holds the first prompt for the others expected with it, so that they are
+   * computed in one step; the engine's 50 ms by default, 0 holds none.
    */
   public @Nullable Duration getPromptBatchWindow() {
     return promptBatchWindow;
