@@ -170,6 +170,12 @@ class LlamaServerTest {
             + "{\"role\":\"tool\",\"tool_call_id\":\"" + id + "\",\"content\":\"sunny\"}],\"max_tokens\":8,\"seed\":5,"
             + "\"tools\":[" + tool + "],\"tool_choice\":\"none\"}");
     assertEquals(200, answer.statusCode(), answer.body());
-    assertEquals(8, ServerHarness.json(answer).at("/usage/completion_tokens").asInt(), answer.body());
+    // A sampled reply may end at the end-of-text token before max_tokens: the answer is text, not a call.
+    JsonNode reply = ServerHarness.json(answer);
+    String ended = reply.at("/choices/0/finish_reason").asText();
+    assertTrue(ended.equals("stop") || ended.equals("length"), answer.body());
+    assertTrue(reply.at("/choices/0/message/tool_calls").isMissingNode(), answer.body());
+    int tokens = reply.at("/usage/completion_tokens").asInt();
+    assertTrue(tokens >= 1 && tokens <= 8, answer.body());
   }
 }
