@@ -40,4 +40,13 @@ final class Checks {
     }
     return value;
   }
+
+  /** A delay the engine keeps in nanoseconds: from zero to a day (a longer one would overflow a long). */
+  static Duration delay(Duration value, String name) {
+    notNegative(value, name);
+    if (value.compareTo(Duration.ofDays(1)) > 0) {
+      throw new IllegalArgumentException(name + " must be at most a day, was " + value);
+    }
+    return value;
+  }
 }

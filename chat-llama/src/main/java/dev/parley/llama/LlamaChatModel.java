@@ -640,7 +640,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * once. Needs the prompt cache. FFM engine only.
      */
     public Builder turnPrimingDelay(Duration delay) {
-      this.turnPrimingDelay = Checks.notNegative(delay, "turnPrimingDelay");
+      this.turnPrimingDelay = Checks.delay(delay, "turnPrimingDelay");
       return this;
     }
 
@@ -654,7 +654,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * did); zero holds none. FFM engine only.
      */
     public Builder promptBatchWindow(Duration window) {
-      this.promptBatchWindow = Checks.notNegative(window, "promptBatchWindow");
+      this.promptBatchWindow = Checks.delay(window, "promptBatchWindow");
       return this;
     }
 

@@ -15,6 +15,8 @@ import dev.parley.chat.Message;
 import dev.parley.memory.AppendResult;
 import dev.parley.memory.ConversationManager;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -53,6 +55,24 @@ class LlamaChatModelTest {
   }
 
   /** +100 on one token makes every token of the reply that one; the vocabulary bounds the ids. */
+  @Test
+  void timingSettingsOutsideZeroToADayAreRefusedNamingThem() {
+    for (String name : List.of("promptBatchWindow", "turnPrimingDelay")) {
+      for (Duration bad : List.of(Duration.ofMillis(-1), Duration.ofDays(1).plusNanos(1), Duration.ofDays(365L * 400))) {
+        LlamaChatModel.Builder b = LlamaChatModel.builder(Path.of("unused.gguf"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> {
+              if (name.equals("promptBatchWindow")) {
+                b.promptBatchWindow(bad);
+              } else {
+                b.turnPrimingDelay(bad);
+              }
+            });
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(name + " must be"), e.getMessage());
+      }
+    }
+  }
+
   @Test
   void aStrongLogitBiasForcesItsToken() {
     int[] ocean = model.tokenize(" ocean");
