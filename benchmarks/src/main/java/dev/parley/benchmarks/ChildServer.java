@@ -82,10 +82,6 @@ final class ChildServer implements AutoCloseable {
         "--model", model.toString(), "--slots", Integer.toString(slots), "--context-size",
         Integer.toString(contextPerSlot), "--threads", Integer.toString(threads), "--api-keys", key + "=bench",
         "--requests-per-minute", "1000000", "--tokens-per-day", "0", "--db", "jdbc:sqlite:" + db));
-    String window = System.getProperty("parley.bench.promptBatchWindowMillis");
-    if (window != null) {
-      command.addAll(List.of("--prompt-batch-window-ms", window));
-    }
     return start("parley-example-server", command, port, key, Duration.ofSeconds(120));
   }
   private void awaitHealthy(Duration timeout) throws IOException, InterruptedException {

@@ -45,8 +45,7 @@ import java.util.concurrent.TimeUnit;
  * Parley's) to see what evictions cost, {@code -Dparley.bench.stateSpillFolder=DIR} writes the states
  * it evicts there, {@code -Dparley.bench.contextSize=N} sets the context per sequence (2048),
  * {@code -Dparley.bench.flashAttention=true|false} chooses fused attention (default: Parley's),
- * {@code -Dparley.bench.turnPrimingDelayMillis=N} the engine's turn-priming delay,
- * {@code -Dparley.bench.promptBatchWindowMillis=N} its prompt batching window.
+ * {@code -Dparley.bench.turnPrimingDelayMillis=N} the engine's turn-priming delay.
  */
 final class ConversationLoad {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -133,10 +132,6 @@ final class ConversationLoad {
         Long priming = Long.getLong("parley.bench.turnPrimingDelayMillis");
         if (priming != null) {
           b.turnPrimingDelay(java.time.Duration.ofMillis(priming));
-        }
-        Long window = Long.getLong("parley.bench.promptBatchWindowMillis");
-        if (window != null) {
-          b.promptBatchWindow(java.time.Duration.ofMillis(window));
         }
         pool = ModelPool.builder(b).slots(sequences).maxQueue(conversations).build();
       } finally {

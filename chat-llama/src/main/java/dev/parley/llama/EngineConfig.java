@@ -21,8 +21,6 @@ import org.jspecify.annotations.Nullable;
  * @param cpuVariant the ggml CPU variant to load instead of the best that fits, or null (FFM engine)
  * @param turnPrimingDelay how long a sequence stays idle after a reply before its next turn is primed
  *     (FFM engine)
- * @param promptBatchWindow how long an idle engine holds a new prompt for the others expected with it
- *     (FFM engine)
  * @param format the model's own chat template when Parley renders it, or null for llama.cpp's built-in
  *     formats ({@code template}); the engine finds the text between turns with it
  */
@@ -47,7 +45,6 @@ record EngineConfig(
     @Nullable Path nativesFolder,
     @Nullable String cpuVariant,
     Duration turnPrimingDelay,
-    Duration promptBatchWindow,
     @Nullable ChatFormat format) {
 
   int effectiveBatchThreads() {

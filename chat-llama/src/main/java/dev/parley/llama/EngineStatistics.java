@@ -12,6 +12,7 @@ public final class EngineStatistics {
   private final String engine;
   private final long steps;
   private final long stepTokens;
+  private final long fillerTokens;
   private final long promptTokens;
   private final long promptTokensReused;
   private final long statesSaved;
@@ -33,6 +34,7 @@ public final class EngineStatistics {
     this.engine = b.engine;
     this.steps = b.steps;
     this.stepTokens = b.stepTokens;
+    this.fillerTokens = b.fillerTokens;
     this.promptTokens = b.promptTokens;
     this.promptTokensReused = b.promptTokensReused;
     this.statesSaved = b.statesSaved;
@@ -69,6 +71,15 @@ public final class EngineStatistics {
   /** Tokens in those steps (generated tokens and prompt chunks): {@code stepTokens / steps} is the mean batch size. */
   public long stepTokens() {
     return stepTokens;
+  }
+
+  /**
+   * Throwaway tokens decoded beside {@link #stepTokens} for sequences waiting between others, so
+   * that llama.cpp computed those steps in one pass over the weights instead of several; their
+   * cells are removed after the step. Not counted in {@link #stepTokens}.
+   */
+  public long fillerTokens() {
+    return fillerTokens;
   }
 
   /** Prompt tokens of the requests started. */
@@ -172,6 +183,7 @@ public final class EngineStatistics {
   /** The sum of two models' statistics (a pool's replicas). */
   EngineStatistics plus(EngineStatistics o) {
     return builder().engine(engine).steps(steps + o.steps).stepTokens(stepTokens + o.stepTokens)
+        .fillerTokens(fillerTokens + o.fillerTokens)
         .promptTokens(promptTokens + o.promptTokens).promptTokensReused(promptTokensReused + o.promptTokensReused)
         .statesSaved(statesSaved + o.statesSaved).statesRestored(statesRestored + o.statesRestored)
         .statesRestoredByPrefix(statesRestoredByPrefix + o.statesRestoredByPrefix)
@@ -187,7 +199,7 @@ public final class EngineStatistics {
     if (!(o instanceof EngineStatistics s)) {
       return false;
     }
-    return engine.equals(s.engine) && steps == s.steps && stepTokens == s.stepTokens &&
+    return engine.equals(s.engine) && steps == s.steps && stepTokens == s.stepTokens && fillerTokens == s.fillerTokens &&
         promptTokens == s.promptTokens && promptTokensReused == s.promptTokensReused &&
         statesSaved == s.statesSaved && statesRestored == s.statesRestored &&
         statesRestoredByPrefix == s.statesRestoredByPrefix && stateMisses == s.stateMisses &&
@@ -200,14 +212,14 @@ public final class EngineStatistics {
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(engine, steps, stepTokens, promptTokens, promptTokensReused, statesSaved,
+    return java.util.Objects.hash(engine, steps, stepTokens, fillerTokens, promptTokens, promptTokensReused, statesSaved,
         statesRestored, statesRestoredByPrefix, stateMisses, statesEvicted, stateBytes, stateBytesLimit, decodeNanos, stepNanos,
         stateNanos, statesSpilled, statesReadBack, spillBytes, spillBytesLimit);
   }
 
   @Override
   public String toString() {
-    return "EngineStatistics[" + "engine=" + engine + ", steps=" + steps + ", stepTokens=" + stepTokens +
+    return "EngineStatistics[" + "engine=" + engine + ", steps=" + steps + ", stepTokens=" + stepTokens + ", fillerTokens=" + fillerTokens +
         ", promptTokens=" + promptTokens + ", promptTokensReused=" + promptTokensReused +
         ", statesSaved=" + statesSaved + ", statesRestored=" + statesRestored + ", statesRestoredByPrefix=" + statesRestoredByPrefix +
         ", stateMisses=" + stateMisses + ", statesEvicted=" + statesEvicted + ", stateBytes=" + stateBytes +
@@ -222,6 +234,7 @@ public final class EngineStatistics {
     private String engine = "";
     private long steps;
     private long stepTokens;
+    private long fillerTokens;
     private long promptTokens;
     private long promptTokensReused;
     private long statesSaved;
@@ -253,6 +266,11 @@ public final class EngineStatistics {
 
     public Builder stepTokens(long stepTokens) {
       this.stepTokens = stepTokens;
+      return this;
+    }
+
+    public Builder fillerTokens(long fillerTokens) {
+      this.fillerTokens = fillerTokens;
       return this;
     }
 

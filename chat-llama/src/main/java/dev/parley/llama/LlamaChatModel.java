@@ -72,9 +72,6 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
   /** {@link Builder#turnPrimingDelay}'s default, in milliseconds. */
   static final long DEFAULT_TURN_PRIMING_DELAY_MILLIS = 50;
   static final Duration DEFAULT_TURN_PRIMING_DELAY = Duration.ofMillis(DEFAULT_TURN_PRIMING_DELAY_MILLIS);
-  /** {@link Builder#promptBatchWindow}'s default, in milliseconds. */
-  static final long DEFAULT_PROMPT_BATCH_WINDOW_MILLIS = 50;
-  static final Duration DEFAULT_PROMPT_BATCH_WINDOW = Duration.ofMillis(DEFAULT_PROMPT_BATCH_WINDOW_MILLIS);
   /** {@link Builder#stateSpillBytes}'s default. */
   static final long DEFAULT_STATE_SPILL_BYTES = 8L << 30;
   private static final String TOKENS = "tokenizer.ggml.tokens";
@@ -120,7 +117,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
         b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes, b.calibrateThreads,
-        b.nativeLibraries, b.cpuVariant, b.turnPrimingDelay, b.promptBatchWindow,
+        b.nativeLibraries, b.cpuVariant, b.turnPrimingDelay,
         fileTemplate == null ? null : messages -> renderEscaped(fileTemplate, specials, messages)));
     this.admission = new Admission(id, new int[] {b.slots}, b.maxQueue, b.maxWait, System::nanoTime);
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
@@ -436,7 +433,6 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private @Nullable String chatTemplate;
     private Duration closeTimeout = Duration.ofSeconds(30);
     private Duration turnPrimingDelay = DEFAULT_TURN_PRIMING_DELAY;
-    private Duration promptBatchWindow = DEFAULT_PROMPT_BATCH_WINDOW;
     private boolean promptCache = true;
     private int kvCells;
     private long stateCacheBytes = DEFAULT_STATE_CACHE_BYTES;
@@ -634,27 +630,14 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     /**
      * After a reply the engine computes what the chat template puts before the next user message
      * (turn priming), so that the conversation's next turn finds it done. While other conversations
-     * generate, priming rides along their steps at once; a step of priming alone waits until the
+     * generate, priming rides along their steps at once (one sequence's a step, and never beside a
+     * prompt: it would cost a pass over the weights of its own); a step of priming alone waits until the
      * sequence has been idle this long, so a request that arrives sooner (a client sending unrelated
      * requests back to back) finds no priming step in its way. 50 ms by default; zero primes at
      * once. Needs the prompt cache. FFM engine only.
      */
     public Builder turnPrimingDelay(Duration delay) {
       this.turnPrimingDelay = Checks.delay(delay, "turnPrimingDelay");
-      return this;
-    }
-
-    /**
-     * How long a model with nothing to compute holds the first prompt that arrives, for the others
-     * expected with it, so that they are computed in one step: clients whose replies ended together
-     * send their next turns together, and one step of four prompts costs far less than four steps of
-     * one. The hold ends as soon as the prompts expected (as many as replies ended together) are
-     * there or every slot is taken; a client coming back alone, and a prompt that arrives while
-     * others generate, are never held. 50 ms by default (docs/benchmarks.md has what shorter windows
-     * did); zero holds none. FFM engine only.
-     */
-    public Builder promptBatchWindow(Duration window) {
-      this.promptBatchWindow = Checks.delay(window, "promptBatchWindow");
       return this;
     }
 

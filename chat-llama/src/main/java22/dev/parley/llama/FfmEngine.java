@@ -38,13 +38,12 @@ import org.slf4j.LoggerFactory;
  * The engine on llama.cpp's C API through the Foreign Function & Memory API (JDK 22+).
  *
  * <p>One decode loop per loaded model, on one thread, owns the llama.cpp context: each step puts
- * the next token of every generating sequence and a chunk of every waiting prompt into one {@code
- * llama_decode} (continuous batching), then samples each sequence's next token with its own native
- * sampler chain. While other conversations generate, prompts are prefilled {@value #PREFILL_CHUNK}
- * tokens a step, so that they keep streaming; prompts that arrive together on an idle model are
- * computed in one step ({@link PromptGathering}). Each sequence keeps the tokens its KV cells hold, and a new request
- * takes the free sequence that shares the longest prefix with its prompt: only the rest is
- * processed. Cells a sequence loses to another request are saved first ({@link StateCache}: off-heap
+ * the next token of every generating sequence and a chunk of the oldest waiting prompt into one
+ * {@code llama_decode} (continuous batching; {@link StepPlan} says what a step takes), then samples
+ * each sequence's next token with its own native sampler chain. While other conversations
+ * generate, a prompt is prefilled {@value StepPlan#PREFILL_CHUNK} tokens a step, so that they keep
+ * streaming. Each sequence keeps the tokens its KV cells hold, and a new request takes the free
+ * sequence that shares the longest prefix with its prompt: only the rest is processed. Cells a sequence loses to another request are saved first ({@link StateCache}: off-heap
  * memory, then a spill folder) and restored for the request that names their conversation, or whose
  * prompt shares the longest token prefix with them.
  *
@@ -60,27 +59,11 @@ final class FfmEngine implements Engine {
   private static final Logger LOG = LoggerFactory.getLogger(FfmEngine.class);
   private static final AtomicInteger MODELS = new AtomicInteger();
   /**
-   * Prompt tokens prefilled per step while other sequences generate, shared by the prompts waiting:
-   * the generating sequences' next tokens wait for the step.
-   */
-  static final int PREFILL_CHUNK = 128;
-  /**
-   * Prompt tokens per step when no sequence generates: nobody's next token waits, and prompts that
-   * arrived together are computed in one step ({@link PromptGathering}).
-   */
-  static final int PREFILL_ALONE = 512;
-  /**
-   * Priming tokens per step, shared by the idle sequences: priming is work ahead of a turn that may
-   * never come, so a step that carries it stays light, and a request that arrives meanwhile waits
-   * for a small step, not a prefill-sized one (docs/benchmarks.md has the figures).
-   */
-  static final int PRIME_CHUNK = 16;
-  /**
    * Tokens per llama.cpp micro-batch, llama.cpp's own default: prompts computed together must fit
    * one, or the step pays for each micro-batch's pass over the weights (docs/benchmarks.md, prompts
    * that arrive together).
    */
-  private static final int MICRO_BATCH = PREFILL_ALONE;
+  private static final int MICRO_BATCH = StepPlan.PREFILL_ALONE;
   private static final int PIECE_BYTES = 256;
   static final String DECODE_THREAD = "parley-decode-";
   /** Thread calibration: decode steps timed per thread count and round, and rounds. */
@@ -100,6 +83,14 @@ final class FfmEngine implements Engine {
   private final MemorySegment memory;
   /** One KV buffer for all sequences (the cells are shared), else a stream per sequence. */
   private final boolean kvUnified;
+  /**
+   * Whether a step gives waiting sequences between generating ones a throwaway token, so that it is
+   * one pass over the weights ({@link HoleFilling}): streams of cells, and no recurrent state that
+   * the token would advance for good.
+   */
+  private final boolean fillHoles;
+  /** The token a throwaway cell holds: any will do, its cell is removed after the step. */
+  private final int fillerToken;
   /**
    * ggml's worker threads for this context, kept between decodes (without one, ggml starts and
    * joins a pool of threads for every graph it computes), sized for the most threads the engine uses.
@@ -138,6 +129,7 @@ final class FfmEngine implements Engine {
   // ---- statistics: written by the loop thread only ----
   private volatile long steps;
   private volatile long stepTokens;
+  private volatile long fillerTokens;
   private volatile long decodeNanos;
   private volatile long stepNanos;
   /** The thread counts in use: as configured, or as {@link #calibrateThreads()} chose before serving. */
@@ -156,10 +148,9 @@ final class FfmEngine implements Engine {
   /** Requests' sampler chains and the draws from the logits. Loop thread only. */
   private final Sampling sampling;
   private final Sequence[] logitSeq;
+  /** What each sequence takes in the step being built. */
+  private final StepPlan plan;
   private long stepCounter;
-  private final PromptGathering gathering;
-  /** Replies ended in the current step. */
-  private int endedInStep;
 
   private FfmEngine(EngineConfig c) {
     this.config = c;
@@ -177,7 +168,7 @@ final class FfmEngine implements Engine {
       this.bos = lib.vocabBos(vocab);
       this.slidingWindow = lib.modelNSwa(model);
       this.vocabSize = lib.vocabNTokens(vocab);
-      this.batchCapacity = c.slots() + PREFILL_ALONE;
+      this.batchCapacity = c.slots() + StepPlan.PREFILL_ALONE;
       MemorySegment cp = lib.contextDefaultParams((SegmentAllocator) local);
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_CTX, c.effectiveKvCells());
       cp.set(JAVA_INT, LlamaLibrary.CTX_N_BATCH, batchCapacity);
@@ -217,13 +208,15 @@ final class FfmEngine implements Engine {
     }
     this.template = c.template() != null ? arena.allocateFrom(c.template()) : fileTemplate();
     this.threadsInUse = c.threads();
-    this.gathering = new PromptGathering(c.promptBatchWindow().toNanos(), c.slots());
     this.batchThreadsInUse = c.effectiveBatchThreads();
     this.seqs = new Sequence[c.slots()];
     for (int i = 0; i < seqs.length; i++) {
       seqs[i] = new Sequence(i, c.contextSize());
     }
     this.logitSeq = new Sequence[batchCapacity];
+    this.fillHoles = !kvUnified && seqs.length > 1 && !lib.modelHasRecurrentState(model);
+    this.plan = new StepPlan(seqs.length, decodeLimit, fillHoles);
+    this.fillerToken = Math.max(0, bos);
     this.batch = new Batch(lib, batchCapacity, arena);
     this.piece = arena.allocate(PIECE_BYTES);
     this.sampling = new Sampling(lib, context, vocab, vocabSize, arena);
@@ -418,7 +411,7 @@ final class FfmEngine implements Engine {
       spillBytes = second.bytes();
       spillLimit = second.maxBytes();
     }
-    return EngineStatistics.builder().engine(name()).steps(steps).stepTokens(stepTokens).promptTokens(reuse.promptTokens())
+    return EngineStatistics.builder().engine(name()).steps(steps).stepTokens(stepTokens).fillerTokens(fillerTokens).promptTokens(reuse.promptTokens())
         .promptTokensReused(reuse.promptTokensReused()).statesSaved(saved).statesRestored(restored).statesRestoredByPrefix(restoredByPrefix)
         .stateMisses(misses)
         .statesEvicted(evicted).stateBytes(bytes).stateBytesLimit(config.stateCacheBytes()).decodeNanos(decodeNanos)
@@ -507,13 +500,6 @@ final class FfmEngine implements Engine {
           continue;
         }
         setIdle(false);
-        long hold = holdForPrompts();
-        if (hold > 0) {
-          if (incoming.isEmpty()) {
-            LockSupport.parkNanos(this, hold); // a request's start unparks the loop
-          }
-          continue;
-        }
         step();
       }
     } catch (Throwable e) {
@@ -639,23 +625,6 @@ final class FfmEngine implements Engine {
     return false;
   }
 
-  /** How long to hold the next step for prompts expected with the fresh ones ({@link PromptGathering}). */
-  private long holdForPrompts() {
-    int fresh = 0;
-    int free = 0;
-    boolean busy = false;
-    for (Sequence s : seqs) {
-      if (s.request == null) {
-        free++;
-      } else if (s.pending < 0 && s.prefilled == s.promptStart) {
-        fresh++;
-      } else {
-        busy = true;
-      }
-    }
-    return gathering.hold(fresh, busy, free, System.nanoTime());
-  }
-
   private void cancelEverything() {
     for (Sequence s : seqs) {
       if (s.request != null) {
@@ -745,66 +714,86 @@ final class FfmEngine implements Engine {
   }
 
   private void buildDecodeAndSample() {
-    endedInStep = 0;
-    int n = 0;
+    // What each sequence takes (StepPlan), then the batch in id order: llama.cpp splits a batch for
+    // streams of cells by runs of consecutive ids, in the order their first tokens come.
+    long now = System.nanoTime();
     for (Sequence s : seqs) {
       s.stepStart = s.cachedLength;
       s.stepPrefillStart = s.prefilled;
-      if (s.request != null && s.pending >= 0) {
-        n = add(n, s, s.pending, true);
-      }
-    }
-    int budget = Math.max(0, Math.min(n == 0 ? PREFILL_ALONE : PREFILL_CHUNK, decodeLimit - n));
-    for (Sequence s : seqs) {
       Request r = s.request;
-      if (r == null || s.pending >= 0 || budget == 0) {
-        continue;
-      }
-      int take = Math.min(budget, r.tokens.length - s.prefilled);
-      for (int i = 0; i < take; i++) {
-        boolean last = s.prefilled + 1 == r.tokens.length;
-        n = add(n, s, r.tokens[s.prefilled], last);
-        s.prefilled++;
-      }
-      budget -= take;
+      plan.generating[s.id] = r != null && s.pending >= 0;
+      plan.promptLeft[s.id] = r != null && s.pending < 0 ? r.tokens.length - s.prefilled : 0;
+      plan.requestAge[s.id] = s.lastUsed;
+      plan.primeLeft[s.id] = r == null && s.prime != null ? s.prime.length - s.cachedLength : 0;
+      plan.primeDue[s.id] = TurnPriming.due(s, now);
+      plan.fillable[s.id] = s.cachedLength < config.contextSize();
     }
-    budget = Math.min(budget, PRIME_CHUNK);
-    long now = System.nanoTime();
-    for (Sequence s : seqs) {
-      int[] prime = s.prime;
-      // Priming rides along a step that runs anyway; a step of its own waits out the delay.
-      if (s.request != null || prime == null || budget == 0 || (n == 0 && now - s.primeAfter < 0)) {
-        continue;
-      }
-      int take = Math.min(budget, prime.length - s.cachedLength);
-      for (int i = 0; i < take; i++) {
-        n = add(n, s, prime[s.cachedLength], false);
-      }
-      budget -= take;
-      if (s.cachedLength >= prime.length) {
-        s.prime = null;
-      }
-    }
+    int n = plan.plan();
     if (n == 0) {
       return;
+    }
+    int fillers = 0;
+    int at = 0;
+    for (Sequence s : seqs) {
+      int take = plan.count[s.id];
+      Request r = s.request;
+      if (take == 0) {
+        if (plan.fill[s.id]) {
+          logitSeq[batch.add(s.id, s.cachedLength, fillerToken, false)] = null;
+          fillers++;
+        }
+      } else if (r != null && s.pending >= 0) {
+        at = add(at, s, s.pending, true);
+      } else if (r != null) {
+        for (int i = 0; i < take; i++) {
+          boolean last = s.prefilled + 1 == r.tokens.length;
+          at = add(at, s, r.tokens[s.prefilled], last);
+          s.prefilled++;
+        }
+      } else {
+        for (int i = 0; i < take; i++) {
+          at = add(at, s, s.prime[s.cachedLength], false);
+        }
+        if (s.cachedLength >= s.prime.length) {
+          s.prime = null;
+        }
+      }
     }
     long decodeStart = System.nanoTime();
     int rc = batch.decode(context);
     decodeNanos += System.nanoTime() - decodeStart;
+    if (fillers > 0) {
+      removeFillers();
+    }
     steps++;
     stepTokens += n;
+    fillerTokens += fillers;
     if (rc != 0) {
       decodeFailed(rc);
       return;
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n + fillers; i++) {
       Sequence s = logitSeq[i];
       if (s != null) {
         logitSeq[i] = null;
         sample(s, i);
       }
     }
-    gathering.ended(endedInStep);
+  }
+
+  /** Takes the step's throwaway tokens out of their sequences' cells again. */
+  private void removeFillers() {
+    for (Sequence s : seqs) {
+      if (plan.fill[s.id] && !lib.memorySeqRm(memory, s.id, s.cachedLength, -1)) {
+        // Not expected of an attention cache: start the sequence afresh rather than keep a stray cell.
+        LOG.debug("{}: could not remove the throwaway cell of sequence {}; its cached prompt is dropped", config.id(), s.id);
+        boolean ignored = lib.memorySeqRm(memory, s.id, 0, -1);
+        s.cachedLength = 0;
+        s.prefilled = 0;
+        s.conversation = null;
+        s.prime = null;
+      }
+    }
   }
 
   private int add(int n, Sequence s, int token, boolean logits) {
@@ -914,7 +903,6 @@ final class FfmEngine implements Engine {
     s.request = null;
     s.pending = -1;
     s.lastUsed = ++stepCounter;
-    endedInStep++;
     if (s.prefilled < r.tokens.length) {
       // The prompt was not all processed: the cells hold a prefix of it, which is still valid.
       s.cachedLength = Math.min(s.cachedLength, s.prefilled);

@@ -202,6 +202,8 @@ final class LlamaLibrary {
   private final MethodHandle memorySeqPosMin;
   private final MethodHandle modelNSwa;
   private final MethodHandle nBatch;
+  private final MethodHandle modelIsRecurrent;
+  private final MethodHandle modelIsHybrid;
   private final MethodHandle memoryClear;
   private final Lazy memorySeqCp;
   private final Lazy stateSeqGetSize;
@@ -266,6 +268,8 @@ final class LlamaLibrary {
     memorySeqPosMin = b.bind("llama_memory_seq_pos_min", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     modelNSwa = b.bind("llama_model_n_swa", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     nBatch = b.bind("llama_n_batch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    modelIsRecurrent = b.bind("llama_model_is_recurrent", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+    modelIsHybrid = b.bind("llama_model_is_hybrid", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
     // (mem, bool data): data true also zeroes the buffers.
     memoryClear = b.bind("llama_memory_clear", FunctionDescriptor.ofVoid(ADDRESS, JAVA_BOOLEAN));
     attachThreadpool = b.bind("llama_attach_threadpool", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS));
@@ -471,6 +475,18 @@ final class LlamaLibrary {
   int modelNSwa(MemorySegment model) {
     try {
       return (int) modelNSwa.invokeExact(model);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /**
+   * Whether some of the model's layers keep a recurrent state (Mamba, RWKV, the hybrids' linear
+   * attention): a state that a token advances and removing its cell cannot take back.
+   */
+  boolean modelHasRecurrentState(MemorySegment model) {
+    try {
+      return (boolean) modelIsRecurrent.invokeExact(model) || (boolean) modelIsHybrid.invokeExact(model);
     } catch (Throwable e) {
       throw rethrow(e);
     }

@@ -138,7 +138,6 @@ final class PromptReuse {
     }
     target.cachedLength = keep;
     target.prefilled = keep;
-    target.promptStart = keep;
     promptTokens += r.tokens.length;
     promptTokensReused += keep;
   }

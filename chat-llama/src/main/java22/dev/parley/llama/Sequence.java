@@ -16,8 +16,6 @@ final class Sequence {
   @Nullable String conversation;
   /** Prompt tokens already in the cache or the current batch. */
   int prefilled;
-  /** {@link #prefilled} when the request took the sequence: a step that takes its prompt moves it on. */
-  int promptStart;
   /** The sampled token not yet decoded, or -1. */
   int pending = -1;
   int generated;

@@ -62,6 +62,8 @@ public final class ModelPoolMetrics implements MeterBinder {
     }
     counter(registry, e, "parley.engine.steps", "Decode steps (llama_decode calls)", EngineStatistics::steps, null);
     counter(registry, e, "parley.engine.step.tokens", "Tokens in decode steps", EngineStatistics::stepTokens, null);
+    counter(registry, e, "parley.engine.filler.tokens",
+        "Throwaway tokens that kept decode steps to one pass over the weights", EngineStatistics::fillerTokens, null);
     counter(registry, e, "parley.engine.prompt.tokens", "Prompt tokens of the requests started",
         EngineStatistics::promptTokens, null);
     counter(registry, e, "parley.engine.prompt.tokens.reused", "Prompt tokens whose KV cells were kept, not processed again",

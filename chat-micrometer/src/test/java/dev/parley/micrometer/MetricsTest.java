@@ -88,7 +88,7 @@ class MetricsTest {
   void poolAndEngineMetersReadTheirSnapshotsAfterGarbageCollection() throws Exception {
     new ModelPoolMetrics(() -> PoolStatistics.builder().loaded(true).slots(4).busySlots(3).queued(2).started(10)
             .rejected(1).tokensGenerated(500).meanTimeToFirstToken(Duration.ofMillis(80)).build(),
-        () -> EngineStatistics.builder().engine("ffm").steps(100).stepTokens(350).promptTokens(900).promptTokensReused(600)
+        () -> EngineStatistics.builder().engine("ffm").steps(100).stepTokens(350).fillerTokens(7).promptTokens(900).promptTokensReused(600)
             .statesSaved(5).statesRestored(4).statesRestoredByPrefix(3).stateMisses(1).statesEvicted(2).stateBytes(4096).stateBytesLimit(1 << 20)
             .decodeNanos(2_000_000_000L).stepNanos(2_100_000_000L).stateNanos(50_000_000L).statesSpilled(3)
             .statesReadBack(1).spillBytes(8192).spillBytesLimit(1 << 30).build(),
@@ -101,6 +101,7 @@ class MetricsTest {
     assertEquals(1, counter("parley.model.generations", "result", "rejected"));
     assertEquals(500, counter("parley.model.tokens.generated"));
     assertEquals(100, counter("parley.engine.steps"));
+    assertEquals(7, counter("parley.engine.filler.tokens"));
     assertEquals(600, counter("parley.engine.prompt.tokens.reused"));
     assertEquals(4, counter("parley.engine.states", "event", "restored"));
     assertEquals(3, counter("parley.engine.states.restored.by.prefix"));

@@ -71,8 +71,7 @@ final class ModelRuntime implements AutoCloseable {
   }
 
   static ModelRuntime load(Path file, ServerOptions o) {
-    LlamaChatModel.Builder model = LlamaChatModel.builder(file).contextSize(o.contextSize)
-        .promptBatchWindow(Duration.ofMillis(o.promptBatchWindowMs));
+    LlamaChatModel.Builder model = LlamaChatModel.builder(file).contextSize(o.contextSize);
     if (o.threads > 0) {
       model.threads(o.threads);
     }

@@ -62,11 +62,6 @@ public final class ServerOptions {
       description = "CPU threads for the model; 0 = one per physical core (env PARLEY_THREADS).")
   int threads;
 
-  @Option(names = "--prompt-batch-window-ms", defaultValue = "${env:PARLEY_PROMPT_BATCH_WINDOW_MS:-50}",
-      description = "How long an idle model holds the first prompt for others expected with it, so that they are"
-          + " computed in one step; 0 holds none (env PARLEY_PROMPT_BATCH_WINDOW_MS). Default: ${DEFAULT-VALUE}")
-  long promptBatchWindowMs;
-
   @Option(names = "--max-reply-tokens", defaultValue = "${env:PARLEY_MAX_REPLY_TOKENS:-256}",
       description = "Longest reply, in tokens (env PARLEY_MAX_REPLY_TOKENS). Default: ${DEFAULT-VALUE}")
   int maxReplyTokens;
@@ -251,9 +246,6 @@ public final class ServerOptions {
     positive(shutdownSeconds + 1, "--shutdown-seconds must be >= 0, was " + shutdownSeconds);
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0, was " + threads);
-    }
-    if (promptBatchWindowMs < 0) {
-      throw new IllegalArgumentException("--prompt-batch-window-ms must be >= 0, was " + promptBatchWindowMs);
     }
     if (jwtSecret != null && jwtSecret.length() < 32) {
       throw new IllegalArgumentException("--jwt-secret must be at least 32 characters (256 bits) for HS256");

@@ -437,9 +437,6 @@ class ChatServerTest {
     assertEquals("--slots must be > 0, was 0", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> ServerHarness.options("--redis-timeout-ms", "-5").validate());
     assertEquals("--redis-timeout-ms must be > 0, was -5", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> ServerHarness.options("--prompt-batch-window-ms", "-1").validate());
-    assertEquals("--prompt-batch-window-ms must be >= 0, was -1", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> ServerHarness.options("--api-keys", "novalue").validate());
     assertTrue(e.getMessage().contains("KEY=USER"));
     e = assertThrows(IllegalArgumentException.class, () -> ServerHarness.options("--jwt-secret", "short").validate());

@@ -84,9 +84,6 @@ public class ParleyAutoConfiguration {
     if (p.getTurnPrimingDelay() != null) {
       model.turnPrimingDelay(p.getTurnPrimingDelay());
     }
-    if (p.getPromptBatchWindow() != null) {
-      model.promptBatchWindow(p.getPromptBatchWindow());
-    }
     return ModelPool.builder(model).slots(p.getSlots()).replicas(p.getReplicas()).maxQueue(p.getMaxQueue())
         .maxWait(p.getMaxWait()).build();
   }

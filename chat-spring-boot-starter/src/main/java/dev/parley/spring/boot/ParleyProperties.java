@@ -39,7 +39,6 @@ public class ParleyProperties {
   private @Nullable String cpuVariant;
   private @Nullable Path nativeLibraries;
   private @Nullable Duration turnPrimingDelay;
-  private @Nullable Duration promptBatchWindow;
   private int maxQueue = 64;
   private Duration maxWait = Duration.ofSeconds(30);
 
@@ -185,18 +184,6 @@ public class ParleyProperties {
 
   public void setTurnPrimingDelay(@Nullable Duration turnPrimingDelay) {
     this.turnPrimingDelay = turnPrimingDelay;
-  }
-
-  /**
-   * How long an idle model holds the first prompt for the others expected with it, so that they are
-   * computed in one step; the engine's 50 ms by default, 0 holds none.
-   */
-  public @Nullable Duration getPromptBatchWindow() {
-    return promptBatchWindow;
-  }
-
-  public void setPromptBatchWindow(@Nullable Duration promptBatchWindow) {
-    this.promptBatchWindow = promptBatchWindow;
   }
 
   /** Requests that may wait for a slot; 64 by default. */

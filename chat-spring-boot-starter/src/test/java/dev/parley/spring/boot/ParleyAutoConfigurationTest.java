@@ -94,11 +94,7 @@ class ParleyAutoConfigurationTest {
   }
 
   @Test
-  void theEnginesTimingSettingsReachTheModel() {
-    runner.withPropertyValues(tiny, "parley.model.prompt-batch-window=-1ms").run(context -> {
-      assertThat(context).hasFailed();
-      assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("promptBatchWindow");
-    });
+  void theTurnPrimingDelayReachesTheModel() {
     runner.withPropertyValues(tiny, "parley.model.turn-priming-delay=-1ms").run(context -> {
       assertThat(context).hasFailed();
       assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("turnPrimingDelay");
