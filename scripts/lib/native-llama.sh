@@ -1,8 +1,9 @@
 # Sourced by scripts/bench.sh: llama.cpp's own tools (llama-bench, llama-batched-bench,
 # llama-server), the native reference every inference benchmark is compared with in the same run,
-# and Parley's two C probes over any library's C API: parley-tg-loop (scripts/native/tg-loop.c),
-# llama-bench's loop, and parley-turn-step (scripts/native/turn-step.c), the decode step that holds a
-# returning conversation's new tokens.
+# and Parley's C probes over any library's C API: parley-tg-loop (scripts/native/tg-loop.c),
+# llama-bench's loop, parley-turn-step (scripts/native/turn-step.c), the decode step that holds a
+# returning conversation's new tokens, and parley-seq-gaps (scripts/native/seq-gaps.c), what a step
+# costs by which sequences take part.
 #
 # The tools are llama.cpp 0.4.0 built from the same source, with the same flags and in the same
 # build as chat-llama-natives' libraries (chat-llama-natives/src/build/build-natives.sh --tools), so
@@ -32,7 +33,7 @@ ensure_native_llama() {
 # Parley's C probes (scripts/native/*.c), built when missing or older than their sources.
 build_native_probes() {
   local include="$1" bin="$2" repo="$3" probe
-  for probe in tg-loop turn-step; do
+  for probe in tg-loop turn-step seq-gaps; do
     if [ ! -x "$bin/parley-$probe" ] || [ "$repo/scripts/native/$probe.c" -nt "$bin/parley-$probe" ] \
         || [ "$repo/scripts/native/probe.h" -nt "$bin/parley-$probe" ]; then
       cc -O2 -I"$include" "$repo/scripts/native/$probe.c" -o "$bin/parley-$probe" -ldl || return 1

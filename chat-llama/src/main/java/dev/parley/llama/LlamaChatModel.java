@@ -629,11 +629,11 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
 
     /**
      * After a reply the engine computes what the chat template puts before the next user message
-     * (turn priming), so that the conversation's next turn finds it done. While other conversations
-     * generate, priming rides along their steps at once (one sequence's a step, and never beside a
-     * prompt: it would cost a pass over the weights of its own); a step of priming alone waits until the
-     * sequence has been idle this long, so a request that arrives sooner (a client sending unrelated
-     * requests back to back) finds no priming step in its way. 50 ms by default; zero primes at
+     * (turn priming), so that the conversation's next turn finds it done. Priming starts once the
+     * sequence has been idle this long: a client whose next request comes sooner (back to back, or
+     * an application's next call) finds no priming step in its way, and no step pays for work the
+     * prompt would do as cheaply. Then it rides along other conversations' steps (one sequence's a
+     * step, never beside a prompt) or takes a step of its own. 50 ms by default; zero primes at
      * once. Needs the prompt cache. FFM engine only.
      */
     public Builder turnPrimingDelay(Duration delay) {

@@ -18,8 +18,9 @@ import java.util.Arrays;
  *       when none does. A prompt that shares its step with no other gets its first token soonest,
  *       and prompts of different lengths in one step cost a pass for every length.
  *   <li>Priming, work ahead of a turn that may never come: one sequence's, {@link #PRIME_CHUNK}
- *       tokens at most, and only in a step that has no prompt. It rides along generated tokens at
- *       once; a step of its own waits until the sequence's priming is due.
+ *       tokens at most, only once the sequence's priming is due (it has been idle for the
+ *       engine's delay), and only in a step that has no prompt. Beside generated tokens it is a pass
+ *       of its own, which costs more than the tokens it saves when the next turn comes at once.
  *   <li>Sequences left out between ones that take tokens get a throwaway token where
  *       {@link HoleFilling} says it saves a pass; the budget keeps room for them.
  * </ul>
@@ -46,7 +47,7 @@ final class StepPlan {
   final long[] requestAge;
   /** Priming tokens the idle sequence has yet to compute; 0 for none. */
   final int[] primeLeft;
-  /** Whether the sequence's priming may have a step of its own. */
+  /** Whether the sequence's priming is due: it has been idle for the engine's priming delay. */
   final boolean[] primeDue;
   /** Whether the sequence has a free cell for a throwaway token. */
   final boolean[] fillable;
@@ -115,7 +116,7 @@ final class StepPlan {
     }
     budget = Math.min(budget, PRIME_CHUNK);
     for (int i = 0; i < sequences && budget > 0; i++) {
-      if (count[i] == 0 && primeLeft[i] > 0 && promptLeft[i] == 0 && !generating[i] && (n > 0 || primeDue[i])) {
+      if (count[i] == 0 && primeLeft[i] > 0 && promptLeft[i] == 0 && !generating[i] && primeDue[i]) {
         count[i] = Math.min(budget, primeLeft[i]);
         n += count[i];
         budget = 0;

@@ -72,6 +72,8 @@ class StepPlanTest {
     p.generating[0] = true;
     p.primeLeft[1] = 40;
     p.primeLeft[2] = 10;
+    p.primeDue[1] = true;
+    p.primeDue[2] = true;
     assertEquals(1 + StepPlan.PRIME_CHUNK, p.plan());
     assertArrayEquals(new int[] {1, StepPlan.PRIME_CHUNK, 0, 0}, p.count, "one sequence's, a chunk of it");
 
@@ -81,10 +83,13 @@ class StepPlanTest {
   }
 
   @Test
-  void primingAloneWaitsUntilItIsDue() {
+  void primingWaitsUntilItIsDueAloneOrNot() {
     StepPlan p = plan(2);
     p.primeLeft[1] = 10;
     assertEquals(0, p.plan(), "not due: no step");
+    p.generating[0] = true;
+    assertEquals(1, p.plan(), "not due: it does not ride along either");
+    p.generating[0] = false;
     p.primeDue[1] = true;
     assertEquals(10, p.plan());
     assertArrayEquals(new int[] {0, 10}, p.count);
