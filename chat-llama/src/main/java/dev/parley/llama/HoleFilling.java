@@ -7,9 +7,8 @@ package dev.parley.llama;
  * <p>With a stream of cells per sequence (llama.cpp's non-unified KV cache, the engine's default),
  * llama.cpp splits a batch into micro-batches of sequences with consecutive ids, each taking as many
  * tokens from every one of them. Sequences 0, 1, 3 and 4 generating while 2 waits for its next
- * request are two micro-batches, two passes: a step of seven generating sequences out of eight took
- * 1.6 times as long as a step of all eight (docs/benchmarks.md). A throwaway token for sequence 2,
- * decoded and then removed from its cells, makes it one pass again.
+ * request are two micro-batches, two passes (docs/benchmarks.md has what that costs). A throwaway
+ * token for sequence 2, decoded and then removed from its cells, makes it one pass again.
  *
  * <p>A throwaway token is not free: it is one more row in every matrix product, and a lone
  * sequence's pass is the cheapest there is (llama.cpp's one-row kernels). So a gap between two

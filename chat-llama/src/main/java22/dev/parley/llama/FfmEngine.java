@@ -43,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * each sequence's next token with its own native sampler chain. While other conversations
  * generate, a prompt is prefilled {@value StepPlan#PREFILL_CHUNK} tokens a step, so that they keep
  * streaming. Each sequence keeps the tokens its KV cells hold, and a new request takes the free
- * sequence that shares the longest prefix with its prompt: only the rest is processed. Cells a sequence loses to another request are saved first ({@link StateCache}: off-heap
- * memory, then a spill folder) and restored for the request that names their conversation, or whose
- * prompt shares the longest token prefix with them.
+ * sequence that shares the longest prefix with its prompt: only the rest is processed. Cells a
+ * sequence loses to another request are saved first ({@link StateCache}: off-heap memory, then a
+ * spill folder) and restored for the request that names their conversation, or whose prompt shares
+ * the longest token prefix with them.
  *
  * <p>Per token the loop copies the token's bytes into the reply's inbox; UTF-8 assembly, stop
  * sequences and the handler run on a delivery thread, off the compute threads' path. A stop
