@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -146,6 +148,37 @@ final class ChildServer implements AutoCloseable {
       n += f.get(5, TimeUnit.MINUTES);
     }
     return n;
+  }
+
+  /**
+   * The server's Prometheus counters ({@code /metrics}), each name's samples summed over their
+   * tags: the engine's steps and tokens for a benchmark row. Empty where the server has no such
+   * endpoint (llama-server without {@code --metrics}).
+   */
+  Map<String, Double> counters() throws IOException, InterruptedException {
+    HttpRequest.Builder get = HttpRequest.newBuilder(base.resolve("/metrics")).GET();
+    if (apiKey != null) {
+      get.header("Authorization", "Bearer " + apiKey);
+    }
+    HttpResponse<String> r = http.send(get.build(), HttpResponse.BodyHandlers.ofString());
+    Map<String, Double> sums = new HashMap<>();
+    if (r.statusCode() != 200) {
+      return sums;
+    }
+    for (String line : r.body().split("\n")) {
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      int space = line.lastIndexOf(' ');
+      int brace = line.indexOf('{');
+      String metric = line.substring(0, brace > 0 && brace < space ? brace : space);
+      try {
+        sums.merge(metric, Double.parseDouble(line.substring(space + 1)), Double::sum);
+      } catch (NumberFormatException notANumber) {
+        // NaN and the like are not counters
+      }
+    }
+    return sums;
   }
 
   /** The last lines the server logged, for an error message. */

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -101,11 +102,13 @@ final class ConversationLoad {
     GenerationOptions options = GenerationOptions.builder().temperature(0).maxTokens(replyTokens).build();
     Turn turn;
     AutoCloseable resource;
+    ChildServer parleyServer = null;
     ModelPool pool = null;
     if (backend == Backend.LLAMA_SERVER || backend == Backend.PARLEY_SERVER) {
       ChildServer server = backend == Backend.LLAMA_SERVER ? natives.server(model, threads, sequences, 2048)
           : ChildServer.parleyExample(model, threads, sequences, 2048);
       resource = server;
+      parleyServer = backend == Backend.PARLEY_SERVER ? server : null;
       // HTTP/1.1: the JDK client's default h2c upgrade request is not for llama-server.
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       turn = (id, request) -> chatOverHttp(http, server, request, replyTokens);
@@ -173,6 +176,7 @@ final class ConversationLoad {
       }
       for (int t = 1; t <= turns; t++) {
         EngineStatistics before = pool == null ? null : pool.engineStatistics();
+        Map<String, Double> countersBefore = parleyServer == null ? null : parleyServer.counters();
         long turnStart = System.nanoTime();
         List<Future<Long>> ttft = new ArrayList<>();
         for (int c = 0; c < conversations; c++) {
@@ -213,6 +217,20 @@ final class ConversationLoad {
             row.put("msPerStep", (after.stepNanos() - before.stepNanos()) / 1e6 / steps);
             // Saving evicted conversations and restoring returning ones, per request: the loop runs no step meanwhile.
             row.put("stateMsPerRequest", (after.stateNanos() - before.stateNanos()) / 1e6 / conversations);
+          }
+        }
+        if (countersBefore != null) {
+          // The example server's engine, from its /metrics: the same figures as in process, less the times.
+          Map<String, Double> after = parleyServer.counters();
+          double prompt = delta(after, countersBefore, "parley_engine_prompt_tokens_total");
+          double steps = delta(after, countersBefore, "parley_engine_steps_total");
+          if (steps > 0) {
+            row.put("computedTokensPerRequest",
+                (prompt - delta(after, countersBefore, "parley_engine_prompt_tokens_reused_total")) / conversations);
+            row.put("steps", (long) steps);
+            row.put("tokensPerStep", delta(after, countersBefore, "parley_engine_step_tokens_total") / steps);
+            row.put("msPerStep", delta(after, countersBefore, "parley_engine_step_seconds_total") * 1e3 / steps);
+            row.put("stateMsPerRequest", delta(after, countersBefore, "parley_engine_state_seconds_total") * 1e3 / conversations);
           }
         }
       }
@@ -272,6 +290,10 @@ final class ConversationLoad {
       }
     }
     return new Reply(text.toString(), (first < 0 ? System.nanoTime() : first) - start);
+  }
+
+  private static double delta(Map<String, Double> after, Map<String, Double> before, String counter) {
+    return after.getOrDefault(counter, 0.0) - before.getOrDefault(counter, 0.0);
   }
 
   private record Reply(String text, long firstTokenNanos) {}

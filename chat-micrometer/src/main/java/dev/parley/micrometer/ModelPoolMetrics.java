@@ -86,6 +86,8 @@ public final class ModelPoolMetrics implements MeterBinder {
         .baseUnit(BaseUnits.BYTES).description("Bytes of conversation states in the spill folder").register(registry);
     FunctionCounter.builder("parley.engine.decode.seconds", e, s -> s.get().decodeNanos() / 1e9).tags(tags)
         .baseUnit("seconds").description("Time inside llama_decode").register(registry);
+    FunctionCounter.builder("parley.engine.step.seconds", e, s -> s.get().stepNanos() / 1e9).tags(tags)
+        .baseUnit("seconds").description("Time of decode steps: the batch, llama_decode and sampling").register(registry);
     FunctionCounter.builder("parley.engine.state.seconds", e, s -> s.get().stateNanos() / 1e9).tags(tags)
         .baseUnit("seconds").description("Time the decode loop spent saving and restoring conversation states")
         .register(registry);

@@ -108,6 +108,7 @@ class MetricsTest {
     assertEquals(2, counter("parley.engine.states", "event", "evicted"));
     assertEquals(4096, gauge("parley.engine.state.bytes"));
     assertEquals(2.0, counter("parley.engine.decode.seconds"));
+    assertEquals(2.1, counter("parley.engine.step.seconds"));
     assertEquals(0.05, counter("parley.engine.state.seconds"));
     assertEquals(3, counter("parley.engine.states", "event", "spilled"));
     assertEquals(1, counter("parley.engine.states", "event", "read-back"));
