@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  * @param cpuVariant the ggml CPU variant to load instead of the best that fits, or null (FFM engine)
  * @param turnPrimingDelay how long a sequence stays idle after a reply before its next turn is primed
  *     (FFM engine)
+ * @param fullSlidingWindowCache sliding-window layers keep a cell for every token of the context,
+ *     not only their window's (FFM engine)
  * @param format the model's own chat template when Parley renders it, or null for llama.cpp's built-in
  *     formats ({@code template}); the engine finds the text between turns with it
  */
@@ -45,6 +47,7 @@ record EngineConfig(
     @Nullable Path nativesFolder,
     @Nullable String cpuVariant,
     Duration turnPrimingDelay,
+    boolean fullSlidingWindowCache,
     @Nullable ChatFormat format) {
 
   int effectiveBatchThreads() {

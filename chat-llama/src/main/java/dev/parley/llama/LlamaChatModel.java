@@ -117,7 +117,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     this.engine = Engines.load(new EngineConfig(b.modelFile, id, b.contextSize, b.slots, b.threads, b.batchThreads,
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
         b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes, b.calibrateThreads,
-        b.nativeLibraries, b.cpuVariant, b.turnPrimingDelay,
+        b.nativeLibraries, b.cpuVariant, b.turnPrimingDelay, b.fullSlidingWindowCache,
         fileTemplate == null ? null : messages -> renderEscaped(fileTemplate, specials, messages)));
     this.admission = new Admission(id, new int[] {b.slots}, b.maxQueue, b.maxWait, System::nanoTime);
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
@@ -439,6 +439,7 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
     private @Nullable Path stateSpillFolder;
     private long stateSpillBytes = DEFAULT_STATE_SPILL_BYTES;
     private boolean calibrateThreads;
+    private boolean fullSlidingWindowCache = true;
     private int maxQueue = 64;
     private Duration maxWait = Duration.ofSeconds(30);
     private @Nullable Boolean flashAttention;
@@ -594,6 +595,21 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      */
     public Builder flashAttention(boolean on) {
       this.flashAttention = on;
+      return this;
+    }
+
+    /**
+     * Whether the layers that attend to a sliding window (Gemma 3's, five of every six) keep a
+     * cell for every token of the context (true, the default) or only for their window and one
+     * micro-batch. The window alone takes a fraction of the KV memory at long contexts (Gemma 3's
+     * window is 1,024 tokens; saved conversation states hold only the window either way). The price: a
+     * sequence's cells can then be cut back only past the window, so a prompt that departs from
+     * them further back (a reply that tokenizes otherwise when sent back, an edited message,
+     * another conversation that shares only the system prompt) is computed from its start.
+     * Models without sliding-window layers are not affected. FFM engine only.
+     */
+    public Builder fullSlidingWindowCache(boolean full) {
+      this.fullSlidingWindowCache = full;
       return this;
     }
 

@@ -188,6 +188,7 @@ final class FfmEngine implements Engine {
       // sequence can be copied (a partial llama_memory_seq_cp aborts the process); see PromptReuse.prepare.
       this.kvUnified = c.effectiveKvCells() < c.contextSize() * c.slots();
       cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_KV_UNIFIED, kvUnified);
+      cp.set(JAVA_BOOLEAN, LlamaLibrary.CTX_SWA_FULL, c.fullSlidingWindowCache());
       // defrag_thold stays off (the library's default): at 0.1, as llama.cpp's tools set it, 8
       // free-running conversations streamed 106-115 tok/s instead of 133-152 (StreamsThroughput).
       this.context = lib.initFromModel(model, cp);

@@ -152,6 +152,7 @@ final class LlamaLibrary {
   static final long CTX_NO_PERF = offset(CONTEXT_PARAMS, "no_perf");
   static final long CTX_FLASH_ATTN_TYPE = offset(CONTEXT_PARAMS, "flash_attn_type");
   static final long CTX_KV_UNIFIED = offset(CONTEXT_PARAMS, "kv_unified");
+  static final long CTX_SWA_FULL = offset(CONTEXT_PARAMS, "swa_full");
   static final long BATCH_N_TOKENS = offset(BATCH, "n_tokens");
   static final long BATCH_TOKEN = offset(BATCH, "token");
   static final long BATCH_POS = offset(BATCH, "pos");

@@ -118,10 +118,10 @@ final class PromptReuse {
         keep = donorShared;
       }
     }
-    if (keep > 0 && keep < target.cachedLength && slidingWindow > 0
-        && lib.memorySeqPosMin(memory, target.id) > Math.max(0, keep - slidingWindow)) {
-      // A sliding-window layer kept only its last cells: cut back to keep, it lacks the ones the
-      // next tokens attend to, so the prompt is computed from the start (as llama-server does).
+    if (keep > 0 && slidingWindow > 0 && lacksWindow(target, keep)) {
+      // A sliding-window layer kept only its last cells (fullSlidingWindowCache off), and cut
+      // back to keep, or copied from a donor up to it, it lacks the ones the next tokens attend
+      // to: the prompt is computed from the start (as llama-server does without a checkpoint).
       keep = 0;
     }
     boolean removed = lib.memorySeqRm(memory, target.id, keep, -1);
@@ -140,6 +140,15 @@ final class PromptReuse {
     target.prefilled = keep;
     promptTokens += r.tokens.length;
     promptTokensReused += keep;
+  }
+
+  /**
+   * Whether the sequence's sliding-window cells miss some of those the token at {@code keep}
+   * attends to: the window before it (llama-server's test), or all of them.
+   */
+  private boolean lacksWindow(Sequence target, int keep) {
+    int first = lib.memorySeqPosMin(memory, target.id);
+    return first < 0 || first > Math.max(0, keep - slidingWindow);
   }
 
   /**

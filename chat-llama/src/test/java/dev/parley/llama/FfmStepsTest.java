@@ -21,6 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 class FfmStepsTest {
   private static final long DEADLINE_SECONDS = 60;
+  /**
+   * The second turns' length: a's reply runs long after c's request is sent right behind it, so
+   * their steps overlap on any machine (the loop takes c at its next step).
+   */
+  private static final int LONG_REPLY = 64;
 
   private static ChatRequest greedy(String prompt, int maxTokens, String conversation) {
     return new ChatRequest(List.of(Message.user(prompt)),
@@ -56,12 +61,12 @@ class FfmStepsTest {
         f.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
       }
       for (int i = 0; i < 3; i++) {
-        alone.add(fresh.generate(greedy(prompts[i] + " Say more.", 12, "x" + i)).text());
+        alone.add(fresh.generate(greedy(prompts[i] + " Say more.", LONG_REPLY, "x" + i)).text());
       }
       EngineStatistics before = model.statistics();
-      CompletableFuture<ChatResponse> a = model.stream(greedy(prompts[0] + " Say more.", 12, "a"),
+      CompletableFuture<ChatResponse> a = model.stream(greedy(prompts[0] + " Say more.", LONG_REPLY, "a"),
           StreamHandler.ignoringTokens()).completion().toCompletableFuture();
-      CompletableFuture<ChatResponse> c = model.stream(greedy(prompts[2] + " Say more.", 12, "c"),
+      CompletableFuture<ChatResponse> c = model.stream(greedy(prompts[2] + " Say more.", LONG_REPLY, "c"),
           StreamHandler.ignoringTokens()).completion().toCompletableFuture();
       assertEquals(alone.get(0), a.get(DEADLINE_SECONDS, TimeUnit.SECONDS).text());
       assertEquals(alone.get(2), c.get(DEADLINE_SECONDS, TimeUnit.SECONDS).text());

@@ -1,0 +1,128 @@
+package dev.parley.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.chat.ChatRequest;
+import dev.parley.chat.GenerationOptions;
+import dev.parley.chat.Message;
+import dev.parley.chat.StreamHandler;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Gemma 3-style model whose sliding-window layers keep only their window's cells ({@link
+ * LlamaChatModel.Builder#fullSlidingWindowCache} off): conversations longer than those cells still
+ * reply as a recomputation of their whole prompt, whether the engine keeps their cells, cuts them
+ * back, copies another sequence's or computes the prompt afresh. The model's first layer attends to the last 32 tokens; each sequence's windowed cells
+ * are its window and a micro-batch, so the prompts here (about 900 tokens) outgrow them. JDK 22+.
+ */
+class FfmSlidingWindowTest {
+  private static final GenerationOptions GREEDY = GenerationOptions.builder().temperature(0).maxTokens(8).build();
+  private static final long DEADLINE_SECONDS = 120;
+  /** About 880 tokens: more than the windowed layer's cells (its 32-token window and a 512-token micro-batch). */
+  private static final String LONG = "The tide comes in over the flats at dusk, and the herons leave. ".repeat(60);
+
+  @TempDir Path temp;
+  private Path file;
+
+  @BeforeEach
+  void writeModel() {
+    file = ModelFamilies.write("gemma3", temp);
+  }
+
+  /** Fused attention off: a prompt split into other steps must give the same bits. */
+  private LlamaChatModel.Builder windowOnly(int slots) {
+    return LlamaChatModel.builder(file).contextSize(1024).slots(slots).threads(1).flashAttention(false)
+        .fullSlidingWindowCache(false);
+  }
+
+  private LlamaChatModel recomputing() {
+    return LlamaChatModel.builder(file).contextSize(1024).slots(1).threads(1).flashAttention(false)
+        .promptCache(false).build();
+  }
+
+  private static List<Message> history(String system, String... users) {
+    List<Message> h = new ArrayList<>(List.of(Message.system(system)));
+    for (String u : users) {
+      h.add(Message.user(u));
+    }
+    return h;
+  }
+
+  @Test
+  void aLongConversationCutBackAFewTokensKeepsItsCellsAndRepliesAsARecomputation() {
+    try (LlamaChatModel model = windowOnly(1).build(); LlamaChatModel fresh = recomputing()) {
+      List<Message> first = history("You answer briefly.", LONG + " What do the herons do?");
+      assertTrue(model.countTokens(first) > 700, "the prompt outgrows the windowed cells: " + model.countTokens(first));
+      model.generate(new ChatRequest(first, GREEDY));
+      // The next request drops the reply and asks again: the cells are cut back to the end of the
+      // user's message, which the windowed layer still has the window before.
+      List<Message> next = history("You answer briefly.", LONG + " What do the herons do?", "And at dawn?");
+      long reusedBefore = model.statistics().promptTokensReused();
+      String reply = model.generate(new ChatRequest(next, GREEDY)).text();
+      long reused = model.statistics().promptTokensReused() - reusedBefore;
+      assertTrue(reused > 700, "cells kept: " + reused);
+      assertEquals(fresh.generate(new ChatRequest(next, GREEDY)).text(), reply);
+    }
+  }
+
+  @Test
+  void aPromptThatDepartsBeforeTheWindowedCellsIsComputedFromItsStart() {
+    List<Message> first = history("You answer briefly.", LONG + " What do the herons do?");
+    List<Message> edited = history("You answer briefly.", "Dawn. " + LONG + " What do the herons do?");
+    long reusedByWindowOnly;
+    try (LlamaChatModel model = windowOnly(1).build(); LlamaChatModel fresh = recomputing()) {
+      model.generate(new ChatRequest(first, GREEDY));
+      long before = model.statistics().promptTokensReused();
+      String reply = model.generate(new ChatRequest(edited, GREEDY)).text();
+      reusedByWindowOnly = model.statistics().promptTokensReused() - before;
+      assertEquals(fresh.generate(new ChatRequest(edited, GREEDY)).text(), reply,
+          "the windowed layer lacks the cells before the departure: the prompt is computed again");
+    }
+    assertEquals(0, reusedByWindowOnly, "the shared system prompt is computed again");
+    try (LlamaChatModel full = windowOnly(1).fullSlidingWindowCache(true).build()) {
+      full.generate(new ChatRequest(first, GREEDY));
+      long before = full.statistics().promptTokensReused();
+      full.generate(new ChatRequest(edited, GREEDY));
+      assertTrue(full.statistics().promptTokensReused() - before > 0, "with every cell kept, the shared start is kept");
+    }
+  }
+
+  /**
+   * Another conversation sharing the start of a long one's prompt: the engine copies that
+   * sequence's cells and cuts them back to what is shared, where the windowed layer lacks the
+   * window before the cut, so the prompt is computed from its start, and replies as a
+   * recomputation does.
+   */
+  @Test
+  void cellsCopiedFromAnotherSequenceAndCutBackBeforeTheWindowedCellsAreComputedAgain() throws Exception {
+    String shared = "Rules of the harbour: " + "moor at the east quay, pay at the office, keep the slipway clear. ".repeat(4);
+    List<Message> a = history(shared, LONG.substring(0, LONG.length() * 7 / 8) + " What do the herons do?");
+    List<Message> b = history(shared, "Where do I moor a small boat for the night?");
+    try (LlamaChatModel model = windowOnly(2).build(); LlamaChatModel fresh = recomputing()) {
+      assertTrue(model.countTokens(List.of(Message.system(shared))) > 40, "more than a block is shared");
+      assertTrue(model.countTokens(a) > 900, "a outgrows the windowed cells well past the shared start: "
+          + model.countTokens(a));
+      // a goes on generating, its reply held at the first token, while b comes: b takes the other
+      // sequence, which a's cells could seed.
+      HeldStream held = new HeldStream();
+      CompletableFuture<?> aDone = model.stream(new ChatRequest(a, GenerationOptions.builder().temperature(0)
+          .maxTokens(60).build(), "a"), held).completion().toCompletableFuture();
+      held.awaitFirstToken();
+      long before = model.statistics().promptTokensReused();
+      CompletableFuture<String> reply = model.stream(new ChatRequest(b, GREEDY, "b"), StreamHandler.ignoringTokens())
+          .completion().toCompletableFuture().thenApply(r -> r.text());
+      assertEquals(fresh.generate(new ChatRequest(b, GREEDY)).text(), reply.get(DEADLINE_SECONDS, TimeUnit.SECONDS));
+      assertEquals(0, model.statistics().promptTokensReused() - before, "b's prompt is computed from its start");
+      held.release();
+      aDone.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+  }
+}
