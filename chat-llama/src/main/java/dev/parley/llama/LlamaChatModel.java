@@ -603,10 +603,12 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * cell for every token of the context (true, the default) or only for their window and one
      * micro-batch. The window alone takes a fraction of the KV memory at long contexts (Gemma 3's
      * window is 1,024 tokens; saved conversation states hold only the window either way). The price: a
-     * sequence's cells can then be cut back only past the window, so a prompt that departs from
-     * them further back (a reply that tokenizes otherwise when sent back, an edited message,
-     * another conversation that shares only the system prompt) is computed from its start.
-     * Models without sliding-window layers are not affected. FFM engine only.
+     * sequence's cells can then be cut back only as far as its windowed cells reach, or to the end of
+     * its last prompt, whose windowed cells the engine keeps a copy of (a checkpoint, as
+     * llama-server keeps: a reply sent back in other words costs only what follows the prompt). A
+     * prompt that departs from them further back (an edited message, another conversation that
+     * shares only the system prompt) is computed from its start. Models without sliding-window
+     * layers are not affected. FFM engine only.
      */
     public Builder fullSlidingWindowCache(boolean full) {
       this.fullSlidingWindowCache = full;

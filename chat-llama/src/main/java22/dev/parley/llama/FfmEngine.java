@@ -116,6 +116,8 @@ final class FfmEngine implements Engine {
    * null when {@code stateCacheBytes} is 0. Set before the loop starts, used by it only.
    */
   private volatile @Nullable StateCache states;
+  /** Whether prompts stop short of their end for a checkpoint ({@link PromptReuse#checkpoint}). */
+  private volatile boolean checkpoints;
   /** Where each request's prompt starts computing; made at load, before the loop starts. */
   private volatile PromptReuse reuse;
   /**
@@ -280,6 +282,7 @@ final class FfmEngine implements Engine {
         config.contextSize(), config.turnPrimingDelay(), (seq, at) -> engine.lib.memorySeqRm(engine.memory, seq.id, at, -1));
     engine.reuse = new PromptReuse(engine.lib, engine.context, engine.memory, engine.seqs, config, engine.kvUnified,
         engine.slidingWindow, engine.states);
+    engine.checkpoints = engine.reuse.takesCheckpoints();
     engine.loop.start();
     try {
       engine.warm.await();
@@ -453,6 +456,12 @@ final class FfmEngine implements Engine {
     StateCache cache = states;
     if (cache != null) {
       cache.close(config.closeTimeout());
+    }
+    for (Sequence s : seqs) {
+      if (s.checkpoint != null) {
+        s.checkpoint.free();
+        s.checkpoint = null;
+      }
     }
     freeNative();
   }
@@ -747,6 +756,10 @@ final class FfmEngine implements Engine {
       } else if (r != null && s.pending >= 0) {
         at = add(at, s, s.pending, true);
       } else if (r != null) {
+        int checkpointAt = checkpoints ? PromptReuse.checkpointAt(r.tokens.length) : 0;
+        if (s.prefilled < checkpointAt) {
+          take = Math.min(take, checkpointAt - s.prefilled); // the step ends where the checkpoint is taken
+        }
         for (int i = 0; i < take; i++) {
           boolean last = s.prefilled + 1 == r.tokens.length;
           at = add(at, s, r.tokens[s.prefilled], last);
@@ -768,13 +781,21 @@ final class FfmEngine implements Engine {
       removeFillers();
     }
     steps++;
-    stepTokens += n;
+    stepTokens += at; // the plan's n, less what a checkpoint held back
     fillerTokens += fillers;
     if (rc != 0) {
       decodeFailed(rc);
       return;
     }
-    for (int i = 0; i < n + fillers; i++) {
+    if (checkpoints) {
+      for (Sequence s : seqs) {
+        Request r = s.request;
+        if (r != null && s.stepPrefillStart < s.prefilled && s.prefilled == PromptReuse.checkpointAt(r.tokens.length)) {
+          reuse.checkpoint(s);
+        }
+      }
+    }
+    for (int i = 0; i < at + fillers; i++) {
       Sequence s = logitSeq[i];
       if (s != null) {
         logitSeq[i] = null;
@@ -873,6 +894,7 @@ final class FfmEngine implements Engine {
 
   private void sample(Sequence s, int index) {
     Request r = s.request;
+
     int token = r.sampler == null ? sampling.argmax(index) : sampling.draw(r.sampler, r.grammarSampler, index, r.validUtf8);
     s.pending = -1;
     if (token < 0) {

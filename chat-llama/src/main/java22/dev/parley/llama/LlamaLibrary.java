@@ -210,6 +210,9 @@ final class LlamaLibrary {
   private final Lazy stateSeqGetSize;
   private final Lazy stateSeqGetData;
   private final Lazy stateSeqSetData;
+  private final Lazy stateSeqGetSizeExt;
+  private final Lazy stateSeqGetDataExt;
+  private final Lazy stateSeqSetDataExt;
   private final Lazy samplerChainDefaultParams;
   private final Lazy samplerChainInit;
   private final Lazy samplerChainAdd;
@@ -287,6 +290,11 @@ final class LlamaLibrary {
         FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
     stateSeqSetData = b.lazy("llama_state_seq_set_data",
         FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    stateSeqGetSizeExt = b.lazy("llama_state_seq_get_size_ext", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT));
+    stateSeqGetDataExt = b.lazy("llama_state_seq_get_data_ext",
+        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT));
+    stateSeqSetDataExt = b.lazy("llama_state_seq_set_data_ext",
+        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT));
     samplerChainDefaultParams = b.lazy("llama_sampler_chain_default_params", FunctionDescriptor.of(SAMPLER_CHAIN_PARAMS));
     samplerChainInit = b.lazy("llama_sampler_chain_init", FunctionDescriptor.of(ADDRESS, SAMPLER_CHAIN_PARAMS));
     samplerChainAdd = b.lazy("llama_sampler_chain_add", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
@@ -544,6 +552,36 @@ final class LlamaLibrary {
   long stateSeqSetData(MemorySegment context, MemorySegment state, long size, int seq) {
     try {
       return (long) stateSeqSetData.get().invokeExact(context, state, size, seq);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** {@code LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY}: only the parts of the memory that cannot be cut back (sliding-window cells). */
+  static final int STATE_SEQ_PARTIAL_ONLY = 1;
+
+  /** {@link #stateSeqGetSize} of the parts {@code flags} name. */
+  long stateSeqGetSize(MemorySegment context, int seq, int flags) {
+    try {
+      return (long) stateSeqGetSizeExt.get().invokeExact(context, seq, flags);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** {@link #stateSeqGetData} of the parts {@code flags} name. */
+  long stateSeqGetData(MemorySegment context, MemorySegment out, long size, int seq, int flags) {
+    try {
+      return (long) stateSeqGetDataExt.get().invokeExact(context, out, size, seq, flags);
+    } catch (Throwable e) {
+      throw rethrow(e);
+    }
+  }
+
+  /** {@link #stateSeqSetData} of the parts {@code flags} name: those parts of the sequence's cells are replaced. */
+  long stateSeqSetData(MemorySegment context, MemorySegment state, long size, int seq, int flags) {
+    try {
+      return (long) stateSeqSetDataExt.get().invokeExact(context, state, size, seq, flags);
     } catch (Throwable e) {
       throw rethrow(e);
     }

@@ -67,6 +67,9 @@ final class PromptReuse {
    */
   void prepare(Sequence target, Request r) {
     target.prime = null; // what was primed is in the cells, which the request's prompt is matched against
+    SavedState checkpoint = target.checkpoint; // valid while the cells before it are the sequence's own
+    target.checkpoint = null;
+    boolean replaced = false;
     boolean same = r.conversation != null && r.conversation.equals(target.conversation);
     int last = r.tokens.length - 1; // at least one prompt token is decoded: its logits give the first reply token
     if (!same && target.cachedLength > 0
@@ -85,6 +88,7 @@ final class PromptReuse {
           : null;
       boolean restored = false;
       if (hit != null) {
+        replaced = true;
         restored = restore(target, hit.state());
         cache.done(hit, restored);
       }
@@ -109,6 +113,7 @@ final class PromptReuse {
         // one buffer the cells are shared as they are; between streams the donor's whole stream
         // is copied (llama-server copies its slots so) and the rest trimmed below.
         boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
+        replaced = true;
         if (kvUnified) {
           lib.memorySeqCp(memory, donor.id, target.id, 0, donorShared);
         } else {
@@ -121,8 +126,14 @@ final class PromptReuse {
     if (keep > 0 && slidingWindow > 0 && lacksWindow(target, keep)) {
       // A sliding-window layer kept only its last cells (fullSlidingWindowCache off), and cut
       // back to keep, or copied from a donor up to it, it lacks the ones the next tokens attend
-      // to: the prompt is computed from the start (as llama-server does without a checkpoint).
-      keep = 0;
+      // to: the prompt is computed from the last checkpoint before keep, else from the start (as
+      // llama-server does).
+      keep = checkpoint != null && !replaced && restoreCheckpoint(target, checkpoint, keep) ? checkpoint.tokens.length : 0;
+    }
+    if (checkpoint != null && !replaced && keep >= checkpoint.tokens.length) {
+      target.checkpoint = checkpoint; // the cells before it stay: it still serves the next request
+    } else if (checkpoint != null) {
+      checkpoint.free();
     }
     boolean removed = lib.memorySeqRm(memory, target.id, keep, -1);
     if (!removed) {
@@ -140,6 +151,74 @@ final class PromptReuse {
     target.prefilled = keep;
     promptTokens += r.tokens.length;
     promptTokensReused += keep;
+  }
+
+  /**
+   * Where a prompt of {@code length} tokens gets its checkpoint: a few tokens before its end (as
+   * llama-server takes it), since a template writes the turn the reply opens otherwise once the
+   * reply is in the history (Gemma's does); 0 for none.
+   */
+  static int checkpointAt(int length) {
+    return Math.max(0, length - CHECKPOINT_BEFORE_END);
+  }
+
+  private static final int CHECKPOINT_BEFORE_END = 4;
+
+  /** Whether the engine keeps checkpoints: sliding-window layers keep only their window's cells. */
+  boolean takesCheckpoints() {
+    return slidingWindow > 0 && !config.fullSlidingWindowCache();
+  }
+
+  /**
+   * Keeps the sequence's sliding-window cells as they are now, its prompt computed up to {@link
+   * #checkpointAt} (llama.cpp's partial state), so that a later request can cut the cells back to
+   * here.
+   */
+  void checkpoint(Sequence s) {
+    SavedState old = s.checkpoint;
+    s.checkpoint = null;
+    if (old != null) {
+      old.free();
+    }
+    long start = System.nanoTime();
+    long size = lib.stateSeqGetSize(context, s.id, LlamaLibrary.STATE_SEQ_PARTIAL_ONLY);
+    if (size <= 0) {
+      return;
+    }
+    Arena owner = Arena.ofShared();
+    try {
+      MemorySegment data = owner.allocate(size);
+      long written = lib.stateSeqGetData(context, data, size, s.id, LlamaLibrary.STATE_SEQ_PARTIAL_ONLY);
+      if (written <= 0) {
+        owner.close();
+        return;
+      }
+      s.checkpoint = new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, owner);
+    } catch (Throwable e) {
+      owner.close();
+      throw e;
+    } finally {
+      stateNanos += System.nanoTime() - start;
+    }
+  }
+
+  /**
+   * Cuts the sequence's cells back to {@code checkpoint}'s tokens and puts its sliding-window cells
+   * back: false (and the cells left to be cleared) if it does not fit what the request keeps.
+   */
+  private boolean restoreCheckpoint(Sequence target, SavedState checkpoint, int keep) {
+    int at = checkpoint.tokens.length;
+    if (at > keep || !Arrays.equals(checkpoint.tokens, 0, at, target.cached, 0, at)
+        || !lib.memorySeqRm(memory, target.id, at, -1)) {
+      return false;
+    }
+    long start = System.nanoTime();
+    try {
+      return lib.stateSeqSetData(context, checkpoint.data, checkpoint.bytes, target.id,
+          LlamaLibrary.STATE_SEQ_PARTIAL_ONLY) > 0;
+    } finally {
+      stateNanos += System.nanoTime() - start;
+    }
   }
 
   /**

@@ -27,6 +27,12 @@ final class Sequence {
    * priming); its first {@code cachedLength} are the cells' own.
    */
   int @Nullable [] prime;
+  /**
+   * The sliding-window cells as they were when the last prompt had been computed, and how many
+   * tokens that was (a context checkpoint, as llama-server keeps): with only the window kept, the
+   * cells can be cut back to there and no further without it. Null when none is kept.
+   */
+  @Nullable SavedState checkpoint;
   /** When {@link #prime} may start ({@code System.nanoTime()}): the engine's turn-priming delay after the reply. */
   long primeAfter;
 

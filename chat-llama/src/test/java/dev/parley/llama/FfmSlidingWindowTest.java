@@ -125,4 +125,33 @@ class FfmSlidingWindowTest {
       aDone.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * A reply sent back in other words (as a client that edits it, or text that tokenizes otherwise)
+   * departs from the cells right after the prompt. The reply was long, so the windowed layer's
+   * cells have moved past the prompt's end; the checkpoint taken just before it puts them back,
+   * and only what follows is computed.
+   */
+  @Test
+  void aReplySentBackInOtherWordsIsCutBackToThePromptsCheckpoint() {
+    try (LlamaChatModel model = windowOnly(1).build(); LlamaChatModel fresh = recomputing()) {
+      List<Message> first = history("You answer at length.", "Tell me about the tides.");
+      // The reply runs to its length: the model's end-of-turn tokens are ruled out.
+      java.util.Map<Integer, Integer> noEnd = java.util.Map.of(model.tokenize("<end_of_turn>")[0], -100,
+          model.tokenize("<eos>")[0], -100);
+      GenerationOptions atLength = GenerationOptions.builder().temperature(0).maxTokens(850).logitBias(noEnd).build();
+      assertEquals(850, model.generate(new ChatRequest(first, atLength)).usage().completionTokens(),
+          "a reply longer than the windowed layer's cells");
+      int prompt = model.countTokens(first);
+      List<Message> next = new ArrayList<>(first);
+      next.add(Message.assistant("The tides follow the moon."));
+      next.add(Message.user("And the herons?"));
+      long before = model.statistics().promptTokensReused();
+      String reply = model.generate(new ChatRequest(next, GREEDY)).text();
+      assertEquals(prompt - 4, model.statistics().promptTokensReused() - before,
+          "cut back to the checkpoint, 4 tokens before the first prompt's end (the turn the reply opens, which"
+              + " Gemma's template writes otherwise once the reply is in the history)");
+      assertEquals(fresh.generate(new ChatRequest(next, GREEDY)).text(), reply);
+    }
+  }
 }

@@ -84,6 +84,9 @@ public class ParleyAutoConfiguration {
     if (p.getTurnPrimingDelay() != null) {
       model.turnPrimingDelay(p.getTurnPrimingDelay());
     }
+    if (p.getFullSlidingWindowCache() != null) {
+      model.fullSlidingWindowCache(p.getFullSlidingWindowCache());
+    }
     return ModelPool.builder(model).slots(p.getSlots()).replicas(p.getReplicas()).maxQueue(p.getMaxQueue())
         .maxWait(p.getMaxWait()).build();
   }

@@ -39,6 +39,7 @@ public class ParleyProperties {
   private @Nullable String cpuVariant;
   private @Nullable Path nativeLibraries;
   private @Nullable Duration turnPrimingDelay;
+  private @Nullable Boolean fullSlidingWindowCache;
   private int maxQueue = 64;
   private Duration maxWait = Duration.ofSeconds(30);
 
@@ -184,6 +185,20 @@ public class ParleyProperties {
 
   public void setTurnPrimingDelay(@Nullable Duration turnPrimingDelay) {
     this.turnPrimingDelay = turnPrimingDelay;
+  }
+
+  /**
+   * Whether sliding-window layers (Gemma 3's) keep a cell for every token of the context (true,
+   * the engine's default) or only their window's, a fraction of the KV memory at long contexts;
+   * with the window only, a prompt that departs from a sequence's cells before them is computed
+   * from its start.
+   */
+  public @Nullable Boolean getFullSlidingWindowCache() {
+    return fullSlidingWindowCache;
+  }
+
+  public void setFullSlidingWindowCache(@Nullable Boolean fullSlidingWindowCache) {
+    this.fullSlidingWindowCache = fullSlidingWindowCache;
   }
 
   /** Requests that may wait for a slot; 64 by default. */

@@ -101,6 +101,14 @@ class ParleyAutoConfigurationTest {
     });
   }
 
+  @Test
+  void theSlidingWindowCacheChoiceIsBoundAndTheModelLoadsWithIt() {
+    runner.withPropertyValues(tiny, "parley.model.full-sliding-window-cache=false").run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(ParleyProperties.class).getFullSlidingWindowCache()).isFalse();
+    });
+  }
+
   @Configuration(proxyBeanMethods = false)
   static class OwnModel {
     @Bean
