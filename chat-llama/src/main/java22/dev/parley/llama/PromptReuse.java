@@ -67,15 +67,15 @@ final class PromptReuse {
    */
   void prepare(Sequence target, Request r) {
     target.prime = null; // what was primed is in the cells, which the request's prompt is matched against
-    SavedState checkpoint = target.checkpoint; // valid while the cells before it are the sequence's own
-    target.checkpoint = null;
-    boolean replaced = false;
     boolean same = r.conversation != null && r.conversation.equals(target.conversation);
     int last = r.tokens.length - 1; // at least one prompt token is decoded: its logits give the first reply token
     if (!same && target.cachedLength > 0
         && (target.conversation != null || Math.min(target.sharedPrefix(r.tokens), last) < target.cachedLength)) {
-      save(target); // what the request would overwrite
+      save(target); // what the request would overwrite, with its checkpoint
     }
+    SavedState checkpoint = target.checkpoint; // valid while the cells before it are the sequence's own
+    target.checkpoint = null;
+    boolean replaced = false;
     StateCache cache = states;
     if (!same && cache != null) {
       int live = 0;
@@ -90,6 +90,17 @@ final class PromptReuse {
       if (hit != null) {
         replaced = true;
         restored = restore(target, hit.state());
+        if (restored && hit.state().checkpoint != null) {
+          // The restored cells come with the checkpoint taken in their prompt: it serves them now.
+          if (checkpoint != null) {
+            checkpoint.free();
+          }
+          checkpoint = hit.owned() ? hit.state().checkpoint : hit.state().checkpoint.copy();
+          if (hit.owned()) {
+            hit.state().checkpoint = null;
+          }
+          replaced = false;
+        }
         cache.done(hit, restored);
       }
       if (r.conversation != null && !restored) {
@@ -261,7 +272,14 @@ final class PromptReuse {
         owner.close();
         return;
       }
-      cache.put(s.conversation, new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, owner));
+      SavedState state = new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, owner);
+      SavedState c = s.checkpoint;
+      if (c != null && c.tokens.length <= s.cachedLength
+          && Arrays.equals(c.tokens, 0, c.tokens.length, s.cached, 0, c.tokens.length)) {
+        state.checkpoint = c;
+        s.checkpoint = null;
+      }
+      cache.put(s.conversation, state);
     } catch (Throwable e) {
       owner.close();
       throw e;

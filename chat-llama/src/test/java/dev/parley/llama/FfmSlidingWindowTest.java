@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A Gemma 3-style model whose sliding-window layers keep only their window's cells ({@link
@@ -132,22 +134,31 @@ class FfmSlidingWindowTest {
    * cells have moved past the prompt's end; the checkpoint taken just before it puts them back,
    * and only what follows is computed.
    */
-  @Test
-  void aReplySentBackInOtherWordsIsCutBackToThePromptsCheckpoint() {
+  @ParameterizedTest(name = "its state saved and restored in between: {0}")
+  @ValueSource(booleans = {false, true})
+  void aReplySentBackInOtherWordsIsCutBackToThePromptsCheckpoint(boolean savedInBetween) {
     try (LlamaChatModel model = windowOnly(1).build(); LlamaChatModel fresh = recomputing()) {
       List<Message> first = history("You answer at length.", "Tell me about the tides.");
       // The reply runs to its length: the model's end-of-turn tokens are ruled out.
       java.util.Map<Integer, Integer> noEnd = java.util.Map.of(model.tokenize("<end_of_turn>")[0], -100,
           model.tokenize("<eos>")[0], -100);
       GenerationOptions atLength = GenerationOptions.builder().temperature(0).maxTokens(850).logitBias(noEnd).build();
-      assertEquals(850, model.generate(new ChatRequest(first, atLength)).usage().completionTokens(),
+      assertEquals(850, model.generate(new ChatRequest(first, atLength, "a")).usage().completionTokens(),
           "a reply longer than the windowed layer's cells");
+      if (savedInBetween) {
+        // Another conversation takes the only sequence: a's cells go to the state cache, with the
+        // checkpoint, and come back for a's next turn.
+        model.generate(new ChatRequest(history("Someone else.", "Hello?"), GREEDY, "b"));
+      }
       int prompt = model.countTokens(first);
       List<Message> next = new ArrayList<>(first);
       next.add(Message.assistant("The tides follow the moon."));
       next.add(Message.user("And the herons?"));
       long before = model.statistics().promptTokensReused();
-      String reply = model.generate(new ChatRequest(next, GREEDY)).text();
+      String reply = model.generate(new ChatRequest(next, GREEDY, "a")).text();
+      if (savedInBetween) {
+        assertEquals(1, model.statistics().statesRestored(), model.statistics().toString());
+      }
       assertEquals(prompt - 4, model.statistics().promptTokensReused() - before,
           "cut back to the checkpoint, 4 tokens before the first prompt's end (the turn the reply opens, which"
               + " Gemma's template writes otherwise once the reply is in the history)");
