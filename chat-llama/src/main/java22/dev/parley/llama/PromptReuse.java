@@ -175,9 +175,15 @@ final class PromptReuse {
 
   private static final int CHECKPOINT_BEFORE_END = 4;
 
-  /** Whether the engine keeps checkpoints: sliding-window layers keep only their window's cells. */
+  /**
+   * Whether the engine keeps checkpoints: the model has sliding-window layers, and they keep only
+   * their window's cells, or conversations' states are saved. A saved state holds only the window's
+   * cells of those layers either way (llama.cpp writes no others), so without a checkpoint a
+   * restored conversation whose next prompt departs before its end (Gemma's template writes the
+   * turn the reply opens otherwise once the reply is in the history) is computed from its start.
+   */
   boolean takesCheckpoints() {
-    return slidingWindow > 0 && !config.fullSlidingWindowCache();
+    return slidingWindow > 0 && (!config.fullSlidingWindowCache() || states != null);
   }
 
   /**

@@ -165,4 +165,29 @@ class FfmSlidingWindowTest {
       assertEquals(fresh.generate(new ChatRequest(next, GREEDY)).text(), reply);
     }
   }
+
+  /**
+   * With every cell kept (the default), a conversation whose state went to the state cache comes
+   * back with only the window's cells of its windowed layer (llama.cpp saves no others), and its
+   * next prompt departs 4 tokens before the end of the last one (Gemma's template): the checkpoint
+   * saved with the state spares computing the whole history again.
+   */
+  @Test
+  void withEveryCellKeptARestoredConversationIsCutBackToItsCheckpoint() {
+    try (LlamaChatModel model = LlamaChatModel.builder(file).contextSize(1024).slots(1).threads(1)
+            .flashAttention(false).build();
+        LlamaChatModel fresh = recomputing()) {
+      List<Message> h = history("You answer briefly.", "The tide comes in over the flats at dusk. ".repeat(6) + "Why?");
+      int firstPrompt = model.countTokens(h);
+      assertTrue(firstPrompt > 64, "longer than the window: " + firstPrompt);
+      h.add(model.generate(new ChatRequest(h, GREEDY, "a")).toMessage());
+      h.add(Message.user("And at dawn?"));
+      model.generate(new ChatRequest(history("Someone else.", "Hello?"), GREEDY, "b"));
+      long before = model.statistics().promptTokensReused();
+      String reply = model.generate(new ChatRequest(h, GREEDY, "a")).text();
+      assertEquals(1, model.statistics().statesRestored(), model.statistics().toString());
+      assertEquals(firstPrompt - 4, model.statistics().promptTokensReused() - before, "cut back to the checkpoint");
+      assertEquals(fresh.generate(new ChatRequest(h, GREEDY)).text(), reply);
+    }
+  }
 }
