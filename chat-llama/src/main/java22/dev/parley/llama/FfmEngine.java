@@ -894,7 +894,6 @@ final class FfmEngine implements Engine {
 
   private void sample(Sequence s, int index) {
     Request r = s.request;
-
     int token = r.sampler == null ? sampling.argmax(index) : sampling.draw(r.sampler, r.grammarSampler, index, r.validUtf8);
     s.pending = -1;
     if (token < 0) {

@@ -210,9 +210,6 @@ final class LlamaLibrary {
   private final Lazy stateSeqGetSize;
   private final Lazy stateSeqGetData;
   private final Lazy stateSeqSetData;
-  private final Lazy stateSeqGetSizeExt;
-  private final Lazy stateSeqGetDataExt;
-  private final Lazy stateSeqSetDataExt;
   private final Lazy samplerChainDefaultParams;
   private final Lazy samplerChainInit;
   private final Lazy samplerChainAdd;
@@ -285,15 +282,10 @@ final class LlamaLibrary {
         FunctionDescriptor.ofVoid(ADDRESS));
     setNThreads = b.lazy("llama_set_n_threads", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
     memorySeqCp = b.lazy("llama_memory_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    stateSeqGetSize = b.lazy("llama_state_seq_get_size", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
-    stateSeqGetData = b.lazy("llama_state_seq_get_data",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-    stateSeqSetData = b.lazy("llama_state_seq_set_data",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-    stateSeqGetSizeExt = b.lazy("llama_state_seq_get_size_ext", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT));
-    stateSeqGetDataExt = b.lazy("llama_state_seq_get_data_ext",
+    stateSeqGetSize = b.lazy("llama_state_seq_get_size_ext", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT));
+    stateSeqGetData = b.lazy("llama_state_seq_get_data_ext",
         FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT));
-    stateSeqSetDataExt = b.lazy("llama_state_seq_set_data_ext",
+    stateSeqSetData = b.lazy("llama_state_seq_set_data_ext",
         FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT));
     samplerChainDefaultParams = b.lazy("llama_sampler_chain_default_params", FunctionDescriptor.of(SAMPLER_CHAIN_PARAMS));
     samplerChainInit = b.lazy("llama_sampler_chain_init", FunctionDescriptor.of(ADDRESS, SAMPLER_CHAIN_PARAMS));
@@ -531,57 +523,36 @@ final class LlamaLibrary {
     }
   }
 
-  long stateSeqGetSize(MemorySegment context, int seq) {
-    try {
-      return (long) stateSeqGetSize.get().invokeExact(context, seq);
-    } catch (Throwable e) {
-      throw rethrow(e);
-    }
-  }
-
-  /** Bytes written into {@code out}, 0 if it failed. */
-  long stateSeqGetData(MemorySegment context, MemorySegment out, long size, int seq) {
-    try {
-      return (long) stateSeqGetData.get().invokeExact(context, out, size, seq);
-    } catch (Throwable e) {
-      throw rethrow(e);
-    }
-  }
-
-  /** Bytes read from {@code state} into the sequence's cells, 0 if there was no room. */
-  long stateSeqSetData(MemorySegment context, MemorySegment state, long size, int seq) {
-    try {
-      return (long) stateSeqSetData.get().invokeExact(context, state, size, seq);
-    } catch (Throwable e) {
-      throw rethrow(e);
-    }
-  }
-
-  /** {@code LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY}: only the parts of the memory that cannot be cut back (sliding-window cells). */
+  /** {@code LLAMA_STATE_SEQ_FLAGS_NONE}: every part of the memory. */
+  static final int STATE_SEQ_WHOLE = 0;
+  /** {@code LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY}: only the parts that cannot be cut back (sliding-window cells). */
   static final int STATE_SEQ_PARTIAL_ONLY = 1;
 
-  /** {@link #stateSeqGetSize} of the parts {@code flags} name. */
+  /** The bytes of the sequence's cells in the parts of the memory {@code flags} name. */
   long stateSeqGetSize(MemorySegment context, int seq, int flags) {
     try {
-      return (long) stateSeqGetSizeExt.get().invokeExact(context, seq, flags);
+      return (long) stateSeqGetSize.get().invokeExact(context, seq, flags);
     } catch (Throwable e) {
       throw rethrow(e);
     }
   }
 
-  /** {@link #stateSeqGetData} of the parts {@code flags} name. */
+  /** Bytes of the sequence's cells ({@code flags}: which parts) written into {@code out}, 0 if it failed. */
   long stateSeqGetData(MemorySegment context, MemorySegment out, long size, int seq, int flags) {
     try {
-      return (long) stateSeqGetDataExt.get().invokeExact(context, out, size, seq, flags);
+      return (long) stateSeqGetData.get().invokeExact(context, out, size, seq, flags);
     } catch (Throwable e) {
       throw rethrow(e);
     }
   }
 
-  /** {@link #stateSeqSetData} of the parts {@code flags} name: those parts of the sequence's cells are replaced. */
+  /**
+   * Bytes read from {@code state} into the sequence's cells, which it replaces in the parts of the
+   * memory {@code flags} name; 0 if there was no room.
+   */
   long stateSeqSetData(MemorySegment context, MemorySegment state, long size, int seq, int flags) {
     try {
-      return (long) stateSeqSetDataExt.get().invokeExact(context, state, size, seq, flags);
+      return (long) stateSeqSetData.get().invokeExact(context, state, size, seq, flags);
     } catch (Throwable e) {
       throw rethrow(e);
     }

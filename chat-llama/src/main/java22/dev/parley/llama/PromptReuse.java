@@ -198,22 +198,9 @@ final class PromptReuse {
       old.free();
     }
     long start = System.nanoTime();
-    long size = lib.stateSeqGetSize(context, s.id, LlamaLibrary.STATE_SEQ_PARTIAL_ONLY);
-    if (size <= 0) {
-      return;
-    }
-    Arena owner = Arena.ofShared();
     try {
-      MemorySegment data = owner.allocate(size);
-      long written = lib.stateSeqGetData(context, data, size, s.id, LlamaLibrary.STATE_SEQ_PARTIAL_ONLY);
-      if (written <= 0) {
-        owner.close();
-        return;
-      }
-      s.checkpoint = new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, owner);
-    } catch (Throwable e) {
-      owner.close();
-      throw e;
+      long size = lib.stateSeqGetSize(context, s.id, LlamaLibrary.STATE_SEQ_PARTIAL_ONLY);
+      s.checkpoint = size <= 0 ? null : copyCells(s, size, LlamaLibrary.STATE_SEQ_PARTIAL_ONLY);
     } finally {
       stateNanos += System.nanoTime() - start;
     }
@@ -266,26 +253,34 @@ final class PromptReuse {
   }
 
   private void copyOut(Sequence s, StateCache cache) {
-    long size = lib.stateSeqGetSize(context, s.id);
+    long size = lib.stateSeqGetSize(context, s.id, LlamaLibrary.STATE_SEQ_WHOLE);
     if (!cache.fits(size)) {
       return;
     }
+    SavedState state = copyCells(s, size, LlamaLibrary.STATE_SEQ_WHOLE);
+    if (state == null) {
+      return;
+    }
+    SavedState c = s.checkpoint;
+    if (c != null && c.tokens.length <= s.cachedLength
+        && Arrays.equals(c.tokens, 0, c.tokens.length, s.cached, 0, c.tokens.length)) {
+      state.checkpoint = c;
+      s.checkpoint = null;
+    }
+    cache.put(s.conversation, state);
+  }
+
+  /** The sequence's cells in the parts of the memory {@code flags} name, copied out; null if llama.cpp wrote none. */
+  private @Nullable SavedState copyCells(Sequence s, long size, int flags) {
     Arena owner = Arena.ofShared();
     try {
       MemorySegment data = owner.allocate(size);
-      long written = lib.stateSeqGetData(context, data, size, s.id);
+      long written = lib.stateSeqGetData(context, data, size, s.id, flags);
       if (written <= 0) {
         owner.close();
-        return;
+        return null;
       }
-      SavedState state = new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, owner);
-      SavedState c = s.checkpoint;
-      if (c != null && c.tokens.length <= s.cachedLength
-          && Arrays.equals(c.tokens, 0, c.tokens.length, s.cached, 0, c.tokens.length)) {
-        state.checkpoint = c;
-        s.checkpoint = null;
-      }
-      cache.put(s.conversation, state);
+      return new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, owner);
     } catch (Throwable e) {
       owner.close();
       throw e;
@@ -298,7 +293,7 @@ final class PromptReuse {
     try {
       boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
       target.cachedLength = 0;
-      long read = lib.stateSeqSetData(context, state.data, state.bytes, target.id);
+      long read = lib.stateSeqSetData(context, state.data, state.bytes, target.id, LlamaLibrary.STATE_SEQ_WHOLE);
       if (read == 0) {
         // No run of free cells long enough for it: the prompt is computed instead.
         boolean cleared = lib.memorySeqRm(memory, target.id, 0, -1);
