@@ -666,7 +666,8 @@ final class FfmEngine implements Engine {
   /**
    * Gives free sequences to the waiting requests, oldest first: the sequence that holds the
    * request's conversation, else the one whose cells share the longest prefix with its prompt
-   * (ties: an empty one, then one no conversation owns, then the least recently used).
+   * ({@link #worthKeeping}; ties: an empty one, then one no conversation owns, then the least
+   * recently used).
    */
   private void assignFreeSequences() {
     while (!waiting.isEmpty()) {
@@ -704,7 +705,7 @@ final class FfmEngine implements Engine {
       if (r.conversation != null && r.conversation.equals(s.conversation) && s.cachedLength > 0) {
         return s;
       }
-      int shared = config.promptCache() ? s.sharedPrefix(r.tokens) : 0;
+      int shared = config.promptCache() ? worthKeeping(s, s.sharedPrefix(r.tokens)) : 0;
       if (best == null || shared > bestShared
           || (shared == bestShared && (s.cost() < best.cost() || (s.cost() == best.cost() && s.lastUsed < best.lastUsed)))) {
         best = s;
@@ -712,6 +713,18 @@ final class FfmEngine implements Engine {
       }
     }
     return best;
+  }
+
+  /**
+   * What {@code shared} tokens of a sequence's cells are worth to a request that would take it:
+   * all of them when the prompt goes on from every cell the sequence holds, or when they make a
+   * block ({@link PrefixIndex#BLOCK}) or more; else none. A few shared tokens (the start of the
+   * chat template) do not make it worth overwriting another conversation's cells (and saving them
+   * first) while a sequence holding less is free; the new sequence can copy them ({@link
+   * PromptReuse}).
+   */
+  private static int worthKeeping(Sequence s, int shared) {
+    return shared == s.cachedLength || shared >= PrefixIndex.BLOCK ? shared : 0;
   }
 
   /** One llama_decode: every generating sequence's next token, then prompt chunks. */
