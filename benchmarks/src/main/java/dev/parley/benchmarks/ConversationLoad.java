@@ -165,7 +165,7 @@ final class ConversationLoad {
         };
         ChatRequest sent = backend == Backend.PARLEY_STATELESS ? request.withConversation(null) : request;
         ChatResponse r = p.stream(sent, h).completion().toCompletableFuture().get(10, TimeUnit.MINUTES);
-        return new Reply(r.text(), first[0] < 0 ? System.nanoTime() - start : first[0] - start);
+        return new Reply(r.text(), first[0] < 0 ? System.nanoTime() - start : first[0] - start, -1);
       };
     }
     ArrayNode perTurn = result.putArray("turns");
@@ -178,22 +178,25 @@ final class ConversationLoad {
         EngineStatistics before = pool == null ? null : pool.engineStatistics();
         Map<String, Double> countersBefore = parleyServer == null ? null : parleyServer.counters();
         long turnStart = System.nanoTime();
-        List<Future<Long>> ttft = new ArrayList<>();
+        List<Future<Reply>> replies = new ArrayList<>();
         for (int c = 0; c < conversations; c++) {
           String id = "c" + c;
           String text = "Turn " + t + " of traveller " + c + ": which coastal town would you suggest for a quiet week"
               + " by the sea, and what should I pack?";
           int n = t;
-          ttft.add(clients.submit(() -> {
+          replies.add(clients.submit(() -> {
             memory.append(id, Message.user(text));
             Reply r = turn.take(id, memory.request(id, options));
             memory.append(id, Message.assistant(r.text().isEmpty() ? "(no reply " + n + ")" : r.text()));
-            return r.firstTokenNanos();
+            return r;
           }));
         }
         long[] nanos = new long[conversations];
+        long serverComputed = 0;
         for (int c = 0; c < conversations; c++) {
-          nanos[c] = ttft.get(c).get(30, TimeUnit.MINUTES);
+          Reply r = replies.get(c).get(30, TimeUnit.MINUTES);
+          nanos[c] = r.firstTokenNanos();
+          serverComputed = serverComputed < 0 || r.computedTokens() < 0 ? -1 : serverComputed + r.computedTokens();
         }
         long wallNanos = System.nanoTime() - turnStart;
         Arrays.sort(nanos);
@@ -203,6 +206,10 @@ final class ConversationLoad {
         row.put("medianMs", nanos[nanos.length / 2] / 1e6);
         row.put("p90Ms", nanos[(int) Math.min(nanos.length - 1, Math.ceil(nanos.length * 0.9) - 1)] / 1e6);
         row.put("maxMs", nanos[nanos.length - 1] / 1e6);
+        if (backend == Backend.LLAMA_SERVER && serverComputed >= 0) {
+          // llama-server's own count: the prompt tokens it processed (timings.prompt_n), the rest from its caches
+          row.put("computedTokensPerRequest", (double) serverComputed / conversations);
+        }
         if (pool != null && before != null) {
           EngineStatistics after = pool.engineStatistics();
           long prompt = after.promptTokens() - before.promptTokens();
@@ -271,6 +278,7 @@ final class ConversationLoad {
           + server.logTail(), e);
     }
     long first = -1;
+    int computed = -1;
     StringBuilder text = new StringBuilder();
     try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
       if (r.statusCode() != 200) {
@@ -280,7 +288,12 @@ final class ConversationLoad {
         if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {
           continue;
         }
-        JsonNode content = JSON.readTree(line.substring(6)).path("choices").path(0).path("delta").path("content");
+        JsonNode event = JSON.readTree(line.substring(6));
+        JsonNode promptN = event.path("timings").path("prompt_n"); // llama-server's, in its last event
+        if (promptN.isInt()) {
+          computed = promptN.asInt();
+        }
+        JsonNode content = event.path("choices").path(0).path("delta").path("content");
         if (content.isTextual() && !content.asText().isEmpty()) {
           if (first < 0) {
             first = System.nanoTime();
@@ -289,14 +302,15 @@ final class ConversationLoad {
         }
       }
     }
-    return new Reply(text.toString(), (first < 0 ? System.nanoTime() : first) - start);
+    return new Reply(text.toString(), (first < 0 ? System.nanoTime() : first) - start, computed);
   }
 
   private static double delta(Map<String, Double> after, Map<String, Double> before, String counter) {
     return after.getOrDefault(counter, 0.0) - before.getOrDefault(counter, 0.0);
   }
 
-  private record Reply(String text, long firstTokenNanos) {}
+  /** A reply, its first token's delay, and the prompt tokens the server says it computed (-1: it does not say). */
+  private record Reply(String text, long firstTokenNanos, int computedTokens) {}
 
   @FunctionalInterface
   private interface Turn {
