@@ -720,8 +720,8 @@ final class FfmEngine implements Engine {
    * all of them when the prompt goes on from every cell the sequence holds, or when they make a
    * block ({@link PrefixIndex#BLOCK}) or more; else none. A few shared tokens (the start of the
    * chat template) do not make it worth overwriting another conversation's cells (and saving them
-   * first) while a sequence holding less is free; the new sequence can copy them ({@link
-   * PromptReuse}).
+   * first) while a sequence holding less is free: the free one computes them again (or shares
+   * their cells, in one buffer of cells; {@link PromptReuse}).
    */
   private static int worthKeeping(Sequence s, int shared) {
     return shared == s.cachedLength || shared >= PrefixIndex.BLOCK ? shared : 0;
