@@ -26,8 +26,11 @@ final class SavedState {
     this.memory = memory;
   }
 
+  /** What the state holds in memory, its checkpoint's included: what the state cache's bound counts. */
   int weight() {
-    return (int) Math.min(Integer.MAX_VALUE, bytes + 4L * tokens.length);
+    SavedState c = checkpoint;
+    long own = bytes + 4L * tokens.length;
+    return (int) Math.min(Integer.MAX_VALUE, c == null ? own : own + c.weight());
   }
 
   void free() {

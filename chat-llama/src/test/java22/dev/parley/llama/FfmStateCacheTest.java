@@ -128,6 +128,25 @@ class FfmStateCacheTest {
     }
   }
 
+  /**
+   * A sliding-window model's states carry their checkpoints (a Gemma 3 27B-shaped one is hundreds of
+   * megabytes), and the bound counts them: two states of 1,000 bytes fit 2,600 bytes, but not with a
+   * checkpoint of 1,000 bytes each.
+   */
+  @Test
+  void checkpointsCountAgainstTheMemoryBound() throws Exception {
+    try (StateCache cache = new StateCache(2600, null, 0, "t")) {
+      for (int i = 0; i < 4; i++) {
+        SavedState s = state(seq(1000 * i, 64), 1000, i);
+        s.checkpoint = state(seq(1000 * i, 60), 1000, i);
+        cache.put(null, s);
+        assertTrue(cache.bytes() <= 2600, "after " + i + ": " + cache.bytes());
+        assertTrue(cache.bytes() >= 2000, "the newest state and its checkpoint: " + cache.bytes());
+      }
+      assertEquals(3, cache.evicted(), "room for one state with its checkpoint");
+    }
+  }
+
   @Test
   void statesPastTheMemoryBoundGoToTheFolderAndComeBackWithTheirBytes() throws Exception {
     try (StateCache cache = new StateCache(2600, temp, 1 << 20, "t")) {
