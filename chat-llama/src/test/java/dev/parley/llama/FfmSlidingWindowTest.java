@@ -4,13 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.chat.ChatRequest;
+import dev.parley.chat.ChatResponse;
+import dev.parley.chat.FinishReason;
+import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
+import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,19 +118,36 @@ class FfmSlidingWindowTest {
       assertTrue(model.countTokens(List.of(Message.system(shared))) > 40, "more than a block is shared");
       assertTrue(model.countTokens(a) > 900, "a outgrows the windowed cells well past the shared start: "
           + model.countTokens(a));
-      // a goes on generating, its reply held at the first token, while b comes: b takes the other
-      // sequence, which a's cells could seed.
-      HeldStream held = new HeldStream();
-      CompletableFuture<?> aDone = model.stream(new ChatRequest(a, GenerationOptions.builder().temperature(0)
-          .maxTokens(60).build(), "a"), held).completion().toCompletableFuture();
-      held.awaitFirstToken();
+      // a goes on generating while b comes, so b takes the other sequence, which a's cells could
+      // seed. a cannot end by itself: its end-of-turn tokens are ruled out and it may fill its
+      // context, a hundred steps where b takes nine; the test cancels it once b has replied.
+      Map<Integer, Integer> noEnd = Map.of(model.tokenize("<end_of_turn>")[0], -100, model.tokenize("<eos>")[0], -100);
+      int room = 1024 - model.countTokens(a);
+      CountDownLatch generating = new CountDownLatch(1);
+      GenerationHandle aRun = model.stream(new ChatRequest(a, GenerationOptions.builder().temperature(0)
+          .maxTokens(room).logitBias(noEnd).build(), "a"), new StreamHandler() {
+            @Override
+            public void onToken(String token) {
+              generating.countDown();
+            }
+
+            @Override
+            public void onComplete(ChatResponse response) {}
+
+            @Override
+            public void onError(ParleyException error) {}
+          });
+      assertTrue(generating.await(DEADLINE_SECONDS, TimeUnit.SECONDS), "a never generated");
       long before = model.statistics().promptTokensReused();
       CompletableFuture<String> reply = model.stream(new ChatRequest(b, GREEDY, "b"), StreamHandler.ignoringTokens())
           .completion().toCompletableFuture().thenApply(r -> r.text());
       assertEquals(fresh.generate(new ChatRequest(b, GREEDY)).text(), reply.get(DEADLINE_SECONDS, TimeUnit.SECONDS));
       assertEquals(0, model.statistics().promptTokensReused() - before, "b's prompt is computed from its start");
-      held.release();
-      aDone.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
+      // Had a ended first, b would have taken a's sequence for the prefix they share, saving a's cells.
+      assertEquals(0, model.statistics().statesSaved(), "b took the free sequence while a generated");
+      aRun.cancel();
+      assertEquals(FinishReason.CANCELLED, aRun.completion().toCompletableFuture().get(DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .finishReason(), "a ran until the test cancelled it");
     }
   }
 
