@@ -25,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  *     not only their window's (FFM engine)
  * @param format the model's own chat template when Parley renders it, or null for llama.cpp's built-in
  *     formats ({@code template}); the engine finds the text between turns with it
+ * @param attentionPerHistoryToken the model's {@link TiledPrompt#attentionPerHistoryToken}; 0 when unknown
  */
 record EngineConfig(
     Path modelFile,
@@ -48,7 +49,8 @@ record EngineConfig(
     @Nullable String cpuVariant,
     Duration turnPrimingDelay,
     boolean fullSlidingWindowCache,
-    @Nullable ChatFormat format) {
+    @Nullable ChatFormat format,
+    double attentionPerHistoryToken) {
 
   int effectiveBatchThreads() {
     return batchThreads > 0 ? batchThreads : threads;

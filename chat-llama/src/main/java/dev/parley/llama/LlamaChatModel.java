@@ -118,7 +118,8 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
         b.gpuLayers, template, b.closeTimeout, b.promptCache, addsBos, b.kvCells, b.promptCache ? b.stateCacheBytes : 0,
         b.effectiveFlashAttention(), b.promptCache ? b.stateSpillFolder : null, b.stateSpillBytes, b.calibrateThreads,
         b.nativeLibraries, b.cpuVariant, b.turnPrimingDelay, b.fullSlidingWindowCache,
-        fileTemplate == null ? null : messages -> renderEscaped(fileTemplate, specials, messages)));
+        fileTemplate == null ? null : messages -> renderEscaped(fileTemplate, specials, messages),
+        TiledPrompt.attentionPerHistoryToken(file)));
     this.admission = new Admission(id, new int[] {b.slots}, b.maxQueue, b.maxWait, System::nanoTime);
     LOG.info("loaded {} ({}, context {} x {} slots, {} threads{}, {} engine)", id, file.architecture(), b.contextSize,
         b.slots, engine.threads(), jinja != null ? ", the file's Jinja template, tool calls as " + toolSyntax

@@ -280,8 +280,12 @@ final class FfmEngine implements Engine {
     }
     engine.priming = new TurnPriming(engine.turnSeparator, engine::tokenize, config.addsBos() ? engine.bos : -1,
         config.contextSize(), config.turnPrimingDelay(), (seq, at) -> engine.lib.memorySeqRm(engine.memory, seq.id, at, -1));
+    // Cutting cells back is exact only without recurrent state or a sliding window, and the tiled
+    // kernel is that of ggml's fused attention on the CPU.
+    boolean tiledPrompts = engine.slidingWindow == 0 && !engine.lib.modelHasRecurrentState(engine.model)
+        && config.gpuLayers() == 0 && config.flashAttention();
     engine.reuse = new PromptReuse(engine.lib, engine.context, engine.memory, engine.seqs, config, engine.kvUnified,
-        engine.slidingWindow, engine.states);
+        engine.slidingWindow, tiledPrompts, engine.states);
     engine.checkpoints = engine.reuse.takesCheckpoints();
     engine.loop.start();
     try {

@@ -22,6 +22,8 @@ final class PromptReuse {
   private final EngineConfig config;
   private final boolean kvUnified;
   private final int slidingWindow;
+  /** Whether a prompt may compute again cached tokens for ggml's tiled attention ({@link TiledPrompt}). */
+  private final boolean tiledPrompts;
   private final @Nullable StateCache states;
   private volatile long promptTokens;
   private volatile long promptTokensReused;
@@ -30,10 +32,12 @@ final class PromptReuse {
   /**
    * @param kvUnified whether the sequences share one buffer of cells (else a stream each)
    * @param slidingWindow the model's sliding attention window in tokens, 0 for none
+   * @param tiledPrompts whether a prompt may compute again cached tokens for ggml's tiled attention
+   *     ({@link TiledPrompt}): its cells can be cut back anywhere and the layers run on the CPU
    * @param states saved states, or null when the engine keeps none
    */
   PromptReuse(LlamaLibrary lib, MemorySegment context, MemorySegment memory, Sequence[] seqs, EngineConfig config,
-      boolean kvUnified, int slidingWindow, @Nullable StateCache states) {
+      boolean kvUnified, int slidingWindow, boolean tiledPrompts, @Nullable StateCache states) {
     this.lib = lib;
     this.context = context;
     this.memory = memory;
@@ -41,6 +45,7 @@ final class PromptReuse {
     this.config = config;
     this.kvUnified = kvUnified;
     this.slidingWindow = slidingWindow;
+    this.tiledPrompts = tiledPrompts;
     this.states = states;
   }
 
@@ -140,6 +145,9 @@ final class PromptReuse {
       // to: the prompt is computed from the last checkpoint before keep, else from the start (as
       // llama-server does).
       keep = checkpoint != null && !replaced && restoreCheckpoint(target, checkpoint, keep) ? checkpoint.tokens.length : 0;
+    }
+    if (tiledPrompts) {
+      keep = TiledPrompt.keep(r.tokens.length, keep, config.attentionPerHistoryToken());
     }
     if (checkpoint != null && !replaced && keep >= checkpoint.tokens.length) {
       target.checkpoint = checkpoint; // the cells before it stay: it still serves the next request

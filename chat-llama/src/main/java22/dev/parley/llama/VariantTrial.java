@@ -141,7 +141,7 @@ final class VariantTrial {
   public static void main(String[] args) throws Exception {
     Path model = Path.of(args[0]);
     EngineConfig config = new EngineConfig(model, "variant-trial", 256, 1, 2, 0, 0, null, Duration.ofSeconds(10),
-        false, true, 0, 0, false, null, 0, false, null, null, Duration.ZERO, true, null);
+        false, true, 0, 0, false, null, 0, false, null, null, Duration.ZERO, true, null, 0);
     try (Engine engine = Engines.load(config)) {
       int[] prompt = engine.tokenize("The quick brown fox jumps over the lazy dog. ".repeat(8));
       int n = Math.min(prompt.length, 64);

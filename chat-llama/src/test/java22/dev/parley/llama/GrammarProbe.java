@@ -30,7 +30,7 @@ final class GrammarProbe implements AutoCloseable {
 
   GrammarProbe() {
     EngineConfig config = new EngineConfig(TestModels.tiny(), "probe", 256, 1, 1, 1, 0, null, Duration.ofSeconds(5), false,
-        true, 0, 0, false, null, 0, false, null, null, Duration.ZERO, true, null);
+        true, 0, 0, false, null, 0, false, null, null, Duration.ZERO, true, null, 0);
     lib = LlamaLibrary.get(config);
     try (Arena local = Arena.ofConfined()) {
       MemorySegment params = lib.modelDefaultParams((SegmentAllocator) local);
