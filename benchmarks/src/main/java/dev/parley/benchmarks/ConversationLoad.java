@@ -46,7 +46,9 @@ import java.util.concurrent.TimeUnit;
  * Parley's) to see what evictions cost, {@code -Dparley.bench.stateSpillFolder=DIR} writes the states
  * it evicts there, {@code -Dparley.bench.contextSize=N} sets the context per sequence (2048),
  * {@code -Dparley.bench.flashAttention=true|false} chooses fused attention (default: Parley's),
- * {@code -Dparley.bench.turnPrimingDelayMillis=N} the engine's turn-priming delay.
+ * {@code -Dparley.bench.turnPrimingDelayMillis=N} the engine's turn-priming delay. Over HTTP a turn's
+ * row also has the server's steps: the example server's engine steps, or {@code llama-server}'s
+ * {@code llama_decode} calls (from its {@code /metrics}).
  */
 final class ConversationLoad {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -102,13 +104,13 @@ final class ConversationLoad {
     GenerationOptions options = GenerationOptions.builder().temperature(0).maxTokens(replyTokens).build();
     Turn turn;
     AutoCloseable resource;
-    ChildServer parleyServer = null;
+    ChildServer httpServer = null;
     ModelPool pool = null;
     if (backend == Backend.LLAMA_SERVER || backend == Backend.PARLEY_SERVER) {
       ChildServer server = backend == Backend.LLAMA_SERVER ? natives.server(model, threads, sequences, 2048)
           : ChildServer.parleyExample(model, threads, sequences, 2048);
       resource = server;
-      parleyServer = backend == Backend.PARLEY_SERVER ? server : null;
+      httpServer = server;
       // HTTP/1.1: the JDK client's default h2c upgrade request is not for llama-server.
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       turn = (id, request) -> chatOverHttp(http, server, request, replyTokens);
@@ -176,7 +178,7 @@ final class ConversationLoad {
       }
       for (int t = 1; t <= turns; t++) {
         EngineStatistics before = pool == null ? null : pool.engineStatistics();
-        Map<String, Double> countersBefore = parleyServer == null ? null : parleyServer.counters();
+        Map<String, Double> countersBefore = httpServer == null ? null : httpServer.counters();
         long turnStart = System.nanoTime();
         List<Future<Reply>> replies = new ArrayList<>();
         for (int c = 0; c < conversations; c++) {
@@ -228,7 +230,12 @@ final class ConversationLoad {
         }
         if (countersBefore != null) {
           // The example server's engine, from its /metrics: the same figures as in process, less the times.
-          Map<String, Double> after = parleyServer.counters();
+          // llama-server's: its llama_decode calls, the steps of its loop.
+          Map<String, Double> after = httpServer.counters();
+          double decodes = delta(after, countersBefore, "llamacpp:n_decode_total");
+          if (decodes > 0) {
+            row.put("steps", (long) decodes);
+          }
           double prompt = delta(after, countersBefore, "parley_engine_prompt_tokens_total");
           double steps = delta(after, countersBefore, "parley_engine_steps_total");
           if (steps > 0) {

@@ -74,7 +74,7 @@ final class NativeReference implements AutoCloseable {
 
   /**
    * Starts {@code llama-server} with {@code slots} parallel slots of {@code contextPerSlot} tokens
-   * on a free loopback port; {@link LlamaServer#close()} stops it.
+   * on a free loopback port, with its {@code /metrics}; {@link LlamaServer#close()} stops it.
    */
   ChildServer server(Path model, int threads, int slots, int contextPerSlot) throws IOException, InterruptedException {
     int port;
@@ -84,7 +84,7 @@ final class NativeReference implements AutoCloseable {
     return ChildServer.start("llama-server", List.of(bin.resolve("llama-server").toString(), "-m", model.toString(),
         "--host", "127.0.0.1", "--port", Integer.toString(port), "-np", Integer.toString(slots),
         "-c", Integer.toString(slots * contextPerSlot), "-t", Integer.toString(threads),
-        "-tb", Integer.toString(threads), "--chat-template", "chatml"), port, null, Duration.ofSeconds(120));
+        "-tb", Integer.toString(threads), "--chat-template", "chatml", "--metrics"), port, null, Duration.ofSeconds(120));
   }
 
   private static String run(List<String> command) throws IOException, InterruptedException {
