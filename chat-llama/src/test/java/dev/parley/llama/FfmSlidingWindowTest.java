@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.chat.ChatRequest;
-import dev.parley.chat.ChatResponse;
 import dev.parley.chat.FinishReason;
 import dev.parley.chat.GenerationHandle;
 import dev.parley.chat.GenerationOptions;
 import dev.parley.chat.Message;
-import dev.parley.chat.ParleyException;
 import dev.parley.chat.StreamHandler;
+import dev.parley.testing.contract.RecordingStreamHandler;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,18 +124,7 @@ class FfmSlidingWindowTest {
       int room = 1024 - model.countTokens(a);
       CountDownLatch generating = new CountDownLatch(1);
       GenerationHandle aRun = model.stream(new ChatRequest(a, GenerationOptions.builder().temperature(0)
-          .maxTokens(room).logitBias(noEnd).build(), "a"), new StreamHandler() {
-            @Override
-            public void onToken(String token) {
-              generating.countDown();
-            }
-
-            @Override
-            public void onComplete(ChatResponse response) {}
-
-            @Override
-            public void onError(ParleyException error) {}
-          });
+          .maxTokens(room).logitBias(noEnd).build(), "a"), new RecordingStreamHandler(token -> generating.countDown()));
       assertTrue(generating.await(DEADLINE_SECONDS, TimeUnit.SECONDS), "a never generated");
       long before = model.statistics().promptTokensReused();
       CompletableFuture<String> reply = model.stream(new ChatRequest(b, GREEDY, "b"), StreamHandler.ignoringTokens())
