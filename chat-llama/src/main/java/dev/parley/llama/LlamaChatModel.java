@@ -548,7 +548,10 @@ public final class LlamaChatModel implements ChatModel, Tokenizer, AutoCloseable
      * Past the bound, Caffeine's policy (recency and frequency) picks the states to drop. A state
      * costs its tokens times the model's KV bytes per token (f16: 2 x layers x KV width x 2 bytes;
      * about 23 KB for a 135M model, 128 KB for an 8B one), so size this to the conversations that
-     * come back. FFM engine only.
+     * come back. Beside it the engine keeps the memory of states it freed, up to an eighth of this,
+     * to copy the next ones into: memory fresh from the system costs a page fault per page on first
+     * touch, more than the copy (large states take huge pages where Linux grants them). FFM engine
+     * only.
      */
     public Builder stateCacheBytes(long bytes) {
       Checks.notNegative(bytes, "stateCacheBytes");

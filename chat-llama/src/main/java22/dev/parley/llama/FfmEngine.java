@@ -70,6 +70,8 @@ final class FfmEngine implements Engine {
   /** Thread calibration: decode steps timed per thread count and round, and rounds. */
   private static final int CALIBRATION_STEPS = 4;
   private static final int CALIBRATION_ROUNDS = 3;
+  /** Free state memory kept for reuse, as a share of the state cache's bound: 1/8. */
+  static final int FREE_STATE_MEMORY_SHARE = 8;
 
   private final EngineConfig config;
   private final LlamaLibrary lib;
@@ -116,6 +118,11 @@ final class FfmEngine implements Engine {
    * null when {@code stateCacheBytes} is 0. Set before the loop starts, used by it only.
    */
   private volatile @Nullable StateCache states;
+  /**
+   * The memory of saved states and checkpoints. It keeps freed blocks for reuse up to an eighth of
+   * the state cache's bound ({@link #FREE_STATE_MEMORY_SHARE}), beside it.
+   */
+  private final StateMemory stateMemory;
   /** Whether prompts stop short of their end for a checkpoint ({@link PromptReuse#checkpoint}). */
   private volatile boolean checkpoints;
   /** Where each request's prompt starts computing; made at load, before the loop starts. */
@@ -157,6 +164,7 @@ final class FfmEngine implements Engine {
 
   private FfmEngine(EngineConfig c) {
     this.config = c;
+    this.stateMemory = new StateMemory(c.stateCacheBytes() / FREE_STATE_MEMORY_SHARE);
     this.lib = LlamaLibrary.get(c);
     try (Arena local = Arena.ofConfined()) {
       MemorySegment mp = lib.modelDefaultParams((SegmentAllocator) local);
@@ -271,7 +279,7 @@ final class FfmEngine implements Engine {
     if (config.stateCacheBytes() > 0) {
       try {
         engine.states = new StateCache(config.stateCacheBytes(), config.stateSpillFolder(), config.stateSpillBytes(),
-            Integer.toString(MODELS.get()));
+            Integer.toString(MODELS.get()), engine.stateMemory);
       } catch (IOException e) {
         engine.freeNative();
         throw new ModelLoadException(ModelLoadException.Reason.INCOMPATIBLE_SETTINGS, config.modelFile(),
@@ -285,7 +293,7 @@ final class FfmEngine implements Engine {
     boolean tiledPrompts = engine.slidingWindow == 0 && !engine.lib.modelHasRecurrentState(engine.model)
         && config.gpuLayers() == 0 && config.flashAttention();
     engine.reuse = new PromptReuse(engine.lib, engine.context, engine.memory, engine.seqs, config, engine.kvUnified,
-        engine.slidingWindow, tiledPrompts, engine.states);
+        engine.slidingWindow, tiledPrompts, engine.states, engine.stateMemory);
     engine.checkpoints = engine.reuse.takesCheckpoints();
     engine.loop.start();
     try {
@@ -467,6 +475,7 @@ final class FfmEngine implements Engine {
         s.checkpoint = null;
       }
     }
+    stateMemory.close();
     freeNative();
   }
 

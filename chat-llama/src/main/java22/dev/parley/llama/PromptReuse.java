@@ -1,6 +1,5 @@
 package dev.parley.llama;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +24,8 @@ final class PromptReuse {
   /** Whether a prompt may compute again cached tokens for ggml's tiled attention ({@link TiledPrompt}). */
   private final boolean tiledPrompts;
   private final @Nullable StateCache states;
+  /** Where saved states and checkpoints get their memory. */
+  private final StateMemory blocks;
   private volatile long promptTokens;
   private volatile long promptTokensReused;
   private volatile long stateNanos;
@@ -35,9 +36,10 @@ final class PromptReuse {
    * @param tiledPrompts whether a prompt may compute again cached tokens for ggml's tiled attention
    *     ({@link TiledPrompt}): its cells can be cut back anywhere and the layers run on the CPU
    * @param states saved states, or null when the engine keeps none
+   * @param blocks the memory states and checkpoints are copied into
    */
   PromptReuse(LlamaLibrary lib, MemorySegment context, MemorySegment memory, Sequence[] seqs, EngineConfig config,
-      boolean kvUnified, int slidingWindow, boolean tiledPrompts, @Nullable StateCache states) {
+      boolean kvUnified, int slidingWindow, boolean tiledPrompts, @Nullable StateCache states, StateMemory blocks) {
     this.lib = lib;
     this.context = context;
     this.memory = memory;
@@ -47,6 +49,7 @@ final class PromptReuse {
     this.slidingWindow = slidingWindow;
     this.tiledPrompts = tiledPrompts;
     this.states = states;
+    this.blocks = blocks;
   }
 
   /** Prompt tokens of the requests prepared. */
@@ -226,7 +229,7 @@ final class PromptReuse {
     }
     long start = System.nanoTime();
     try {
-      return lib.stateSeqSetData(context, checkpoint.data, checkpoint.bytes, target.id,
+      return lib.stateSeqSetData(context, checkpoint.data(), checkpoint.bytes, target.id,
           LlamaLibrary.STATE_SEQ_PARTIAL_ONLY) > 0;
     } finally {
       stateNanos += System.nanoTime() - start;
@@ -280,17 +283,16 @@ final class PromptReuse {
 
   /** The sequence's cells in the parts of the memory {@code flags} name, copied out; null if llama.cpp wrote none. */
   private @Nullable SavedState copyCells(Sequence s, long size, int flags) {
-    Arena owner = Arena.ofShared();
+    StateMemory.Block block = blocks.take(size);
     try {
-      MemorySegment data = owner.allocate(size);
-      long written = lib.stateSeqGetData(context, data, size, s.id, flags);
+      long written = lib.stateSeqGetData(context, block.segment(), size, s.id, flags);
       if (written <= 0) {
-        owner.close();
+        block.give();
         return null;
       }
-      return new SavedState(Arrays.copyOf(s.cached, s.cachedLength), data, written, owner);
+      return new SavedState(Arrays.copyOf(s.cached, s.cachedLength), block, written);
     } catch (Throwable e) {
-      owner.close();
+      block.give();
       throw e;
     }
   }
@@ -301,7 +303,7 @@ final class PromptReuse {
     try {
       boolean ignored = lib.memorySeqRm(memory, target.id, 0, -1);
       target.cachedLength = 0;
-      long read = lib.stateSeqSetData(context, state.data, state.bytes, target.id, LlamaLibrary.STATE_SEQ_WHOLE);
+      long read = lib.stateSeqSetData(context, state.data(), state.bytes, target.id, LlamaLibrary.STATE_SEQ_WHOLE);
       if (read == 0) {
         // No run of free cells long enough for it: the prompt is computed instead.
         boolean cleared = lib.memorySeqRm(memory, target.id, 0, -1);

@@ -45,12 +45,14 @@ final class StateCache implements AutoCloseable {
 
   /**
    * @param spillFolder where states go that memory no longer holds, or null
+   * @param blocks the memory states read back from {@code spillFolder} go into
    * @throws IOException if the spill folder cannot be made
    */
-  StateCache(long maxBytes, @Nullable Path spillFolder, long spillBytes, String name) throws IOException {
+  StateCache(long maxBytes, @Nullable Path spillFolder, long spillBytes, String name, StateMemory blocks)
+      throws IOException {
     this.maxBytes = maxBytes;
     this.spill = spillFolder == null ? null
-        : new StateSpill(spillFolder, spillBytes, name, (key, tokens) -> index.remove(key, tokens));
+        : new StateSpill(spillFolder, spillBytes, name, blocks, (key, tokens) -> index.remove(key, tokens));
   }
 
   /** Whether a state of {@code size} bytes is worth copying out: one larger than the cache is evicted at once. */

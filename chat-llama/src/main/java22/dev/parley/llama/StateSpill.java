@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -50,6 +49,8 @@ final class StateSpill implements AutoCloseable {
   private final AtomicBoolean warned = new AtomicBoolean();
   /** Told of every state dropped (not written, evicted, replaced, unreadable): its key and tokens. */
   private final BiConsumer<String, int[]> onLost;
+  /** Where states read back get their memory. */
+  private final StateMemory blocks;
   private final LongAdder spilled = new LongAdder();
   private final LongAdder readBack = new LongAdder();
   private final LongAdder lost = new LongAdder();
@@ -63,8 +64,10 @@ final class StateSpill implements AutoCloseable {
    *
    * @throws IOException if the folder cannot be made
    */
-  StateSpill(Path parent, long maxBytes, String name, BiConsumer<String, int[]> onLost) throws IOException {
+  StateSpill(Path parent, long maxBytes, String name, StateMemory blocks, BiConsumer<String, int[]> onLost)
+      throws IOException {
     this.onLost = onLost;
+    this.blocks = blocks;
     Files.createDirectories(parent);
     this.folder = Files.createTempDirectory(parent, "parley-states-");
     this.maxBytes = maxBytes;
@@ -135,7 +138,7 @@ final class StateSpill implements AutoCloseable {
       }
       try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         for (long at = 0; at < state.bytes; ) {
-          ByteBuffer chunk = state.data.asSlice(at, Math.min(CHUNK, state.bytes - at)).asByteBuffer();
+          ByteBuffer chunk = state.data().asSlice(at, Math.min(CHUNK, state.bytes - at)).asByteBuffer();
           while (chunk.hasRemaining()) {
             at += channel.write(chunk);
           }
@@ -197,9 +200,9 @@ final class StateSpill implements AutoCloseable {
   }
 
   private @Nullable SavedState read(String key, Spilled s) {
-    Arena memory = Arena.ofShared();
+    StateMemory.Block block = blocks.take(s.bytes());
     try (FileChannel channel = FileChannel.open(s.file(), StandardOpenOption.READ)) {
-      MemorySegment data = memory.allocate(s.bytes());
+      MemorySegment data = block.segment();
       for (long at = 0; at < s.bytes(); ) {
         ByteBuffer chunk = data.asSlice(at, Math.min(CHUNK, s.bytes() - at)).asByteBuffer();
         while (chunk.hasRemaining()) {
@@ -211,9 +214,9 @@ final class StateSpill implements AutoCloseable {
         }
       }
       readBack.increment();
-      return new SavedState(s.tokens(), data, s.bytes(), memory);
+      return new SavedState(s.tokens(), block, s.bytes());
     } catch (IOException | RuntimeException e) {
-      memory.close();
+      block.give();
       lost.increment();
       onLost.accept(key, s.tokens());
       LOG.warn("could not read back the state in {}; its prompt is computed again", s.file(), e);

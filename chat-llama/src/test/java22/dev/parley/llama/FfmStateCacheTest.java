@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;
@@ -25,17 +23,23 @@ class FfmStateCacheTest {
   private static final int B = PrefixIndex.BLOCK;
   @TempDir Path temp;
 
+  /** What a state of 1,000 bytes and 64 tokens weighs in the cache: its block and its tokens. */
+  private static final long WEIGHT = StateMemory.capacityFor(1000) + 4 * 64;
+  /** Room for two such states and half of a third. */
+  private static final long TWO_AND_A_HALF = 2 * WEIGHT + WEIGHT / 2;
+  private final StateMemory memory = new StateMemory(0);
+
   /** A state of {@code bytes} bytes, each the byte {@code fill}. */
-  private static SavedState state(int[] tokens, int bytes, int fill) {
-    Arena arena = Arena.ofShared();
-    MemorySegment data = arena.allocate(bytes);
-    data.fill((byte) fill);
-    return new SavedState(tokens, data, bytes, arena);
+  private SavedState state(int[] tokens, int bytes, int fill) {
+    StateMemory.Block block = memory.take(bytes);
+    SavedState s = new SavedState(tokens, block, bytes);
+    s.data().fill((byte) fill);
+    return s;
   }
 
   @Test
   void aPromptThatExtendsAStateTakesItOut() throws Exception {
-    try (StateCache cache = new StateCache(1 << 20, null, 0, "t")) {
+    try (StateCache cache = new StateCache(1 << 20, null, 0, "t", memory)) {
       SavedState s = state(seq(0, 100), 1000, 1);
       cache.put(null, s);
       assertEquals(1, cache.saved());
@@ -54,7 +58,7 @@ class FfmStateCacheTest {
 
   @Test
   void aPromptThatSharesPartOfAStateBorrowsItAndItStays() throws Exception {
-    try (StateCache cache = new StateCache(1 << 20, null, 0, "t")) {
+    try (StateCache cache = new StateCache(1 << 20, null, 0, "t", memory)) {
       SavedState s = state(concat(seq(0, 64), seq(900, 40)), 1000, 1);
       cache.put(null, s);
       int[] other = concat(seq(0, 64), seq(500, 40));
@@ -72,7 +76,7 @@ class FfmStateCacheTest {
 
   @Test
   void nothingIsFoundUnlessItBeatsWhatALiveSequenceOffersByABlock() throws Exception {
-    try (StateCache cache = new StateCache(1 << 20, null, 0, "t")) {
+    try (StateCache cache = new StateCache(1 << 20, null, 0, "t", memory)) {
       cache.put(null, state(seq(0, 100), 1000, 1));
       assertNull(cache.find(null, seq(0, 150), 100 - B + 1), "a live sequence holds all but less than a block");
       assertNotNull(cache.find(null, seq(0, 150), 100 - B));
@@ -81,7 +85,7 @@ class FfmStateCacheTest {
 
   @Test
   void aConversationsOwnStateComesFirstAndANewerOneReplacesIt() throws Exception {
-    try (StateCache cache = new StateCache(1 << 20, null, 0, "t")) {
+    try (StateCache cache = new StateCache(1 << 20, null, 0, "t", memory)) {
       SavedState longer = state(seq(0, 200), 1000, 1);
       cache.put(null, longer);
       SavedState old = state(seq(0, 40), 1000, 2);
@@ -98,7 +102,7 @@ class FfmStateCacheTest {
 
   @Test
   void aStateTheNextTurnExtendsIsDropped() throws Exception {
-    try (StateCache cache = new StateCache(1 << 20, null, 0, "t")) {
+    try (StateCache cache = new StateCache(1 << 20, null, 0, "t", memory)) {
       cache.put(null, state(seq(0, 64), 1000, 1));
       long one = cache.bytes();
       cache.put(null, state(seq(0, 96), 1000, 2));
@@ -110,10 +114,10 @@ class FfmStateCacheTest {
 
   @Test
   void statesPastTheMemoryBoundAreDroppedAndForgotten() throws Exception {
-    try (StateCache cache = new StateCache(2600, null, 0, "t")) {
+    try (StateCache cache = new StateCache(TWO_AND_A_HALF, null, 0, "t", memory)) {
       for (int i = 0; i < 10; i++) {
         cache.put(null, state(seq(1000 * i, 64), 1000, i));
-        assertTrue(cache.bytes() <= 2600, "after " + i + ": " + cache.bytes());
+        assertTrue(cache.bytes() <= TWO_AND_A_HALF, "after " + i + ": " + cache.bytes());
       }
       assertEquals(8, cache.evicted(), "room for two");
       int found = 0;
@@ -130,18 +134,18 @@ class FfmStateCacheTest {
 
   /**
    * A sliding-window model's states carry their checkpoints (a Gemma 3 27B-shaped one is hundreds of
-   * megabytes), and the bound counts them: two states of 1,000 bytes fit 2,600 bytes, but not with a
+   * megabytes), and the bound counts them: two states of 1,000 bytes fit the bound, but not with a
    * checkpoint of 1,000 bytes each.
    */
   @Test
   void checkpointsCountAgainstTheMemoryBound() throws Exception {
-    try (StateCache cache = new StateCache(2600, null, 0, "t")) {
+    try (StateCache cache = new StateCache(TWO_AND_A_HALF, null, 0, "t", memory)) {
       for (int i = 0; i < 4; i++) {
         SavedState s = state(seq(1000 * i, 64), 1000, i);
         s.checkpoint = state(seq(1000 * i, 60), 1000, i);
         cache.put(null, s);
-        assertTrue(cache.bytes() <= 2600, "after " + i + ": " + cache.bytes());
-        assertTrue(cache.bytes() >= 2000, "the newest state and its checkpoint: " + cache.bytes());
+        assertTrue(cache.bytes() <= TWO_AND_A_HALF, "after " + i + ": " + cache.bytes());
+        assertTrue(cache.bytes() >= 2 * StateMemory.capacityFor(1000), "the newest state and its checkpoint: " + cache.bytes());
       }
       assertEquals(3, cache.evicted(), "room for one state with its checkpoint");
     }
@@ -149,7 +153,7 @@ class FfmStateCacheTest {
 
   @Test
   void statesPastTheMemoryBoundGoToTheFolderAndComeBackWithTheirBytes() throws Exception {
-    try (StateCache cache = new StateCache(2600, temp, 1 << 20, "t")) {
+    try (StateCache cache = new StateCache(TWO_AND_A_HALF, temp, 1 << 20, "t", memory)) {
       for (int i = 0; i < 6; i++) {
         cache.put(null, state(seq(1000 * i, 64), 1000, i + 1));
       }
@@ -158,7 +162,7 @@ class FfmStateCacheTest {
         StateCache.Hit hit = cache.find(null, seq(1000 * i, 80), 0);
         assertNotNull(hit, "state " + i);
         assertEquals(1000, hit.state().bytes);
-        assertEquals(i + 1, hit.state().data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 999), "its own bytes");
+        assertEquals(i + 1, hit.state().data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 999), "its own bytes");
         cache.done(hit, true);
       }
       assertEquals(0, cache.evicted());
