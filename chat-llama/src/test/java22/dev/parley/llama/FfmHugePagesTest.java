@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Huge-page memory for saved states: when it is asked for, what it gives, and that it goes away with its arena. JDK 22+. */
-class HugePagesTest {
+class FfmHugePagesTest {
   private static final Path SETTING = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
   @TempDir Path temp;
 

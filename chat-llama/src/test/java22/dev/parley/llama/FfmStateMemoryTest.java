@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The memory of saved states: what is reused, what is made, what is kept free and for how long. JDK 22+. */
-class StateMemoryTest {
+class FfmStateMemoryTest {
   private static final long KB = 1024;
 
   @Test
