@@ -15,7 +15,7 @@ import java.util.ArrayList;
  * and a new block of {@link #HUGE_FROM} or more is made of {@link HugePages} where the kernel
  * grants them: a few faults instead of thousands.
  *
- * <p>A block holds its state rounded up to whole pages (huge ones for a huge-page block). A state
+ * <p>A block is its state's size (rounded up to whole huge pages for a huge-page block). A state
  * takes the smallest free block that holds it, and not one more than a quarter larger than it
  * would get new. The state cache weighs a state by its block's capacity, so its bound counts every
  * byte held. Free blocks are bounded by {@code maxFreeBytes}: past it, the oldest go back to the
@@ -23,8 +23,6 @@ import java.util.ArrayList;
  * gives, the spill writer gives.
  */
 final class StateMemory implements AutoCloseable {
-  /** Block capacities are multiples of this: a page. */
-  static final long GRANULE = 4 << 10;
   /**
    * Blocks of at least this size are made of huge pages where there are any: rounding up to a whole
    * huge page then adds at most a quarter.
@@ -85,12 +83,12 @@ final class StateMemory implements AutoCloseable {
   }
 
   /**
-   * The capacity of a block made for a state of {@code bytes}: whole pages, huge ones from {@link
-   * #HUGE_FROM} on where there are any.
+   * The capacity of a block made for a state of {@code bytes}: whole huge pages from {@link
+   * #HUGE_FROM} on where there are any, else the state's size.
    */
   static long capacityFor(long bytes) {
-    long unit = bytes >= HUGE_FROM && HugePages.available() ? HugePages.SIZE : GRANULE;
-    return Math.max(unit, (bytes + unit - 1) / unit * unit);
+    long unit = HugePages.SIZE;
+    return bytes >= HUGE_FROM && HugePages.available() ? (bytes + unit - 1) / unit * unit : bytes;
   }
 
   /**

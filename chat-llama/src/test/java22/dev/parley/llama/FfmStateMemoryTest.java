@@ -26,7 +26,7 @@ class FfmStateMemoryTest {
     try (StateMemory memory = new StateMemory(1 << 20)) {
       StateMemory.Block first = memory.take(10 * KB);
       first.give();
-      StateMemory.Block again = memory.take(11 * KB);
+      StateMemory.Block again = memory.take(9 * KB);
       assertSame(first, again);
       assertEquals(1, memory.made());
       assertEquals(1, memory.reused());
@@ -35,20 +35,19 @@ class FfmStateMemoryTest {
   }
 
   @Test
-  void aBlockHoldsItsStateInWholePagesAndALongerStateThatFitsThemTakesItAgain() {
-    assertEquals(16 * KB, StateMemory.capacityFor(12 * KB + 1), "rounded up to a page");
-    assertEquals(4 * KB, StateMemory.capacityFor(1), "at least a page");
+  void aBlockIsItsStatesSizeOrWholeHugePagesAndAShorterStateTakesItAgain() {
+    assertEquals(12 * KB + 1, StateMemory.capacityFor(12 * KB + 1), "a small state's own size");
     long huge = StateMemory.HUGE_FROM;
     assertEquals(huge, StateMemory.capacityFor(huge));
-    assertEquals(huge + (HugePages.available() ? HugePages.SIZE : 4 * KB), StateMemory.capacityFor(huge + 1),
-        "huge pages where there are any");
+    assertEquals(huge + (HugePages.available() ? HugePages.SIZE : 1), StateMemory.capacityFor(huge + 1),
+        "whole huge pages where there are any");
     try (StateMemory memory = new StateMemory(1 << 20)) {
-      StateMemory.Block turn = memory.take(9 * KB);
+      StateMemory.Block turn = memory.take(12 * KB);
       assertEquals(12 * KB, turn.capacity());
       turn.give();
-      assertSame(turn, memory.take(12 * KB), "a longer state within its pages");
+      assertSame(turn, memory.take(10 * KB), "a shorter state, the block less than a quarter larger");
       StateMemory.Block longer = memory.take(12 * KB + 1);
-      assertEquals(2, memory.made(), "a state longer than its pages made a block of its own");
+      assertEquals(2, memory.made(), "a longer state made a block of its own");
       longer.give();
     }
   }
@@ -64,7 +63,7 @@ class FfmStateMemoryTest {
       middle.give();
       assertSame(middle, memory.take(16 * KB));
       assertSame(large, memory.take(36 * KB));
-      assertSame(small, memory.take(7 * KB), "a block a page larger than the state needs is taken");
+      assertSame(small, memory.take(7 * KB), "a block a seventh larger than the state is taken");
       assertEquals(3, memory.made());
     }
   }
