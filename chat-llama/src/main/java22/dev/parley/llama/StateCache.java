@@ -55,9 +55,12 @@ final class StateCache implements AutoCloseable {
         : new StateSpill(spillFolder, spillBytes, name, blocks, (key, tokens) -> index.remove(key, tokens));
   }
 
-  /** Whether a state of {@code size} bytes is worth copying out: one larger than the cache is evicted at once. */
+  /**
+   * Whether a state of {@code size} bytes is worth copying out: one whose block ({@link
+   * StateMemory#capacityFor}) is larger than the cache is evicted at once.
+   */
   boolean fits(long size) {
-    return size > 0 && size <= maxBytes;
+    return size > 0 && StateMemory.capacityFor(size) <= maxBytes;
   }
 
   /** Keeps {@code state}: under its conversation (replacing the one kept before), or by its tokens alone. */
